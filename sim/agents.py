@@ -1,0 +1,110 @@
+"""Mesa agents: views onto the engine's arrays, for inspection, data collection and the app.
+
+The agents hold no state of their own and apply no rules: every rule is in sim/rules.py and
+runs over the arrays of the model's one-run ``Simulation``. An agent reads its row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.parameters import BACKSTOP, MODES
+
+if TYPE_CHECKING:
+    from sim.model import CoalitionModel
+
+
+class CoalitionState(mesa.Agent):
+    """A coalition participant: its attributes, thresholds and commitments by mode."""
+
+    def __init__(self, model: CoalitionModel, index: int):
+        super().__init__(model)
+        self.index = index
+        self.code = model.world.codes[index]
+        self.name = model.world.names[index]
+        self.lat = float(model.world.lat[index])
+        self.lon = float(model.world.lon[index])
+
+    @property
+    def commitments(self) -> dict[str, bool]:
+        """Mode → committed, this month."""
+        row = self.model.simulation.state.committed[0, self.index]
+        return {m: bool(row[i]) for i, m in enumerate(MODES)}
+
+    @property
+    def modes(self) -> str:
+        """Committed modes joined by '+', or 'none'."""
+        return "+".join(m for m, on in self.commitments.items() if on) or "none"
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Mode → commitment threshold (inf where the state has no capacity)."""
+        row = self.model.simulation.theta[0, self.index]
+        return {m: float(row[i]) for i, m in enumerate(MODES)}
+
+    @property
+    def troops(self) -> float:
+        """Ground troops committed this month."""
+        on = self.model.simulation.state.committed[0, self.index, 0]
+        return float(on * self.model.simulation.troops_by_state[0, self.index])
+
+    @property
+    def burden_pct_gdp(self) -> float:
+        """Yearly cost of this month's commitments, % of GDP."""
+        return float(self.model.burden()[self.index])
+
+
+class UnitedStates(mesa.Agent):
+    """The US: announced backstop, credibility, frustration, tariffs, disengagement."""
+
+    @property
+    def backstop(self) -> dict[str, float]:
+        p = self.model.simulation.params
+        return {k: float(p[f"us.backstop.{k}"][0]) for k in BACKSTOP}
+
+    @property
+    def credibility(self) -> float:
+        return float(self.model.simulation.state.credibility[0])
+
+    @property
+    def frustration(self) -> float:
+        return float(self.model.simulation.state.frustration[0])
+
+    @property
+    def tariffs(self) -> float:
+        return float(self.model.simulation.state.tariffs[0])
+
+    @property
+    def disengaged(self) -> bool:
+        return bool(self.model.simulation.state.disengaged[0])
+
+
+class Russia(mesa.Agent):
+    """Russia: growth under sanctions, willingness to negotiate, ceasefire conduct."""
+
+    @property
+    def growth(self) -> float:
+        return float(self.model.simulation.state.growth[0])
+
+    @property
+    def willingness(self) -> float:
+        return float(self.model.simulation.state.derived.get("willingness", [0.0])[0])
+
+    @property
+    def violated(self) -> bool:
+        return bool(self.model.simulation.state.violated[0])
+
+
+class Ukraine(mesa.Agent):
+    """Ukraine: accepts a ceasefire only with guarantees on land, at sea and in the air."""
+
+    @property
+    def guarantees(self) -> dict[str, float]:
+        d = self.model.simulation.state.derived
+        return {k: float(d.get(f"{k}_guarantee", [0.0])[0]) for k in ("land", "sea", "air")}
+
+    @property
+    def ceasefire(self) -> bool:
+        return bool(self.model.simulation.state.ceasefire[0])

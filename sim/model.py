@@ -1,0 +1,82 @@
+"""CoalitionModel: one run as a mesa.Model, over the same rules as the batch engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim import engine
+from sim.agents import CoalitionState, Russia, UnitedStates, Ukraine
+from sim.parameters import MODES
+from sim.scenario import Scenario, load_scenario
+
+DEFAULT_SCENARIO = "sep-2025-paris"
+
+
+def _seed_of(rng: Any, scenario: Scenario) -> int:
+    if rng is None:
+        return scenario.seed
+    if isinstance(rng, (int, np.integer)):
+        return int(rng)
+    raise TypeError("CoalitionModel needs an integer seed as rng (a run is identified by its seed)")
+
+
+class CoalitionModel(mesa.Model):
+    """One seeded run of a scenario.
+
+    ``CoalitionModel(scenario="sep-2025-paris", rng=7, **{"us.backstop_scale": 1.5})``: keyword
+    arguments with dotted names override parameters, so ``mesa.batch_run`` sweeps them as is.
+    The run stops at the scenario's horizon.
+    """
+
+    def __init__(self, scenario: str | Scenario = DEFAULT_SCENARIO, rng: Any = None,
+                 **overrides: float):
+        sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        seed = _seed_of(rng, sc)
+        super().__init__(rng=seed)
+        self.spec = sc  # mesa.Model reserves `scenario`
+        self.seed = seed
+        batch = engine.compile_batch(sc, seeds=[seed], values=overrides)
+        self.world = batch.world
+        self.simulation = engine.Simulation(batch)
+        self.horizon = batch.horizon
+        self.states = [CoalitionState(self, i) for i in range(self.world.size)]
+        self.united_states = UnitedStates(self)
+        self.russia = Russia(self)
+        self.ukraine = Ukraine(self)
+        reporters = {k: (lambda m, k=k: float(m.outcome(k))) for k in engine.STEP_OUTCOMES}
+        self.datacollector = mesa.DataCollector(
+            model_reporters=reporters,
+            agent_reporters={"modes": lambda a: getattr(a, "modes", None)},
+        )
+
+    def outcome(self, name: str) -> float:
+        """This month's value of an outcome in engine.STEP_OUTCOMES (NaN before month 1)."""
+        if self.simulation.month == 0:
+            return float("nan")
+        return float(self.simulation.outcomes()[name][0])
+
+    def burden(self) -> np.ndarray:
+        """Yearly cost of each state's current commitments, % of GDP (S,)."""
+        sim = self.simulation
+        return engine.burden(sim.batch, sim.state.committed, sim.params)[0]
+
+    @property
+    def log(self) -> list[tuple[int, str]]:
+        """Scheduled events that have happened: (month, plain words)."""
+        return self.simulation.log
+
+    def committed_modes(self) -> dict[str, list[str]]:
+        """Mode → codes of the states committed to it this month."""
+        c = self.simulation.state.committed[0]
+        return {m: [self.world.codes[s] for s in np.flatnonzero(c[:, i])]
+                for i, m in enumerate(MODES)}
+
+    def step(self) -> None:
+        """One month: events, then every rule, then data collection."""
+        self.simulation.step()
+        self.datacollector.collect(self)
+        if self.simulation.month >= self.horizon:
+            self.running = False
