@@ -149,13 +149,13 @@ class Russia(_Group):
 class Coalition(_Group):
     """How coalition states turn assurance into commitments."""
 
-    peer_weight: float = P(0.5, 0, 2, "weight", ["macron_contributions_complete"],
+    peer_weight: float = P(0.35, 0, 2, "weight", ["macron_contributions_complete"],
                            "Weight of the share of peers committed to the same mode.")
-    us_weight: float = P(0.6, 0, 2, "weight", ["uk_troops_offer", "us_backstop_components"],
+    us_weight: float = P(0.9, 0, 2, "weight", ["uk_troops_offer", "us_backstop_components"],
                          "Weight of the perceived US backstop (presence modes).")
     sanctions_weight: float = P(0.15, 0, 2, "weight", ["eu_step_up_pressure"],
                                 "Weight of sanctions pressure on Russia.")
-    threat_weight: float = P(0.25, 0, 2, "weight", ["dk_threat"],
+    threat_weight: float = P(0.45, 0, 2, "weight", ["dk_threat"],
                              "Weight of the state's own threat exposure.")
     cost_weight: float = P(0.2, 0, 2, "weight", ["de_election_feb2025", "de_no_without_us"],
                            "Weight of the state's domestic cost.")
@@ -167,9 +167,9 @@ class Coalition(_Group):
                           "its threshold.")
     noise: float = P(0.06, 0, 1, "assurance", ["us_deadline_lapsed"],
                      "Half-width of the monthly political noise on each state's assurance.")
-    ground_threshold: float = P(0.8, 0, 3, "assurance", ["modelling"], "Base threshold, ground troops.")
-    air_threshold: float = P(0.62, 0, 3, "assurance", ["modelling"], "Base threshold, air presence.")
-    sea_threshold: float = P(0.6, 0, 3, "assurance", ["modelling"], "Base threshold, sea presence.")
+    ground_threshold: float = P(0.95, 0, 3, "assurance", ["modelling"], "Base threshold, ground troops.")
+    air_threshold: float = P(0.57, 0, 3, "assurance", ["modelling"], "Base threshold, air presence.")
+    sea_threshold: float = P(0.55, 0, 3, "assurance", ["modelling"], "Base threshold, sea presence.")
     financing_threshold: float = P(0.62, 0, 3, "assurance", ["modelling"], "Base threshold, financing.")
     arms_threshold: float = P(0.65, 0, 3, "assurance", ["modelling"], "Base threshold, arms.")
     training_threshold: float = P(0.7, 0, 3, "assurance", ["modelling"], "Base threshold, training.")
@@ -177,7 +177,7 @@ class Coalition(_Group):
                                "Fall in a threshold from no capacity to full capacity in that mode.")
     spending_weight: float = P(0.04, 0, 1, "assurance per % GDP", ["stat_defence_pct_gdp_2024"],
                                "Fall in every threshold per percent of GDP spent on defence.")
-    home_defence: float = P(0.3, 0, 2, "assurance", ["pl_no_troops", "stat_border_russia_belarus"],
+    home_defence: float = P(0.0, 0, 2, "assurance", ["pl_no_troops", "stat_border_russia_belarus"],
                             "Rise in the ground threshold of a state bordering Russia or Belarus.")
     approval_cost: float = P(0.6, 0, 3, "cost", ["stat_deployment_approval", "de_no_without_us"],
                              "Domestic cost of presence where deployment needs a parliamentary vote.")
