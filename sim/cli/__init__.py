@@ -1,0 +1,113 @@
+"""``coalition-sim``: the command line, a thin layer over :mod:`sim.api`.
+
+Every module in this package that defines ``register(subparsers)`` is a command; ``main``
+finds them with pkgutil, so a new command is a new module and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, BadInput, error
+
+_NOT_COMMANDS = {"common", "__main__"}
+
+DESCRIPTION = """\
+coalition-sim: an agent-based scenario model of the European coalition of the willing
+for Ukraine. Run what-if scenarios, compare them, check and explain scenario files."""
+
+EPILOG = f"""\
+main job:
+  coalition-sim compare --out out/compare     # all seed scenarios -> out/compare/report.md
+
+{EXIT_CODES_HELP}
+
+Add --debug before the command to see a traceback when something fails."""
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("coalition-sim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def command_modules() -> list[str]:
+    """Names of the modules in sim.cli that may define commands, sorted."""
+    import sim.cli as pkg
+
+    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)
+                  if m.name not in _NOT_COMMANDS and not m.name.startswith("_"))
+
+
+def build_parser(debug: bool = False) -> argparse.ArgumentParser:
+    """The top-level parser with every discovered command."""
+    parser = argparse.ArgumentParser(
+        prog="coalition-sim", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show a full traceback when something fails")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in command_modules():
+        try:
+            module = importlib.import_module(f"sim.cli.{name}")
+        except Exception as exc:  # a broken command must not take the others down
+            if debug:
+                raise
+            print(f"warning: command module sim.cli.{name} failed to load: {exc}",
+                  file=sys.stderr)
+            continue
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns (and, as a script, exits with) 0, 1 or 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    parser = build_parser(debug=debug)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help / --version exit 0, usage errors exit 2
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    return run_handler(args.func, args, debug=args.debug)
+
+
+def run_handler(func, args: argparse.Namespace, debug: bool = False) -> int:
+    """Call a command handler, mapping errors to messages and exit codes."""
+    from sim.scenario.errors import ScenarioError
+
+    try:
+        code = func(args)
+    except (ScenarioError, BadInput) as exc:
+        if debug:
+            raise
+        error(str(exc))
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        error("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        if debug:
+            raise
+        error(f"{type(exc).__name__}: {exc}")
+        print("(run again with --debug for the traceback)", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK if code is None else int(code)
+
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "main"]

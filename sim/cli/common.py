@@ -1,0 +1,154 @@
+"""Helpers shared by every command: exit codes, bad-input errors, progress bars, formatting.
+
+A command module defines ``register(subparsers)``; it adds its parser with :func:`add_command`
+(which puts an example in ``--help``) and sets ``func`` to a handler ``(args) -> int | None``.
+Raise :class:`BadInput` (or call :func:`fail`) for anything the user must fix: ``main`` prints
+the message and exits 2. Any other exception during a command exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+EXIT_OK = 0
+"""The command did what was asked."""
+EXIT_FAILED = 1
+"""A run (or writing its outputs) failed."""
+EXIT_BAD_INPUT = 2
+"""Bad input: a scenario file, an option or an argument the user must fix."""
+
+EXIT_CODES_HELP = """exit codes:
+  0  ok
+  1  a run failed (or its outputs could not be written)
+  2  bad input: scenario file, option or argument (the message names file, line and key)"""
+
+
+class BadInput(Exception):
+    """Input the user must fix; shown as ``error: <message>`` with exit code 2."""
+
+
+def fail(message: str) -> NoReturn:
+    """Stop the command: bad input, exit code 2."""
+    raise BadInput(message)
+
+
+def error(message: str) -> None:
+    """Print ``error: message`` on stderr."""
+    print(f"error: {message}", file=sys.stderr)
+
+
+def warn(message: str) -> None:
+    """Print ``warning: message`` on stderr."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def info(message: str, quiet: bool = False) -> None:
+    """Print a status line on stderr (stdout stays for results)."""
+    if not quiet:
+        print(message, file=sys.stderr)
+
+
+def add_command(subparsers: Any, name: str, help: str, description: str, examples: Sequence[str],
+                **kwargs: Any) -> argparse.ArgumentParser:
+    """A sub-command parser whose ``--help`` ends with examples and the exit codes."""
+    epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples) + "\n\n" + EXIT_CODES_HELP
+    parser = subparsers.add_parser(
+        name, help=help, description=textwrap.dedent(description).strip(), epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show a full traceback when something fails")
+    return parser
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, found {value}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: an integer ≥ 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {value}")
+    return value
+
+
+def parse_overrides(items: Iterable[str] | None) -> dict[str, float]:
+    """``["us.backstop_scale=1.5", ...]`` → ``{"us.backstop_scale": 1.5}`` (bad form → exit 2)."""
+    out: dict[str, float] = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            fail(f"--set expects PATH=VALUE (e.g. us.backstop_scale=1.5), found {item!r}")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            fail(f"--set {key.strip()}: expected a number, found {value.strip()!r}")
+    return out
+
+
+def add_override_option(parser: argparse.ArgumentParser) -> None:
+    """``--set PATH=VALUE`` (repeatable) for parameter overrides."""
+    parser.add_argument("--set", metavar="PATH=VALUE", action="append", dest="overrides",
+                        help="override a parameter by its dotted path (repeatable), "
+                             "e.g. --set us.backstop_scale=1.5")
+
+
+def progress_enabled(flag: bool | None = None) -> bool:
+    """Show progress bars? Default: only when stderr is a terminal."""
+    if flag is not None:
+        return flag
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def progress(total: int | None = None, desc: str = "", enabled: bool | None = None,
+             unit: str = "run") -> Any:
+    """A tqdm bar on stderr, silent when stderr is not a terminal (or ``enabled=False``)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
+                disable=not progress_enabled(enabled), dynamic_ncols=True)
+
+
+def format_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    """Plain-text table with aligned columns."""
+    cells = [[str(h) for h in headers]] + [[_cell(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def output_dir(path: str | Path | None, default: str | Path) -> Path:
+    """The output folder (created); a file in the way is bad input."""
+    out = Path(path if path is not None else default)
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out}: expected a folder, found a file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--out {out}: cannot create the folder ({exc.strerror})")
+    return out
