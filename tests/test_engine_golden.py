@@ -1,0 +1,172 @@
+"""Golden test of the batch engine: results must stay bit-identical through speed-ups.
+
+The fixture tests/fixtures/engine_golden.npz holds the summary outcomes, monthly outcomes,
+final commitments and burden of a few scenarios and seeds, recorded from the engine as it was
+before any optimisation. Each case also stores a hash of its resolved scenario: when the lead
+recalibrates parameter defaults or scenario files, the fixed-number comparison of that case is
+skipped (regenerate with ``python tests/test_engine_golden.py --regen`` from an unoptimised
+engine, or after checking the other tests here pass). The structural checks (batch = single run,
+chunked = unchunked, record_steps on = off, the Mesa model = the engine) always run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import engine
+from sim.scenario import Scenario, load_scenario
+
+FIXTURE = Path(__file__).parent / "fixtures" / "engine_golden.npz"
+
+
+def _with_events() -> Scenario:
+    sc = load_scenario("sep-2025-paris")
+    raw = sc.model_dump()
+    raw["horizon"] = 24
+    raw["events"] = [
+        {"month": 4, "set": {"us.backstop.air_support": 0.0}, "note": "US air support withdrawn"},
+        {"month": 8, "set": {"coalition.ground_threshold_scale": 0.8},
+         "note": "thresholds fall"},
+        {"month": 10, "set": {"us.secondary_tariffs": 1.0}, "note": "tariffs applied"},
+    ]
+    return Scenario.model_validate(raw)
+
+
+def _small_world() -> Scenario:
+    sc = load_scenario("sep-2025-paris")
+    raw = sc.model_dump()
+    raw["world"] = [s.model_dump() for s in sc.states()[:5]]
+    raw["positions"] = {k: v for k, v in raw["positions"].items()
+                        if k in {s["code"] for s in raw["world"]}}
+    raw["horizon"] = 18
+    return Scenario.model_validate(raw)
+
+
+def _sweep_values(runs: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(7)
+    return {"us.backstop_scale": rng.uniform(0, 2, runs),
+            "sanctions.scale": rng.uniform(0, 2, runs),
+            "coalition.ground_threshold_scale": rng.uniform(0.5, 1.5, runs)}
+
+
+CASES: dict[str, tuple[Callable[[], Scenario], np.ndarray, Callable[[int], dict], bool]] = {
+    # name: (scenario, seeds, per-run values, record monthly outcomes)
+    "paris": (lambda: load_scenario("sep-2025-paris"), np.arange(64), lambda n: {}, True),
+    "paris_swept": (lambda: load_scenario("sep-2025-paris"), 100 + np.arange(64) % 16,
+                    _sweep_values, False),
+    "events": (_with_events, np.arange(40), lambda n: {}, True),
+    "full_backstop": (lambda: load_scenario("us-full-backstop"), 2025 + np.arange(32),
+                      lambda n: {}, False),
+    "small_world": (_small_world, np.arange(48), _sweep_values, True),
+}
+
+
+def scenario_hash(sc: Scenario, values: dict[str, np.ndarray]) -> str:
+    """Hash of what a case's numbers depend on besides the code."""
+    h = hashlib.sha256(json.dumps(sc.model_dump(mode="json"), sort_keys=True).encode())
+    for k in sorted(values):
+        h.update(k.encode() + np.ascontiguousarray(values[k]).tobytes())
+    return h.hexdigest()[:16]
+
+
+def run_case(name: str) -> tuple[engine.Results, engine.Batch, str]:
+    make, seeds, values_of, record = CASES[name]
+    sc = make()
+    values = values_of(len(seeds))
+    batch = engine.compile_batch(sc, seeds=seeds, values=values)
+    return engine.simulate(batch, record_steps=record), batch, scenario_hash(sc, values)
+
+
+def flat(res: engine.Results) -> dict[str, np.ndarray]:
+    out = {f"summary/{k}": v for k, v in res.summary.items()}
+    if res.steps is not None:
+        out.update({f"steps/{k}": v for k, v in res.steps.items()})
+    out["committed"] = res.committed
+    out["burden"] = res.burden_pct_gdp
+    return out
+
+
+def regenerate() -> None:
+    arrays: dict[str, np.ndarray] = {}
+    for name in CASES:
+        res, _, h = run_case(name)
+        arrays[f"{name}:hash"] = np.array(h)
+        for k, v in flat(res).items():
+            arrays[f"{name}:{k}"] = v
+    FIXTURE.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(FIXTURE, **arrays)
+    print(f"wrote {FIXTURE} ({len(arrays)} arrays)")
+
+
+def assert_same(a: dict[str, np.ndarray], b: dict[str, np.ndarray], what: str) -> None:
+    assert a.keys() == b.keys(), what
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=f"{what}: {k}")
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_matches_recorded_numbers(name: str) -> None:
+    if not FIXTURE.exists():
+        pytest.skip(f"no fixture {FIXTURE}")
+    res, _, h = run_case(name)
+    with np.load(FIXTURE) as z:
+        if f"{name}:hash" not in z.files:
+            pytest.skip(f"case {name} not in the fixture")
+        if str(z[f"{name}:hash"]) != h:
+            pytest.skip(f"{name}: scenario or parameter defaults changed since the fixture was "
+                        "recorded; regenerate with python tests/test_engine_golden.py --regen")
+        recorded = {k.split(":", 1)[1]: z[k] for k in z.files
+                    if k.startswith(f"{name}:") and not k.endswith(":hash")}
+    assert_same(flat(res), recorded, name)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_batch_equals_single_runs_and_chunks(name: str) -> None:
+    res, batch, _ = run_case(name)
+    record = CASES[name][3]
+    whole = flat(res)
+    for size in (1, 7):
+        parts = [flat(engine.simulate(engine.select(batch, slice(i, i + size)),
+                                      record_steps=record))
+                 for i in range(0, batch.runs, size)]
+        joined = {k: np.concatenate([p[k] for p in parts]) for k in whole}
+        assert_same(whole, joined, f"{name} in chunks of {size}")
+    # reversed order of runs gives the reversed results
+    rev = flat(engine.simulate(engine.select(batch, np.arange(batch.runs)[::-1]),
+                               record_steps=record))
+    assert_same(whole, {k: v[::-1] for k, v in rev.items()}, f"{name} reversed")
+    # summary does not depend on recording the monthly outcomes
+    other = engine.simulate(batch, record_steps=not record)
+    assert_same(res.summary, other.summary, f"{name} record_steps")
+
+
+@pytest.mark.parametrize("name", ["paris", "events", "small_world"])
+def test_mesa_model_equals_engine(name: str) -> None:
+    from sim.model import CoalitionModel
+
+    res, batch, _ = run_case(name)
+    sc = CASES[name][0]()
+    for i in range(0, batch.runs, max(1, batch.runs // 6)):
+        values = {k: float(v[i]) for k, v in CASES[name][2](batch.runs).items()}
+        model = CoalitionModel(scenario=sc, rng=int(batch.seeds[i]), **values)
+        while model.running:
+            model.step()
+        df = model.datacollector.get_model_vars_dataframe()
+        assert len(df) == batch.horizon
+        for k in engine.STEP_OUTCOMES:
+            np.testing.assert_array_equal(df[k].to_numpy(), res.steps[k][i], err_msg=k)
+        np.testing.assert_array_equal(model.simulation.state.committed[0], res.committed[i])
+
+
+if __name__ == "__main__":
+    if "--regen" in sys.argv:
+        regenerate()
+    else:
+        print("usage: python tests/test_engine_golden.py --regen")
