@@ -8,7 +8,7 @@ import mesa
 import numpy as np
 
 from sim import engine
-from sim.agents import CoalitionState, Russia, UnitedStates, Ukraine
+from sim.agents import CoalitionState, Russia, Ukraine, UnitedStates
 from sim.parameters import MODES
 from sim.scenario import Scenario, load_scenario
 

@@ -54,9 +54,9 @@ class UnitedStates(_Group):
     """The US agent: what it announces, how often it follows through, when it tires."""
 
     backstop: Backstop = Field(default_factory=Backstop)
-    backstop_scale: float = P(1.0, 0, 2, "factor", ["us_backstop_sep"],
+    backstop_scale: float = P(1.0, 0, 2, "factor", ["us_backstop_sep", "us_expects_europe_burden"],
                               "Multiplies every backstop component (result capped at 1).")
-    credibility0: float = P(0.6, 0, 1, "probability", ["us_deadline_lapsed"],
+    credibility0: float = P(0.6, 0, 1, "probability", ["us_deadline_lapsed", "us_no_coherent_plan"],
                             "Initial European belief that a US announcement is delivered.")
     follow_through: float = P(0.5, 0, 1, "probability / month",
                               ["us_deadline_lapsed", "us_sanctions_threats_not_followed"],
@@ -67,9 +67,11 @@ class UnitedStates(_Group):
                                 "Growth of US frustration with Russia in each month without a ceasefire.")
     threat_level: float = P(0.6, 0, 5, "frustration", ["sanctions_coordination"],
                             "Frustration above which the US threatens secondary tariffs.")
-    disengage_level: float = P(1.5, 0, 5, "frustration", ["us_focus_domestic", "hague_shift"],
+    disengage_level: float = P(1.5, 0, 5, "frustration",
+                               ["us_focus_domestic", "hague_shift", "us_mediator_exit_fear"],
                                "Frustration above which the US may disengage.")
-    disengage_prob: float = P(0.05, 0, 1, "probability / month", ["us_focus_domestic"],
+    disengage_prob: float = P(0.05, 0, 1, "probability / month",
+                              ["us_focus_domestic", "us_nato_exit_no"],
                               "Chance each month, past disengage_level, that the US walks away "
                               "(backstop falls to intelligence only).")
     secondary_tariffs: float = P(0.0, 0, 1, "level", ["us_india_tariff_50", "us_ask_eu_stop_oil"],
@@ -175,7 +177,8 @@ class Coalition(_Group):
     training_threshold: float = P(0.7, 0, 3, "assurance", ["modelling"], "Base threshold, training.")
     capacity_weight: float = P(0.35, 0, 2, "assurance", ["stat_active_personnel", "stat_combat_aircraft"],
                                "Fall in a threshold from no capacity to full capacity in that mode.")
-    spending_weight: float = P(0.04, 0, 1, "assurance per % GDP", ["stat_defence_pct_gdp_2024"],
+    spending_weight: float = P(0.04, 0, 1, "assurance per % GDP",
+                               ["stat_defence_pct_gdp_2024", "defence_budgets_up"],
                                "Fall in every threshold per percent of GDP spent on defence.")
     home_defence: float = P(0.0, 0, 2, "assurance", ["pl_no_troops", "stat_border_russia_belarus"],
                             "Rise in the ground threshold of a state bordering Russia or Belarus.")
@@ -227,7 +230,7 @@ class Burden(_Group):
     sea_pct_gdp: float = P(0.02, 0, 2, "% of GDP", ["modelling"], "Yearly cost of sea presence.")
     financing_pct_gdp: float = P(0.1, 0, 2, "% of GDP", ["de_extra_30bn"],
                                  "Yearly financing pledged by a financing state.")
-    arms_pct_gdp: float = P(0.05, 0, 2, "% of GDP", ["eram_missiles"],
+    arms_pct_gdp: float = P(0.05, 0, 2, "% of GDP", ["eram_missiles", "eram_missiles_count"],
                             "Yearly arms deliveries pledged by an arming state.")
     training_pct_gdp: float = P(0.005, 0, 2, "% of GDP", ["modelling"],
                                 "Yearly cost of a training mission.")
