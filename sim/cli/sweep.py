@@ -1,0 +1,107 @@
+"""``coalition-sim sweep SWEEP.yaml``: a parameter grid × replicates, streamed to Parquet."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from sim.cli.common import add_command, fail, info, output_dir, positive_int
+
+
+def add_execution_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by sweep and sensitivity: parallelism, resume, chunks, progress."""
+    g = p.add_argument_group("execution")
+    g.add_argument("--jobs", "-j", type=positive_int, default=1, metavar="N",
+                   help="local worker processes (default 1); results do not depend on it")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the chunks on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
+                        "(needs coalition-sim[distributed]); results do not depend on it")
+    g.add_argument("--chunk-size", type=positive_int, default=None, metavar="RUNS",
+                   help="runs per chunk file (default: the spec's chunk_size)")
+    g.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run in --out, skipping the chunks on disk")
+    g.add_argument("--overwrite", action="store_true",
+                   help="discard earlier results in --out and start again")
+    g.add_argument("--keep-chunks", action="store_true",
+                   help="keep chunks/*.parquet after merging them into results.parquet")
+    g.add_argument("--quiet", "-q", action="store_true", help="no progress bar or status lines")
+
+
+def check_execution(args: argparse.Namespace) -> None:
+    if args.jobs > 1 and args.scheduler:
+        fail("--jobs and --scheduler exclude each other: the Dask cluster decides the workers")
+    if args.resume and args.overwrite:
+        fail("--resume and --overwrite exclude each other")
+
+
+def register(subparsers: Any) -> None:
+    p = add_command(
+        subparsers, "sweep", help="run a parameter grid × replicates to Parquet and figures",
+        description="""
+        Run every point of a grid over dotted parameter paths (a sweep spec) times its
+        replicates with the batch engine, in chunks streamed to Parquet. Replicate r uses
+        seed + r at every point, so differences between points are not noise between seeds.
+        Writes OUT/results.parquet (one row per point and replicate: parameter values, seed
+        and every summary outcome), OUT/points.{parquet,csv} (mean, 95% CI, quantiles per
+        point), OUT/figures/ (a heatmap for two parameters, lines with uncertainty bands for
+        each) and OUT/manifest.json.""",
+        examples=[
+            "coalition-sim sweep scenarios/sweeps/backstop-sanctions.yaml",
+            "coalition-sim sweep scenarios/sweeps/backstop-sanctions.yaml --jobs 2 "
+            "--out out/sweeps/bs",
+            "coalition-sim sweep scenarios/sweeps/backstop-sanctions.yaml --out out/sweeps/bs "
+            "--resume",
+            "coalition-sim sweep big.yaml --scheduler tcp://scheduler:8786 --chunk-size 20000",
+        ])
+    p.add_argument("spec", type=Path, metavar="SWEEP.yaml", help="sweep spec file")
+    p.add_argument("--out", "-o", type=Path, default=None,
+                   help="output folder (default: out/sweeps/<spec name>)")
+    p.add_argument("--no-figures", action="store_true", help="skip the figures")
+    add_execution_options(p)
+    p.set_defaults(func=handle)
+
+
+def progress_callback(total: int, desc: str, quiet: bool) -> tuple[Any, Any]:
+    """A progress bar and the callback the runner calls with runs done."""
+    from sim.cli.common import progress
+
+    bar = progress(total=total, desc=desc, enabled=False if quiet else None)
+    return bar, bar.update
+
+
+def run_with_errors(fn: Any, *a: Any, **kw: Any) -> Any:
+    """Call ``fn``, turning a SweepError (a sweep that cannot start as asked) into exit 2."""
+    from sim.sweep import SweepError
+
+    try:
+        return fn(*a, **kw)
+    except SweepError as exc:
+        fail(str(exc))
+
+
+def handle(args: argparse.Namespace) -> int:
+    from sim.sweep import SweepSpec, load_spec, run_sweep, sweep_design
+
+    check_execution(args)
+    if not args.spec.is_file():
+        fail(f"{args.spec}: sweep spec not found")
+    spec = load_spec(args.spec, SweepSpec)
+    out = output_dir(args.out, Path("out") / "sweeps" / spec.name)
+    design = sweep_design(spec, args.chunk_size)
+    info(f"sweep {spec.name}: {design.n_points:,} points × {design.replicates} replicates = "
+         f"{design.n_runs:,} runs of {design.scenario.name} ({design.scenario.horizon} months) "
+         f"in {design.n_chunks} chunks -> {out}", args.quiet)
+    bar, tick = progress_callback(design.n_runs, spec.name, args.quiet)
+    with bar:
+        result = run_with_errors(
+            run_sweep, spec, out, jobs=args.jobs, scheduler=args.scheduler, resume=args.resume,
+            overwrite=args.overwrite, keep_chunks=args.keep_chunks, chunk_size=args.chunk_size,
+            figures=not args.no_figures, progress=tick)
+    r = result.report
+    info(f"{r.runs:,} runs ({r.chunks_run} chunks run, {r.chunks_skipped} on disk) in "
+         f"{r.seconds:.1f} s [{r.executor}]", args.quiet)
+    print(r.results)
+    for path in result.tables + result.figures:
+        print(path)
+    return 0

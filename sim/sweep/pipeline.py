@@ -1,0 +1,76 @@
+"""A sweep from spec to outputs: runs (Parquet), per-point statistics (tables) and figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.sweep.runner import Design, Progress, RunReport, run_design
+from sim.sweep.spec import SweepSpec, resolve_scenario
+
+
+def sweep_design(spec: SweepSpec, chunk_size: int | None = None) -> Design:
+    """The design of a sweep spec: its grid points × replicates."""
+    sc = resolve_scenario(spec)
+    return Design(sc, spec.params, spec.points(), spec.replicates,
+                  sc.seed if spec.seed is None else spec.seed, dict(spec.fixed),
+                  chunk_size or spec.chunk_size)
+
+
+@dataclass
+class SweepOutputs:
+    """Files a sweep wrote."""
+
+    report: RunReport
+    tables: list[Path] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+
+
+def run_sweep(spec: SweepSpec, out_dir: str | Path, *, jobs: int = 1, scheduler: Any = None,
+              resume: bool = False, overwrite: bool = False, keep_chunks: bool = False,
+              chunk_size: int | None = None, figures: bool = True,
+              progress: Progress | None = None) -> SweepOutputs:
+    """Run a sweep into ``out_dir``: results.parquet, points.{parquet,csv}, figures/."""
+    design = sweep_design(spec, chunk_size)
+    report = run_design(design, out_dir, jobs=jobs, scheduler=scheduler, resume=resume,
+                        overwrite=overwrite, keep_chunks=keep_chunks, progress=progress,
+                        extra={"kind": "sweep", "spec": spec.model_dump(mode="json"),
+                               "shape": list(spec.shape)})
+    outputs = SweepOutputs(report)
+    outputs.tables = write_tables(spec, report.results, Path(out_dir))
+    if figures:
+        outputs.figures = write_figures(spec, report.results, Path(out_dir))
+    return outputs
+
+
+def write_tables(spec: SweepSpec, results: Path, out_dir: Path) -> list[Path]:
+    """points.{parquet,csv}: per grid point and output, mean, CI and quantiles."""
+    from sim.io import write_table
+    from sim.sweep.stats import point_table
+
+    return write_table(point_table(results, spec.params, spec.outputs), out_dir / "points")
+
+
+def write_figures(spec: SweepSpec, results: Path, out_dir: Path) -> list[Path]:
+    """A heatmap per output for the first two axes, and a line per output and axis."""
+    import matplotlib.pyplot as plt
+
+    from sim.io import save_figure
+    from sim.sweep import figures
+    from sim.sweep.stats import axis_table
+
+    paths: list[Path] = []
+    fig_dir = out_dir / "figures"
+    n_runs = len(spec.points()) * spec.replicates
+    for out in spec.outputs:
+        if len(spec.params) >= 2:
+            x, y = spec.params[:2]
+            fig = figures.heatmap(axis_table(results, [x, y], out), x, y, out)
+            paths += save_figure(fig, fig_dir / f"heatmap-{out}")
+            plt.close(fig)
+        for axis in spec.params:
+            fig = figures.line(axis_table(results, [axis], out), axis, out, n_runs)
+            paths += save_figure(fig, fig_dir / f"line-{out}-{axis.replace('.', '-')}")
+            plt.close(fig)
+    return paths
