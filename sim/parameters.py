@@ -239,7 +239,7 @@ class Burden(_Group):
 class Ukraine(_Group):
     """Ukraine accepts a ceasefire only with guarantees on land, at sea and in the air."""
 
-    land_required: float = P(0.45, 0, 1, "guarantee", ["ukraine_guarantees_land_sea_air"],
+    land_required: float = P(0.6, 0, 1, "guarantee", ["ukraine_guarantees_land_sea_air"],
                              "Land guarantee needed (troops against requirement, with US backstop).")
     sea_required: float = P(0.3, 0, 1, "guarantee", ["ukraine_guarantees_land_sea_air"],
                             "Sea guarantee needed.")
