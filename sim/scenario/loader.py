@@ -1,73 +1,255 @@
-"""Load scenario files: YAML, ``extends`` inheritance and dotted-path overrides."""
+"""Load scenario files: safe YAML, ``extends`` inheritance, validation with located messages.
+
+``load_scenario`` returns a validated :class:`Scenario` or raises :class:`ScenarioError` naming
+the file, line and dotted key of every problem, what was expected and what was found. Results
+are cached on the paths and contents of the files involved, so constructing thousands of models
+(``mesa.batch_run``) reads and hashes the files but parses and validates them once.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from sim.scenario.errors import Issue, ScenarioError, did_you_mean
 from sim.scenario.schema import Scenario
+from sim.scenario.validate import Origin, check_document_facts, check_scenario
+from sim.scenario.yaml_safe import Document, read
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
+MAX_EXTENDS_DEPTH = 20
+NOT_INHERITED = frozenset({"name", "description", "extends", "events", "facts"})
+"""Keys a scenario never takes from the scenario it extends (events and facts are joined)."""
 
 
 def scenario_names(directory: Path = SCENARIOS_DIR) -> list[str]:
     """Names of the scenarios in ``directory`` (file stems), sorted."""
-    return sorted(p.stem for p in directory.glob("*.yaml"))
-
-
-def _expand_dotted(d: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in d.items():
-        if isinstance(value, dict):
-            value = _expand_dotted(value)
-        parts = str(key).split(".")
-        node = out
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        if isinstance(value, dict) and isinstance(node.get(parts[-1]), dict):
-            node[parts[-1]] = deep_merge(node[parts[-1]], value)
-        else:
-            node[parts[-1]] = value
-    return out
+    return sorted(p.stem for p in Path(directory).glob("*.yaml"))
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """``over`` laid on ``base``: mappings merge key by key, anything else replaces."""
     out = dict(base)
     for k, v in over.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k),
+                                                                             dict) else v
     return out
 
 
-def _read(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if "parameters" in data and isinstance(data["parameters"], dict):
-        data["parameters"] = _expand_dotted(data["parameters"])
-    return data
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when inside it, else absolute."""
+    path = Path(path).absolute()
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
-def resolve(path: Path, directory: Path, seen: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The raw mapping of a scenario file with its ``extends`` chain merged in."""
-    data = _read(path)
-    parent = data.get("extends")
-    if parent:
+@dataclass
+class Loaded:
+    """A validated scenario with where each of its keys was written."""
+
+    scenario: Scenario
+    files: list[Path]  # the extends chain, the scenario's own file first
+    hashes: dict[str, str]  # display path -> sha256 of the file's bytes
+    origin: dict[tuple, Origin] = field(repr=False)
+
+    def source_of(self, path: tuple) -> Origin | None:
+        """File and line where the key path (or its nearest written parent) was set."""
+        for n in range(len(path), 0, -1):
+            if path[:n] in self.origin:
+                return self.origin[path[:n]]
+        return None
+
+
+# --- locating files ------------------------------------------------------------------------
+
+def locate(name_or_path: str | Path, directory: Path = SCENARIOS_DIR) -> Path:
+    """The file of a scenario given by name (in ``directory``) or by path."""
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") or os.sep in text or "/" in text:
+        if not path.exists():
+            raise ScenarioError("scenario file not found", file=text)
+        return path
+    candidate = Path(directory) / f"{text}.yaml"
+    if candidate.exists():
+        return candidate
+    names = scenario_names(directory)
+    raise ScenarioError(f"unknown scenario {text!r}", key=None,
+                        expected=f"a scenario in {display_path(Path(directory))}/ "
+                                 f"({', '.join(names) or 'none there'}) or a .yaml file",
+                        found=repr(text), suggestion=did_you_mean(text, names))
+
+
+def _parent_file(name: str, child: Path, directory: Path) -> Path | None:
+    for folder in dict.fromkeys((child.parent, Path(directory), SCENARIOS_DIR)):
+        candidate = folder / f"{name}.yaml"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+# --- parsing with a content cache ----------------------------------------------------------
+
+_DOCS: OrderedDict[tuple[str, str], Document] = OrderedDict()
+_SCENARIOS: OrderedDict[tuple, Loaded] = OrderedDict()
+_CACHE_SIZE = 256
+
+
+def _remember(cache: OrderedDict, key: Any, value: Any) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+
+
+def _document(path: Path) -> tuple[Document, str]:
+    """Parsed file and the sha256 of its bytes (parsing cached on path and content)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return read(path, display_path(path)), ""  # read() raises the located error
+    digest = hashlib.sha256(raw).hexdigest()
+    key = (str(path.resolve()), digest)
+    doc = _DOCS.get(key)
+    if doc is None or doc.file != display_path(path):
+        doc = read(path, display_path(path))
+        _remember(_DOCS, key, doc)
+    return doc, digest
+
+
+def clear_cache() -> None:
+    """Forget every parsed file and loaded scenario."""
+    _DOCS.clear()
+    _SCENARIOS.clear()
+
+
+# --- inheritance ---------------------------------------------------------------------------
+
+def _chain(path: Path, directory: Path) -> list[tuple[Path, Document, str]]:
+    """The file and its ancestors (own file first); unknown parents and cycles are named."""
+    chain: list[tuple[Path, Document, str]] = []
+    seen: list[str] = []
+    current = path
+    while True:
+        doc, digest = _document(current)
+        chain.append((current, doc, digest))
+        seen.append(current.stem)
+        parent = doc.data.get("extends")
+        if parent is None:
+            return chain
+        line = doc.lines.get(("extends",))
+        if not isinstance(parent, str) or not parent:
+            raise ScenarioError("extends must name a scenario", file=doc.file, line=line,
+                                key="extends", expected="a scenario name such as base",
+                                found=repr(parent) if isinstance(parent, str) else str(parent))
         if parent in seen:
-            raise ValueError(f"cycle in extends: {' -> '.join((*seen, parent))}")
-        merged = resolve(directory / f"{parent}.yaml", directory, (*seen, parent))
-        inherited = {k: v for k, v in merged.items()
-                     if k not in {"name", "description", "extends", "events"}}
-        data = deep_merge(inherited, data)
-        data["events"] = merged.get("events", []) + data.get("events", [])
-        data["facts"] = list(dict.fromkeys(merged.get("facts", []) + data.get("facts", [])))
-    return data
+            cycle = " -> ".join([*seen, parent])
+            raise ScenarioError(f"extends cycle: {cycle}", file=doc.file, line=line,
+                                key="extends", expected="a chain of scenarios that ends",
+                                found=f"{parent!r}, which already extends this scenario")
+        if len(seen) > MAX_EXTENDS_DEPTH:
+            raise ScenarioError("extends chain too long", file=doc.file, line=line,
+                                key="extends", expected=f"at most {MAX_EXTENDS_DEPTH} levels")
+        parent_file = _parent_file(parent, current, directory)
+        if parent_file is None:
+            names = sorted(set(scenario_names(current.parent)) | set(scenario_names(directory)))
+            raise ScenarioError(f"unknown scenario to extend: {parent!r}", file=doc.file,
+                                line=line, key="extends",
+                                expected="the name of a scenario file in the same folder or "
+                                         "in scenarios/", found=repr(parent),
+                                suggestion=did_you_mean(parent, names))
+        current = parent_file
+
+
+def _origin_of(doc: Document, depth: int) -> dict[tuple, Origin]:
+    return {k: Origin(doc.file, line, depth) for k, line in doc.lines.items()}
+
+
+def merge_chain(chain: list[tuple[Path, Document, str]]) -> tuple[dict[str, Any],
+                                                                   dict[tuple, Origin]]:
+    """The raw mapping with every ancestor merged in, and where each key path was written."""
+    data: dict[str, Any] = {}
+    origin: dict[tuple, Origin] = {}
+    for depth, (_, doc, _) in enumerate(reversed(chain)):
+        own = doc.data
+        inherited = {k: v for k, v in data.items() if k not in NOT_INHERITED}
+        merged = deep_merge(inherited, {k: v for k, v in own.items() if k != "events"})
+        events = data["events"] if isinstance(data.get("events"), list) else []
+        own_events = own.get("events", [])
+        own_origin = _origin_of(doc, depth)
+        shifted: dict[tuple, Origin] = {}
+        if isinstance(own_events, list):
+            for k, v in own_origin.items():
+                if len(k) >= 2 and k[0] == "events" and isinstance(k[1], int):
+                    shifted[("events", k[1] + len(events), *k[2:])] = v
+                else:
+                    shifted[k] = v
+            merged["events"] = events + own_events
+        else:
+            shifted = own_origin
+            merged["events"] = own_events
+        parent_facts = data.get("facts", []) if isinstance(data.get("facts"), list) else []
+        if isinstance(own.get("facts", []), list):
+            merged["facts"] = list(dict.fromkeys([*parent_facts, *own.get("facts", [])]))
+        kept = {k: v for k, v in origin.items()
+                if not k or (k[0] not in {"name", "description", "extends"} and
+                             not (k[0] == "facts" and len(k) > 1))}
+        kept.update({k: v for k, v in shifted.items()
+                     if not (k[:1] == ("facts",) and len(k) > 1)})
+        origin = {k: v for k, v in kept.items() if _reachable(merged, k)}
+        if not merged["events"] and "events" not in own and "events" not in data:
+            del merged["events"]
+        data = merged
+    return data, origin
+
+
+def _reachable(data: Any, path: tuple) -> bool:
+    node = data
+    for part in path:
+        in_list = isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node)
+        if in_list or (isinstance(node, dict) and part in node):
+            node = node[part]
+        else:
+            return False
+    return True
+
+
+# --- loading -------------------------------------------------------------------------------
+
+def load_resolved(name_or_path: str | Path, directory: Path = SCENARIOS_DIR) -> Loaded:
+    """Validated scenario plus its files, hashes and the origin of every key (cached)."""
+    path = locate(name_or_path, Path(directory))
+    chain = _chain(path, Path(directory))
+    for _, doc, _ in chain:
+        check_document_facts(doc)
+    key = tuple((str(p.resolve()), digest, doc.file) for p, doc, digest in chain)
+    hit = _SCENARIOS.get(key)
+    if hit is None:
+        data, origin = merge_chain(chain)
+        scenario = check_scenario(data, origin, chain[0][1].file, expected_name=path.stem)
+        hit = Loaded(scenario, [p for p, _, _ in chain],
+                     {doc.file: digest for _, doc, digest in chain}, origin)
+        _remember(_SCENARIOS, key, hit)
+    return Loaded(hit.scenario.model_copy(deep=True), list(hit.files), dict(hit.hashes),
+                  hit.origin)
 
 
 def load_scenario(name_or_path: str | Path, directory: Path = SCENARIOS_DIR) -> Scenario:
     """A validated scenario, by name (in ``directory``) or by file path."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = directory / f"{name_or_path}.yaml"
-    raw = resolve(path, path.parent if path.parent != Path() else directory, (path.stem,))
-    return Scenario.model_validate(raw)
+    return load_resolved(name_or_path, directory).scenario
+
+
+def validate_file(path: str | Path, directory: Path = SCENARIOS_DIR) -> list[Issue]:
+    """Every problem in a scenario file (empty when it is valid)."""
+    try:
+        load_resolved(path, directory)
+    except ScenarioError as exc:
+        return exc.issues
+    return []
