@@ -1,0 +1,372 @@
+"""The Python API: load, override, run and compare scenarios, with pandas DataFrames.
+
+The command line is a thin layer over these functions; notebooks use them directly::
+
+    from sim import api
+    sc = api.with_overrides(api.load("sep-2025-paris"), {"us.backstop_scale": 1.5})
+    res = api.run(sc, replicates=50)
+    res.summary.describe()
+    cmp = api.compare()            # all seed scenarios
+    cmp.table; cmp.matrix; cmp.write_report("out/compare")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import engine, rules
+from sim.parameters import MODES, PARAM_INFO
+from sim.scenario.errors import Issue, ScenarioError, did_you_mean
+from sim.scenario.loader import SCENARIOS_DIR, load_resolved, scenario_names
+from sim.scenario.schema import Scenario
+
+CHUNK = 1000
+"""Runs simulated at once; memory stays bounded whatever the number of replicates."""
+SEED_SCENARIOS: tuple[str, ...] = (
+    "feb-2025-summit", "hague-2025-intel-only", "sep-2025-paris", "dec-2025-assets",
+    "us-full-backstop", "us-withdrawal", "max-sanctions", "sanctions-relief",
+    "us-backstop-erodes",
+)
+"""The article-based scenarios ``compare`` runs by default (those present in scenarios/)."""
+SCALAR_KEYS = ("description", "start", "horizon", "replicates", "seed")
+"""Top-level scenario keys an override may set besides parameters."""
+BINARY_OUTCOMES = frozenset({"force_met", "ceasefire", "violated", "holds", "us_disengaged",
+                             "tariffs_applied"})
+"""Per-run outcomes that are 0/1: their mean is a probability."""
+BINARY_STEPS = frozenset({"ceasefire", "violated", "disengaged"})
+"""Monthly outcomes that are 0/1 in each run."""
+
+
+# --- loading and overrides -----------------------------------------------------------------
+
+def load(name_or_path: str | Path | Scenario, directory: Path = SCENARIOS_DIR) -> Scenario:
+    """A validated scenario by name (scenarios/NAME.yaml) or file path."""
+    if isinstance(name_or_path, Scenario):
+        return name_or_path
+    return load_resolved(name_or_path, directory).scenario
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> Scenario:
+    """A copy of ``scenario`` with dotted-path overrides applied and validated.
+
+    Keys are parameter paths (``us.backstop_scale``) or top-level keys (``horizon``,
+    ``replicates``, ``seed``, ``start``, ``description``). Bad keys or values raise
+    ScenarioError naming the key, with "did you mean".
+    """
+    if not overrides:
+        return scenario
+    data = scenario.model_dump(mode="python")
+    issues: list[Issue] = []
+    for key, value in overrides.items():
+        if key in SCALAR_KEYS:
+            data[key] = value
+            continue
+        info = PARAM_INFO.get(key)
+        if info is None:
+            issues.append(Issue("unknown parameter", "override", None, key,
+                                expected="a dotted parameter path (coalition-sim explain "
+                                         "lists them) or one of " + ", ".join(SCALAR_KEYS),
+                                found=repr(key),
+                                suggestion=did_you_mean(key, [*PARAM_INFO, *SCALAR_KEYS])))
+            continue
+        node = data["parameters"]
+        *groups, leaf = key.split(".")
+        for g in groups:
+            node = node[g]
+        node[leaf] = value
+    if issues:
+        raise ScenarioError(issues)
+    from sim.scenario.validate import check_scenario
+
+    return check_scenario(data, {}, "override")
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """sha256 of the resolved scenario's canonical JSON (what a run depends on)."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def month_labels(start: str, horizon: int) -> list[str]:
+    """Calendar month (YYYY-MM) of months 1..horizon after ``start``."""
+    y, m = (int(x) for x in start.split("-"))
+    out = []
+    for t in range(1, horizon + 1):
+        k = (m - 1) + t
+        out.append(f"{y + k // 12:04d}-{k % 12 + 1:02d}")
+    return out
+
+
+# --- running -------------------------------------------------------------------------------
+
+@dataclass
+class RunResult:
+    """What ``run`` produced, as DataFrames (see module doc)."""
+
+    scenario: Scenario
+    seeds: np.ndarray
+    steps: pd.DataFrame  # run, seed, month, date, one column per engine.STEP_OUTCOMES
+    summary: pd.DataFrame  # run, seed, one column per engine.SUMMARY_OUTCOMES
+    states: pd.DataFrame  # run, seed, code, name, per-mode commitments, troops, burden
+    log: pd.DataFrame  # month, date, note
+    overrides: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def write(self, out_dir: str | Path, figures: bool = True) -> list[Path]:
+        """Write tables (Parquet and CSV), figures and nothing else (see sim.report)."""
+        from sim.report import write_run
+
+        return write_run(self, Path(out_dir), figures=figures)
+
+
+def _final_params(batch: engine.Batch) -> rules.Params:
+    params = {k: v.copy() for k, v in batch.params.items()}
+    for month, values, _ in batch.events:
+        if month <= batch.horizon:
+            for k, v in values.items():
+                params[k] = np.full(batch.runs, v)
+    return params
+
+
+def _state_frame(batch: engine.Batch, res: engine.Results, run0: int) -> pd.DataFrame:
+    world, R = batch.world, batch.runs
+    S = world.size
+    params = _final_params(batch)
+    troops = res.committed[:, :, 0] * rules.ground_troops(world, params)
+    gdp = world.gdp
+    cost = res.burden_pct_gdp * gdp[None, :] / 100.0  # USD bn per year
+    total = cost.sum(axis=1, keepdims=True)
+    share = np.divide(cost, total, out=np.zeros_like(cost), where=total > 0)
+    cols: dict[str, Any] = {
+        "run": np.repeat(np.arange(run0, run0 + R), S),
+        "seed": np.repeat(res.seeds, S),
+        "code": np.tile(np.array(world.codes, dtype=object), R),
+        "name": np.tile(np.array(world.names, dtype=object), R),
+    }
+    for i, m in enumerate(MODES):
+        cols[f"committed_{m}"] = res.committed[:, :, i].reshape(-1).astype(np.int8)
+    cols["committed_any"] = res.committed.any(axis=2).reshape(-1).astype(np.int8)
+    cols["committed_presence"] = res.committed[:, :, :3].any(axis=2).reshape(-1).astype(np.int8)
+    cols["troops"] = troops.reshape(-1)
+    cols["burden_pct_gdp"] = res.burden_pct_gdp.reshape(-1)
+    cols["burden_share"] = share.reshape(-1)
+    cols["gdp_share"] = np.tile(gdp / gdp.sum(), R)
+    return pd.DataFrame(cols)
+
+
+def _step_frame(res: engine.Results, run0: int, dates: list[str],
+                outcomes: Sequence[str]) -> pd.DataFrame:
+    assert res.steps is not None
+    R, T = len(res.seeds), len(dates)
+    cols: dict[str, Any] = {
+        "run": np.repeat(np.arange(run0, run0 + R), T),
+        "seed": np.repeat(res.seeds, T),
+        "month": np.tile(np.arange(1, T + 1), R),
+        "date": np.tile(np.array(dates, dtype=object), R),
+    }
+    for k in outcomes:
+        cols[k] = res.steps[k].reshape(-1).astype(np.float64)
+    return pd.DataFrame(cols)
+
+
+def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
+        seed: int | None = None, overrides: Mapping[str, Any] | None = None,
+        progress: bool | None = False, record_steps: bool = True,
+        step_outcomes: Sequence[str] | None = None, chunk: int = CHUNK) -> RunResult:
+    """Run a scenario's replicates (replicate i has seed ``seed + i``), in chunks."""
+    t0 = time.perf_counter()
+    scenario = with_overrides(load(scenario_or_name), dict(overrides or {}))
+    if replicates is not None or seed is not None:
+        scenario = with_overrides(scenario, {
+            **({"replicates": int(replicates)} if replicates is not None else {}),
+            **({"seed": int(seed)} if seed is not None else {})})
+    seeds = scenario.seed + np.arange(scenario.replicates, dtype=np.int64)
+    batch = engine.compile_batch(scenario, seeds=seeds)
+    t_compile = time.perf_counter()
+    dates = month_labels(scenario.start, scenario.horizon)
+    outcomes = tuple(step_outcomes or engine.STEP_OUTCOMES)
+    steps, summary, states = [], [], []
+    log: list[tuple[int, str]] = []
+    from sim.cli.common import progress as bar
+
+    with bar(total=len(seeds), desc=scenario.name, enabled=progress) as pbar:
+        for lo in range(0, len(seeds), chunk):
+            part = engine.select(batch, slice(lo, lo + chunk))
+            res = engine.simulate(part, record_steps=record_steps)
+            log = log or res.log
+            if record_steps:
+                steps.append(_step_frame(res, lo, dates, outcomes))
+            summary.append(pd.DataFrame({"run": np.arange(lo, lo + part.runs),
+                                         "seed": res.seeds, **res.summary}))
+            states.append(_state_frame(part, res, lo))
+            pbar.update(part.runs)
+    t_run = time.perf_counter()
+    log_df = pd.DataFrame({"month": [m for m, _ in log],
+                           "date": [dates[m - 1] for m, _ in log],
+                           "note": [n for _, n in log]})
+    empty_steps = pd.DataFrame(columns=["run", "seed", "month", "date", *outcomes])
+    return RunResult(
+        scenario=scenario, seeds=seeds,
+        steps=pd.concat(steps, ignore_index=True) if steps else empty_steps,
+        summary=pd.concat(summary, ignore_index=True),
+        states=pd.concat(states, ignore_index=True),
+        log=log_df, overrides=dict(overrides or {}),
+        timings={"compile_s": round(t_compile - t0, 4), "simulate_s": round(t_run - t_compile, 4)})
+
+
+# --- comparing -----------------------------------------------------------------------------
+
+TABLE_OUTCOMES: tuple[str, ...] = (
+    "troops", "force_met", "committing_states", "presence_states",
+    *(f"n_{m}" for m in MODES), "deterrence", "deterrence_mean", "ceasefire", "violated",
+    "holds", "growth", "pressure", "us_disengaged",
+)
+"""Per-run outcomes in the comparison table, in order."""
+BAND_OUTCOMES: tuple[str, ...] = ("troops", "deterrence", "ceasefire", "growth",
+                                  "committing_states", "us_backstop")
+"""Monthly outcomes kept for the comparison figures."""
+Z90 = 1.6448536269514722
+
+
+def wilson(p: float, n: int, z: float = Z90) -> tuple[float, float]:
+    """Wilson score interval of a proportion (90% by default)."""
+    if n == 0:
+        return float("nan"), float("nan")
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return max(0.0, c - h), min(1.0, c + h)
+
+
+def outcome_stats(summary: pd.DataFrame, outcomes: Sequence[str] = TABLE_OUTCOMES) -> dict:
+    """{outcome: {mean, p5, p95}}; for 0/1 outcomes the interval is Wilson's 90% interval."""
+    out = {}
+    n = len(summary)
+    for k in outcomes:
+        x = summary[k].to_numpy(dtype=float)
+        if k in BINARY_OUTCOMES:
+            p = float(np.mean(x)) if n else float("nan")
+            lo, hi = wilson(p, n)
+        else:
+            x = x[~np.isnan(x)]
+            p = float(np.mean(x)) if len(x) else float("nan")
+            lo, hi = (float(np.percentile(x, 5)), float(np.percentile(x, 95))) if len(x) else (
+                float("nan"), float("nan"))
+        out[k] = {"mean": p, "p5": lo, "p95": hi}
+    return out
+
+
+def bands(steps: pd.DataFrame, outcomes: Sequence[str] = BAND_OUTCOMES) -> pd.DataFrame:
+    """Per month: mean, p5 and p95 of each outcome over runs (long: month, outcome, stats).
+
+    For 0/1 outcomes (ceasefire, violated, disengaged) the band is the 90% Wilson interval
+    of the share of runs."""
+    rows = []
+    for k in outcomes:
+        g = steps.groupby("month")[k]
+        m = g.mean()
+        if k in BINARY_STEPS:
+            n = g.size().to_numpy()
+            lo, hi = np.array([wilson(p, int(c)) for p, c in zip(m.to_numpy(), n,
+                                                                 strict=True)]).T
+        else:
+            q = g.quantile([0.05, 0.95]).unstack()
+            lo, hi = q[0.05].to_numpy(), q[0.95].to_numpy()
+        rows.append(pd.DataFrame({"month": m.index, "outcome": k, "mean": m.to_numpy(),
+                                  "p5": lo, "p95": hi}))
+    return pd.concat(rows, ignore_index=True)
+
+
+@dataclass
+class Comparison:
+    """Several scenarios run side by side."""
+
+    results: dict[str, RunResult]
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.results)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Scenario × (outcome, stat): mean, p5, p95 over replicates."""
+        data = {}
+        for name, r in self.results.items():
+            stats = outcome_stats(r.summary)
+            data[name] = {(k, s): v for k, d in stats.items() for s, v in d.items()}
+        df = pd.DataFrame.from_dict(data, orient="index")
+        df.columns = pd.MultiIndex.from_tuples(df.columns, names=["outcome", "stat"])
+        df.index.name = "scenario"
+        return df
+
+    def shares(self, mode: str = "presence") -> pd.DataFrame:
+        """State × scenario: share of runs in which the state commits to ``mode`` at the
+        horizon (a mode, ``presence`` = ground, air or sea, or ``any``)."""
+        col = f"committed_{mode}"
+        frames = {}
+        for name, r in self.results.items():
+            frames[name] = r.states.groupby("code", sort=False)[col].mean()
+        df = pd.DataFrame(frames)
+        df.index.name = "state"
+        return df
+
+    @property
+    def matrix(self) -> pd.DataFrame:
+        """State × scenario share of runs in which the state commits a presence (ground, air
+        or sea) at the horizon."""
+        return self.shares("presence")
+
+    def bands(self) -> pd.DataFrame:
+        """Per scenario and month: mean and 90% band of the figure outcomes."""
+        out = []
+        for name, r in self.results.items():
+            b = bands(r.steps, [k for k in BAND_OUTCOMES if k in r.steps.columns])
+            b.insert(0, "scenario", name)
+            out.append(b)
+        return pd.concat(out, ignore_index=True)
+
+    def write_report(self, out_dir: str | Path) -> Path:
+        """report.md with figures and tables in ``out_dir``; returns the report's path."""
+        from sim.report import write_comparison
+
+        return write_comparison(self, Path(out_dir))
+
+
+def default_scenarios(directory: Path = SCENARIOS_DIR) -> list[str]:
+    """The seed scenarios present in ``directory``, in the order of SEED_SCENARIOS."""
+    present = set(scenario_names(directory))
+    return [n for n in SEED_SCENARIOS if n in present]
+
+
+def compare(names_or_scenarios: Sequence[str | Path | Scenario] | None = None,
+            replicates: int | None = None, progress: bool | None = False,
+            seed: int | None = None) -> Comparison:
+    """Run each scenario (default: all seed scenarios) and put them side by side."""
+    items = list(names_or_scenarios) if names_or_scenarios else default_scenarios()
+    scenarios = [load(x) for x in items]  # every bad file is reported before anything runs
+    results: dict[str, RunResult] = {}
+    for sc in scenarios:
+        name = sc.name
+        k = 2
+        while name in results:
+            name, k = f"{sc.name}#{k}", k + 1
+        results[name] = run(sc, replicates=replicates, seed=seed, progress=progress,
+                            step_outcomes=BAND_OUTCOMES)
+    return Comparison(results)
+
+
+__all__ = ["Comparison", "RunResult", "compare", "load", "run", "scenario_hash",
+           "with_overrides"]

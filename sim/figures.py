@@ -1,0 +1,91 @@
+"""Figures for runs and comparisons (matplotlib, headless): trajectories with 90% bands and
+the state × scenario commitment matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+plt.rcParams["svg.hashsalt"] = "coalition-sim"
+
+PANELS: tuple[tuple[str, str, str], ...] = (
+    ("troops", "Ground troops committed", "troops"),
+    ("deterrence", "Deterrence credibility", "0-1"),
+    ("ceasefire", "Ceasefire in place (share of runs)", "probability"),
+    ("growth", "Russian GDP growth", "% per year"),
+)
+
+
+def trajectories(bands: pd.DataFrame, requirement: float | None = 30000.0,
+                 scenarios: Sequence[str] | None = None, title: str | None = None) -> Figure:
+    """2×2 panels of mean trajectories with 90% bands, one colour per scenario."""
+    scenarios = list(scenarios or dict.fromkeys(bands["scenario"]))
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
+    colours = plt.get_cmap("tab10")
+    for ax, (key, label, unit) in zip(axes.flat, PANELS, strict=True):
+        for i, name in enumerate(scenarios):
+            b = bands[(bands["scenario"] == name) & (bands["outcome"] == key)]
+            if b.empty:
+                continue
+            c = colours(i % 10)
+            ax.plot(b["month"], b["mean"], color=c, lw=1.8, label=name)
+            ax.fill_between(b["month"], b["p5"], b["p95"], color=c, alpha=0.15, lw=0)
+        if key == "troops" and requirement:
+            ax.axhline(requirement, color="black", ls="--", lw=1)
+            ax.annotate(f"requirement {requirement:,.0f}", (0.01, requirement),
+                        xycoords=("axes fraction", "data"), va="bottom", fontsize=8)
+        ax.set_title(label, fontsize=11)
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("month after the scenario's start")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False,
+               fontsize=9)
+    fig.suptitle(title or "Scenarios compared: mean and 90% band over replicates", fontsize=13)
+    fig.tight_layout(rect=(0, 0.06 + 0.025 * (len(labels) > 5), 1, 0.97))
+    return fig
+
+
+def commitment_matrix(matrix: pd.DataFrame, title: str | None = None) -> Figure:
+    """Heatmap of the share of runs in which each state commits, per scenario."""
+    m = matrix.fillna(np.nan)
+    fig, ax = plt.subplots(figsize=(1.2 + 1.1 * m.shape[1], 1.2 + 0.27 * m.shape[0]))
+    im = ax.imshow(m.to_numpy(dtype=float), aspect="auto", cmap="YlGnBu", vmin=0, vmax=1)
+    ax.set_xticks(range(m.shape[1]), m.columns, rotation=35, ha="right", fontsize=8)
+    ax.set_yticks(range(m.shape[0]), m.index, fontsize=8)
+    for (i, j), v in np.ndenumerate(m.to_numpy(dtype=float)):
+        if not np.isnan(v):
+            ax.text(j, i, f"{v:.0%}" if 0 < v < 1 else ("" if v == 0 else "all"), ha="center",
+                    va="center", fontsize=6, color="white" if v > 0.6 else "black")
+    fig.colorbar(im, ax=ax, fraction=0.04, label="share of runs committing")
+    ax.set_title(title or "Presence (ground, air or sea) at the horizon", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def modes_over_time(steps: pd.DataFrame, modes: Sequence[str]) -> Figure:
+    """Mean number of states committed to each mode, month by month."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    mean = steps.groupby("month")[[f"n_{m}" for m in modes]].mean()
+    for m in modes:
+        ax.plot(mean.index, mean[f"n_{m}"], label=m)
+    ax.set_xlabel("month")
+    ax.set_ylabel("states committed (mean over runs)")
+    ax.legend(fontsize=8, ncol=3)
+    ax.grid(alpha=0.3)
+    ax.set_title("Commitments by mode")
+    fig.tight_layout()
+    return fig
+
+
+def close(fig: Figure) -> None:
+    """Release a figure's memory."""
+    plt.close(fig)

@@ -1,0 +1,318 @@
+"""Output folders: tables, figures, manifest for one run; the Markdown comparison report.
+
+The comparison report opens with the comparison figure, then the table (mean and 90%
+interval), then paragraphs generated from the numbers that say what differs and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim import io
+from sim.parameters import MODES, flatten
+
+if TYPE_CHECKING:
+    from sim.api import Comparison, RunResult
+
+MANIFEST_VERSION = 1
+
+
+def project_version() -> str:
+    """The installed coalition-sim version."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("coalition-sim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# --- one run -------------------------------------------------------------------------------
+
+def write_run(result: RunResult, out: Path, figures: bool = True,
+              argv: list[str] | None = None) -> list[Path]:
+    """steps/summary/states/log tables (Parquet + CSV), figures and manifest.json in ``out``."""
+    from sim.api import bands, scenario_hash
+
+    t0 = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    written += io.write_table(result.summary, out / "summary")
+    written += io.write_table(result.steps, out / "steps")
+    written += io.write_table(result.states, out / "states")
+    written += io.write_table(result.log, out / "events")
+    if figures and len(result.steps):
+        from sim import figures as fg
+
+        b = bands(result.steps)
+        b.insert(0, "scenario", result.name)
+        fig = fg.trajectories(b, result.scenario.parameters.deterrence.force_requirement,
+                              title=f"{result.name}: mean and 90% band over "
+                                    f"{len(result.seeds)} replicates")
+        written += io.save_figure(fig, out / "trajectories")
+        fg.close(fig)
+        fig = fg.modes_over_time(result.steps, MODES)
+        written += io.save_figure(fig, out / "modes")
+        fg.close(fig)
+    sc = result.scenario
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "kind": "run",
+        "project": {"name": "coalition-sim", "version": project_version()},
+        "scenario": {"name": sc.name, "content_sha256": scenario_hash(sc),
+                     "resolved": sc.model_dump(mode="json")},
+        "overrides": result.overrides,
+        "parameters": flatten(sc.parameters),
+        "seeds": {"base": sc.seed, "replicates": sc.replicates,
+                  "rule": "replicate i uses seed base + i",
+                  "first": int(result.seeds[0]), "last": int(result.seeds[-1])},
+        "dependencies": io.dependency_versions(),
+        "platform": platform.platform(),
+        "command": argv if argv is not None else sys.argv,
+        "timings_s": {**result.timings, "write_s": round(time.perf_counter() - t0, 4)},
+        "outputs": {p.name: sha256_file(p) for p in written
+                    if p.suffix in (".parquet", ".csv")},
+    }
+    written.append(io.write_manifest(out, manifest))
+    return written
+
+
+# --- comparison ----------------------------------------------------------------------------
+
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("troops", "Ground troops", "int"),
+    ("force_met", "P(troops ≥ requirement)", "pct"),
+    ("presence_states", "States present (ground/air/sea)", "num"),
+    *((f"n_{m}", f"{m.capitalize()} states", "num") for m in MODES),
+    ("deterrence", "Deterrence", "2f"),
+    ("ceasefire", "P(ceasefire)", "pct"),
+    ("violated", "P(violated)", "pct"),
+    ("growth", "Russian growth %", "1f"),
+)
+
+
+def _fmt(x: float, kind: str) -> str:
+    if x != x:
+        return "–"
+    if kind == "int":
+        return f"{x:,.0f}"
+    if kind == "pct":
+        return f"{100 * x:.0f}%"
+    if kind == "num":
+        return f"{x:.1f}"
+    return f"{x:.{kind[0]}f}"
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """The comparison table in Markdown: mean with the 90% interval below it."""
+    head = ["Scenario", *(label for _, label, _ in COLUMNS)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["--:"] * len(COLUMNS))
+             + "|"]
+    for name, row in table.iterrows():
+        cells = [f"`{name}`"]
+        for key, _, kind in COLUMNS:
+            m, lo, hi = row[(key, "mean")], row[(key, "p5")], row[(key, "p95")]
+            cells.append(f"{_fmt(m, kind)}<br><small>{_fmt(lo, kind)}–{_fmt(hi, kind)}</small>")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _list(names: list[str]) -> str:
+    names = [f"`{n}`" for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def findings(cmp: Comparison) -> list[str]:
+    """Plain-words paragraphs generated from the numbers."""
+    t = cmp.table
+    paras: list[str] = []
+    req = {n: r.scenario.parameters.deterrence.force_requirement for n, r in cmp.results.items()}
+    troops = t[("troops", "mean")]
+    met = t[("force_met", "mean")]
+    reach = [n for n in t.index if met[n] >= 0.5]
+    best, worst = troops.idxmax(), troops.idxmin()
+    r0 = req[best]
+    if reach:
+        paras.append(
+            f"**The {r0:,.0f}-troop requirement.** {_list(reach)} reach"
+            f"{'es' if len(reach) == 1 else ''} the requirement in most runs "
+            f"({', '.join(f'{met[n]:.0%}' for n in reach)} of runs). "
+            f"The largest force is in `{best}` ({troops[best]:,.0f} troops on average), the "
+            f"smallest in `{worst}` ({troops[worst]:,.0f}).")
+    else:
+        paras.append(
+            f"**The {r0:,.0f}-troop requirement.** No scenario reaches the requirement in most "
+            f"runs. The largest force is in `{best}` ({troops[best]:,.0f} troops on average, "
+            f"{met[best]:.0%} of runs at or above the requirement); the smallest in `{worst}` "
+            f"({troops[worst]:,.0f}).")
+    us = {n: float(r.steps["us_backstop"].mean()) if "us_backstop" in r.steps else np.nan
+          for n, r in cmp.results.items()}
+    us_s = pd.Series(us)
+    if len(t) >= 3 and us_s.notna().sum() >= 3 and us_s.nunique() > 1:
+        rho_t = us_s.rank().corr(troops.rank())
+        rho_d = us_s.rank().corr(t[("deterrence", "mean")].rank())
+        strong, weak = us_s.idxmax(), us_s.idxmin()
+        direction = "more" if rho_t > 0 else "fewer"
+        paras.append(
+            f"**The US backstop drives it.** Across the scenarios, the rank correlation between "
+            f"the delivered US backstop (mean over months and runs) and the troops committed "
+            f"is {rho_t:+.2f}, and with deterrence {rho_d:+.2f}: a stronger backstop brings "
+            f"{direction} troops. The backstop is strongest in `{strong}` ({us[strong]:.2f}) "
+            f"and weakest in `{weak}` ({us[weak]:.2f}), where ground troops average "
+            f"{troops[strong]:,.0f} and {troops[weak]:,.0f}. In the model, European states "
+            f"weigh the perceived US backstop in their assurance for ground, air and sea "
+            f"presence, so states whose thresholds sit near that margin tip in or out with it.")
+    ground = cmp.shares("ground")
+    if ground.shape[1] >= 2:
+        hi_, lo_ = ground.max(axis=1), ground.min(axis=1)
+        tip = ground[(hi_ >= 0.5) & (lo_ < 0.5)]
+        always = ground[lo_ >= 0.5].index.tolist()
+        never = ground[hi_ < 0.05].index.tolist()
+        parts = []
+        if always:
+            parts.append(f"{_list(always)} commit ground troops in most runs of every scenario")
+        if len(tip):
+            groups: dict[tuple[str, ...], list[str]] = {}
+            for code, row in tip.iterrows():
+                groups.setdefault(tuple(n for n in row.index if row[n] >= 0.5), []).append(code)
+            desc = [f"in {_list(list(k))}: {', '.join(v)}" for k, v in groups.items()]
+            parts.append("these states tip into committing ground troops only in some "
+                         "scenarios — " + "; ".join(desc))
+        if never:
+            parts.append(f"{len(never)} states never send ground troops in any scenario "
+                         f"(among them {', '.join(never[:6])})")
+        if parts:
+            paras.append("**Which states tip.** " + "; ".join(parts) + ".")
+    cf = t[("ceasefire", "mean")]
+    vi = t[("violated", "mean")]
+    top = cf.idxmax()
+    text = (f"**Ceasefire.** A ceasefire within the horizon is most likely in `{top}` "
+            f"({cf[top]:.0%} of runs) and least likely in `{cf.idxmin()}` "
+            f"({cf[cf.idxmin()]:.0%}).")
+    with_cf = [n for n in t.index if cf[n] > 0]
+    if with_cf:
+        worst_v = max(with_cf, key=lambda n: vi[n] / cf[n])
+        text += (f" Where ceasefires happen, the share violated is highest in `{worst_v}` "
+                 f"({vi[worst_v] / cf[worst_v]:.0%} of ceasefires), since Russia weighs "
+                 f"violation against the deterrence it faces (mean deterrence "
+                 f"{t.loc[worst_v, ('deterrence', 'mean')]:.2f} there, against "
+                 f"{t[('deterrence', 'mean')].max():.2f} at best).")
+    paras.append(text)
+    g = t[("growth", "mean")]
+    pr = t[("pressure", "mean")]
+    paras.append(
+        f"**Russian economy.** Growth at the horizon is lowest in `{g.idxmin()}` "
+        f"({g.min():.1f}% a year, sanctions pressure {pr[g.idxmin()]:.2f}) and highest in "
+        f"`{g.idxmax()}` ({g.max():.1f}%, pressure {pr[g.idxmax()]:.2f}); sanctions pressure "
+        f"and high interest rates pull growth from about 4% towards stagnation.")
+    events = {n: r.log for n, r in cmp.results.items() if len(r.log)}
+    if events:
+        lines = [f"`{n}`: " + "; ".join(f"month {m} ({d}) {note}" for m, d, note in
+                                        log[["month", "date", "note"]].itertuples(index=False))
+                 for n, log in events.items()]
+        paras.append("**Timelines.** " + " ".join(line.rstrip(".") + "." for line in lines))
+    return paras
+
+
+def write_comparison(cmp: Comparison, out: Path) -> Path:
+    """report.md, figures (PNG, SVG), tables (Parquet, CSV) and manifest.json in ``out``."""
+    from sim import figures as fg
+    from sim.api import scenario_hash
+
+    t0 = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    table = cmp.table
+    flat = table.copy()
+    flat.columns = [f"{o}_{s}" for o, s in flat.columns]
+    written = io.write_table(flat.reset_index(), out / "comparison")
+    matrix = cmp.matrix
+    written += io.write_table(matrix.reset_index(), out / "commitment_matrix")
+    bands = cmp.bands()
+    written += io.write_table(bands, out / "trajectories")
+    summary = pd.concat([r.summary.assign(scenario=n) for n, r in cmp.results.items()],
+                        ignore_index=True)
+    written += io.write_table(summary[["scenario", *summary.columns[:-1]]], out / "summary")
+    reqs = {r.scenario.parameters.deterrence.force_requirement for r in cmp.results.values()}
+    fig = fg.trajectories(bands, reqs.pop() if len(reqs) == 1 else None)
+    written += io.save_figure(fig, out / "comparison")
+    fg.close(fig)
+    fig = fg.commitment_matrix(matrix)
+    written += io.save_figure(fig, out / "commitment_matrix")
+    fg.close(fig)
+    n = {len(r.seeds) for r in cmp.results.values()}
+    reps = f"{n.pop()}" if len(n) == 1 else "varying numbers of"
+    text = [
+        "# Coalition scenarios compared",
+        "",
+        "![Troops against the requirement, deterrence, ceasefire and Russian growth, per "
+        "scenario: mean and 90% band over replicates](comparison.png)",
+        "",
+        f"*Mean (line) and 90% band (5th–95th percentile over {reps} replicates) per month. "
+        f"Dashed line: the force requirement.*",
+        "",
+        "## Outcomes at the horizon",
+        "",
+        "Each cell: mean over replicates, with the 90% interval below it (5th–95th "
+        "percentile; for probabilities, the 90% Wilson interval of the estimate).",
+        "",
+        markdown_table(table),
+        "",
+        "## What differs, and why",
+        "",
+        *(p + "\n" for p in findings(cmp)),
+        "## Commitments by state",
+        "",
+        "![Share of runs in which each state has a ground, air or sea presence at the "
+        "horizon, per scenario](commitment_matrix.png)",
+        "",
+        "## Scenarios",
+        "",
+        *(f"- `{name}`: {r.scenario.description} Facts: "
+          f"{', '.join(r.scenario.facts) or 'none cited'}." for name, r in cmp.results.items()),
+        "",
+        "## Reproduce",
+        "",
+        f"coalition-sim {project_version()}; replicate *i* of a scenario uses seed "
+        "`seed + i`. Tables: `comparison.csv`, `commitment_matrix.csv`, `trajectories.csv`, "
+        "`summary.csv` (and Parquet). Command: "
+        f"`coalition-sim compare {' '.join(cmp.names)} --replicates {reps}`.",
+        "",
+    ]
+    report = io.atomic_write_text(out / "report.md", "\n".join(text))
+    written.append(report)
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "kind": "compare",
+        "project": {"name": "coalition-sim", "version": project_version()},
+        "scenarios": {n: {"content_sha256": scenario_hash(r.scenario),
+                          "seed": r.scenario.seed, "replicates": r.scenario.replicates,
+                          "resolved": r.scenario.model_dump(mode="json")}
+                      for n, r in cmp.results.items()},
+        "dependencies": io.dependency_versions(),
+        "command": sys.argv,
+        "timings_s": {**{n: r.timings for n, r in cmp.results.items()},
+                      "report_s": round(time.perf_counter() - t0, 4)},
+        "outputs": {p.name: sha256_file(p) for p in written if p.suffix in (".csv", ".parquet")},
+    }
+    io.write_manifest(out, manifest)
+    return report
+
+
+def describe_outputs(paths: list[Path]) -> str:
+    """One line per output file."""
+    return "\n".join(f"  {p}" for p in paths)
+
+
+__all__ = ["findings", "markdown_table", "write_comparison", "write_run"]
