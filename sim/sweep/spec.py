@@ -33,6 +33,10 @@ from sim.scenario import Scenario, load_scenario
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean, found_repr
 
 DEFAULT_OUTPUTS = ("troops", "holds")
+MAX_BYTES = 1_000_000
+"""Largest spec file accepted."""
+MAX_ALIASES = 50
+"""Most YAML aliases a spec may use (refuses alias bombs)."""
 
 
 def check_param(path: str) -> str:
@@ -271,7 +275,14 @@ def load_spec[T: _RunSpec](path: str | Path, model: type[T]) -> T:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"cannot read the spec ({exc.strerror})", file=file) from None
+    if len(text) > MAX_BYTES:
+        raise ScenarioError(f"spec file too large ({len(text):,} bytes)", file=file,
+                            expected=f"at most {MAX_BYTES:,} bytes")
     try:
+        aliases = sum(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, yaml.SafeLoader))
+        if aliases > MAX_ALIASES:
+            raise ScenarioError("too many YAML aliases (*name)", file=file,
+                                expected=f"at most {MAX_ALIASES}", found=str(aliases))
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
