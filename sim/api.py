@@ -34,7 +34,7 @@ CHUNK = 1000
 SEED_SCENARIOS: tuple[str, ...] = (
     "feb-2025-summit", "hague-2025-intel-only", "sep-2025-paris", "dec-2025-assets",
     "us-full-backstop", "us-withdrawal", "max-sanctions", "sanctions-relief",
-    "us-backstop-erodes",
+    "us-backstop-erodes", "europe-steps-up",
 )
 """The article-based scenarios ``compare`` runs by default (those present in scenarios/)."""
 SCALAR_KEYS = ("description", "start", "horizon", "replicates", "seed")
