@@ -292,7 +292,8 @@ def load_spec[T: _RunSpec](path: str | Path, model: type[T]) -> T:
     if not isinstance(data, dict):
         raise ScenarioError("expected a mapping of keys (name, scenario, ...)", file=file,
                             found=found_repr(data))
-    kind = data.get("kind", model.model_fields["kind"].default)
+    guessed = "sweep" if "axes" in data else "sensitivity" if "method" in data else None
+    kind = data.get("kind", guessed or model.model_fields["kind"].default)
     if kind != model.model_fields["kind"].default:
         raise ScenarioError(f"this is a {kind!r} spec, expected "
                             f"{model.model_fields['kind'].default!r}", file=file,
