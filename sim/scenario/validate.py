@@ -37,12 +37,12 @@ class _Locator:
     def __init__(self, origin: dict[tuple, Origin], file: str):
         self.origin, self.file = origin, file
 
-    def __call__(self, loc: tuple) -> tuple[str, int]:
+    def __call__(self, loc: tuple) -> tuple[str, int | None]:
         for n in range(len(loc), -1, -1):
             hit = self.origin.get(tuple(loc[:n]))
             if hit is not None:
                 return hit.file, hit.line
-        return self.file, 1
+        return self.file, (1 if self.origin else None)
 
     def depth(self, loc: tuple) -> int:
         hit = self.origin.get(tuple(loc))
@@ -170,7 +170,8 @@ def _check_positions(data: dict[str, Any], at: _Locator) -> tuple[list[Issue], s
     world_depth = at.depth(("world",))
     for code, pos in positions.items():
         loc = ("positions", code)
-        if world is not None and code not in world[0] and at.depth(loc) >= world_depth:
+        known = at.depth(loc) >= 0  # a scenario re-validated without files: checked before
+        if known and world is not None and code not in world[0] and at.depth(loc) >= world_depth:
             shown = ", ".join(world[0][:8]) + (", ..." if len(world[0]) > 8 else "")
             issues.append(at.issue(loc, f"unknown state code {code!r}",
                                    expected=f"a state code of this world ({shown})",
