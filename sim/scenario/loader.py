@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,12 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def display_path(path: Path) -> str:
     """``path`` relative to the working directory when inside it, else absolute."""
-    path = Path(path).absolute()
+    return _display(str(path), os.getcwd())
+
+
+@lru_cache(maxsize=1024)
+def _display(text: str, cwd: str) -> str:
+    path = Path(text).absolute()
     try:
         rel = os.path.relpath(path)
     except ValueError:
@@ -196,8 +202,12 @@ def merge_chain(chain: list[tuple[Path, Document, str]]) -> tuple[dict[str, Any]
             shifted = own_origin
             merged["events"] = own_events
         parent_facts = data.get("facts", []) if isinstance(data.get("facts"), list) else []
-        if isinstance(own.get("facts", []), list):
-            merged["facts"] = list(dict.fromkeys([*parent_facts, *own.get("facts", [])]))
+        own_facts = own.get("facts", [])
+        if isinstance(own_facts, list) and all(isinstance(f, str) for f in own_facts) and all(
+                isinstance(f, str) for f in parent_facts):
+            merged["facts"] = list(dict.fromkeys([*parent_facts, *own_facts]))
+        elif "facts" in own:
+            merged["facts"] = own_facts
         kept = {k: v for k, v in origin.items()
                 if not k or (k[0] not in {"name", "description", "extends"} and
                              not (k[0] == "facts" and len(k) > 1))}
@@ -227,11 +237,11 @@ def load_resolved(name_or_path: str | Path, directory: Path = SCENARIOS_DIR) -> 
     """Validated scenario plus its files, hashes and the origin of every key (cached)."""
     path = locate(name_or_path, Path(directory))
     chain = _chain(path, Path(directory))
-    for _, doc, _ in chain:
-        check_document_facts(doc)
     key = tuple((str(p.resolve()), digest, doc.file) for p, doc, digest in chain)
     hit = _SCENARIOS.get(key)
     if hit is None:
+        for _, doc, _ in chain:
+            check_document_facts(doc)
         data, origin = merge_chain(chain)
         scenario = check_scenario(data, origin, chain[0][1].file, expected_name=path.stem)
         hit = Loaded(scenario, [p for p, _, _ in chain],

@@ -267,8 +267,9 @@ def _strip_union(loc: tuple, data: dict[str, Any]) -> tuple | None:
     """Drop pydantic's union branch tags from ``loc``; None for the branch that does not apply."""
     out: list[Any] = []
     node: Any = data
-    for part in loc:
-        if isinstance(part, str) and (part.startswith("list[") or part.startswith("literal[")):
+    for i, part in enumerate(loc):
+        tag = i == 1 and loc[0] == "world"  # the one union in the schema
+        if tag and isinstance(part, str) and part.startswith(("list[", "literal[")):
             wanted_list = part.startswith("list[")
             if wanted_list != isinstance(node, list):
                 return None
