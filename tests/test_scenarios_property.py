@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -82,10 +83,8 @@ def mutated(draw: Any) -> str:
         action = draw(st.sampled_from(["replace", "delete", "rename", "insert"]))
         if not path and action in ("delete", "rename"):
             action = "insert"
-        try:
+        with contextlib.suppress(KeyError, IndexError, TypeError):
             _mutate(data, path, action, draw(junk), draw(st.text(min_size=0, max_size=10)))
-        except (KeyError, IndexError, TypeError):
-            pass
     out = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     if draw(st.booleans()):  # also damage the text itself
         lines = out.splitlines()

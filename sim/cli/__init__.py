@@ -72,7 +72,8 @@ def build_parser(debug: bool = False) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns (and, as a script, exits with) 0, 1 or 2."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    # no bare `list(...)` here: importing the command module sim.cli.list shadows the builtin
+    argv = [*(sys.argv[1:] if argv is None else argv)]
     debug = "--debug" in argv
     parser = build_parser(debug=debug)
     try:
