@@ -21,6 +21,7 @@ from sim.parameters import MODES, flatten
 
 if TYPE_CHECKING:
     from sim.api import Comparison, RunResult
+    from sim.scenario.schema import Scenario
 
 MANIFEST_VERSION = 1
 
@@ -134,6 +135,52 @@ def _list(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _changes(child: Scenario, parent: Scenario) -> list[str]:
+    a, b = flatten(parent.parameters), flatten(child.parameters)
+    out = [f"{k} {getattr(parent, k)} → {getattr(child, k)}" for k in ("start", "horizon")
+           if getattr(parent, k) != getattr(child, k)]
+    if parent.world != child.world:
+        out.append("its own world of states")
+    out += [f"position of {c}" for c in sorted(set(parent.positions) | set(child.positions))
+            if parent.positions.get(c) != child.positions.get(c)]
+    out += [f"{k} {a[k]:g} → {b[k]:g}" for k in b if b[k] != a[k]]
+    known = {(e.month, e.note) for e in parent.events}
+    out += [f"month {e.month}: {e.note.rstrip('.')}" for e in child.events
+            if (e.month, e.note) not in known]
+    return out
+
+
+def contrasts(cmp: Comparison) -> list[str]:
+    """For each scenario whose parent (``extends``) is also compared: what it changes and
+    what that does to the main outcomes."""
+    t = cmp.table
+    lines = []
+    for name, r in cmp.results.items():
+        parent = r.scenario.extends
+        if not parent or parent not in cmp.results:
+            continue
+        changes = _changes(r.scenario, cmp.results[parent].scenario)
+        if not changes:
+            continue
+        shown = "; ".join(changes[:7]) + (f"; and {len(changes) - 7} more"
+                                          if len(changes) > 7 else "")
+
+        def delta(key: str, kind: str, n: str = name, p: str = parent) -> str:
+            x0, x1 = t.loc[p, (key, "mean")], t.loc[n, (key, "mean")]
+            return f"{_fmt(x0, kind)} → {_fmt(x1, kind)}"
+
+        lines.append(
+            f"- `{name}` against `{parent}` ({shown}): ground troops {delta('troops', 'int')}, "
+            f"states present {delta('presence_states', 'num')}, deterrence "
+            f"{delta('deterrence', '2f')}, P(ceasefire) {delta('ceasefire', 'pct')}, "
+            f"Russian growth {delta('growth', '1f')}%.")
+    if not lines:
+        return []
+    return ["**Each counterfactual against the scenario it extends.** Only the listed "
+            "parameters and events differ, so the differences in outcomes are theirs:\n\n"
+            + "\n".join(lines)]
+
+
 def findings(cmp: Comparison) -> list[str]:
     """Plain-words paragraphs generated from the numbers."""
     t = cmp.table
@@ -145,11 +192,14 @@ def findings(cmp: Comparison) -> list[str]:
     best, worst = troops.idxmax(), troops.idxmin()
     r0 = req[best]
     if reach:
+        close = [n for n in t.index if 0.25 <= met[n] < 0.5]
         paras.append(
             f"**The {r0:,.0f}-troop requirement.** {_list(reach)} reach"
             f"{'es' if len(reach) == 1 else ''} the requirement in most runs "
-            f"({', '.join(f'{met[n]:.0%}' for n in reach)} of runs). "
-            f"The largest force is in `{best}` ({troops[best]:,.0f} troops on average), the "
+            f"({', '.join(f'{met[n]:.0%}' for n in reach)} of runs)"
+            + (f"; {_list(close)} come{'s' if len(close) == 1 else ''} close "
+               f"({', '.join(f'{met[n]:.0%}' for n in close)})" if close else "")
+            + f". The largest force is in `{best}` ({troops[best]:,.0f} troops on average), the "
             f"smallest in `{worst}` ({troops[worst]:,.0f}).")
     else:
         paras.append(
@@ -217,9 +267,10 @@ def findings(cmp: Comparison) -> list[str]:
         f"({g.min():.1f}% a year, sanctions pressure {pr[g.idxmin()]:.2f}) and highest in "
         f"`{g.idxmax()}` ({g.max():.1f}%, pressure {pr[g.idxmax()]:.2f}); sanctions pressure "
         f"and high interest rates pull growth from about 4% towards stagnation.")
+    paras += contrasts(cmp)
     events = {n: r.log for n, r in cmp.results.items() if len(r.log)}
     if events:
-        lines = [f"`{n}`: " + "; ".join(f"month {m} ({d}) {note}" for m, d, note in
+        lines = [f"`{n}`: " + "; ".join(f"month {m} ({d}) {note.rstrip('.')}" for m, d, note in
                                         log[["month", "date", "note"]].itertuples(index=False))
                  for n, log in events.items()]
         paras.append("**Timelines.** " + " ".join(line.rstrip(".") + "." for line in lines))
