@@ -91,12 +91,14 @@ def write_table(df: pd.DataFrame, stem: str | Path) -> list[Path]:
 def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg"),
                 dpi: int = 150) -> list[Path]:
     """``fig`` as ``stem.png`` and ``stem.svg`` (no creation dates embedded), atomically."""
+    import matplotlib
+
     stem = Path(stem)
     out = []
     for fmt in formats:
         path = stem.with_suffix(f".{fmt}")
         meta: dict[str, Any] = {"Date": None} if fmt in ("svg", "pdf") else {"Software": None}
-        with atomic_path(path) as tmp:
+        with atomic_path(path) as tmp, matplotlib.rc_context({"svg.hashsalt": "coalition-sim"}):
             fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=meta)
         out.append(path)
     return out
