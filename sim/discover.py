@@ -1,0 +1,268 @@
+"""Scenario discovery with PRIM (EMA Workbench): which parameter ranges lead to an outcome.
+
+The analyst names the outcome as a condition on result columns, e.g.
+``"troops >= 30000 and holds == 1"``; PRIM (``ema_workbench.analysis.prim``) peels boxes over
+the swept parameters and reports each box's coverage (share of the cases of interest inside
+it) and density (share of the runs inside it that are of interest).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.engine import SUMMARY_OUTCOMES
+from sim.scenario.errors import did_you_mean
+
+_OPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
+    ast.Eq: np.equal, ast.NotEq: np.not_equal,
+}
+ID_COLUMNS = ("point", "replicate", "seed")
+
+
+class OutcomeError(ValueError):
+    """An outcome condition that cannot be read (the message says where and why)."""
+
+
+def _name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _name(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def parse_outcome(expr: str, columns: Sequence[str]) -> tuple[Callable[[pd.DataFrame], np.ndarray],
+                                                            list[str]]:
+    """A condition such as ``troops >= 30000 and holds == 1`` as a function of a DataFrame.
+
+    Allowed: column names (dotted parameter paths too), numbers, comparisons (chains such as
+    ``0.5 <= us.backstop_scale < 1.5``), ``and``, ``or``, ``not`` and parentheses. Returns the
+    function and the columns it reads.
+    """
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise OutcomeError(f"outcome {expr!r}: not a condition ({exc.msg} at column "
+                           f"{exc.offset})") from None
+    used: list[str] = []
+
+    def build(node: ast.AST) -> Callable[[pd.DataFrame], Any]:
+        name = _name(node)
+        if name is not None:
+            if name not in columns:
+                hint = did_you_mean(name, columns)
+                raise OutcomeError(f"outcome {expr!r}: unknown column {name!r}"
+                                   + (f" (did you mean {hint!r}?)" if hint else "")
+                                   + f"; columns: {', '.join(columns)}")
+            used.append(name)
+            return lambda df: df[name].to_numpy()
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            v = float(node.value)
+            return lambda df: v
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = build(node.operand)
+            return lambda df: -inner(df)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = build(node.operand)
+            return lambda df: ~np.asarray(inner(df), dtype=bool)
+        if isinstance(node, ast.BoolOp):
+            parts = [build(v) for v in node.values]
+            combine = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
+            return lambda df: combine.reduce([np.asarray(p(df), dtype=bool) for p in parts])
+        if isinstance(node, ast.Compare) and all(type(op) in _OPS for op in node.ops):
+            terms = [build(node.left), *(build(c) for c in node.comparators)]
+            ops = [_OPS[type(op)] for op in node.ops]
+
+            def compare(df: pd.DataFrame) -> np.ndarray:
+                vals = [t(df) for t in terms]
+                out = np.ones(len(df), dtype=bool)
+                for op, a, b in zip(ops, vals, vals[1:], strict=False):
+                    out &= op(a, b)
+                return out
+
+            return compare
+        raise OutcomeError(f"outcome {expr!r}: {ast.unparse(node)!r} is not allowed (use column "
+                           "names, numbers, comparisons, and/or/not)")
+
+    fn = build(tree.body)
+    if not used:
+        raise OutcomeError(f"outcome {expr!r}: names no column")
+
+    def evaluate(df: pd.DataFrame) -> np.ndarray:
+        return np.broadcast_to(np.asarray(fn(df), dtype=bool), (len(df),)).copy()
+
+    return evaluate, list(dict.fromkeys(used))
+
+
+def input_columns(results: str | Path) -> list[str]:
+    """The swept parameters of a results file (from its manifest, else its non-outcome columns)."""
+    import pyarrow.parquet as pq
+
+    manifest = Path(results).parent / "manifest.json"
+    if manifest.exists():
+        try:
+            params = json.loads(manifest.read_text(encoding="utf-8")).get("params")
+            if params:
+                return list(params)
+        except ValueError:
+            pass
+    names = pq.read_schema(results).names
+    return [c for c in names if c not in ID_COLUMNS and c not in SUMMARY_OUTCOMES]
+
+
+@dataclass
+class Discovery:
+    """What PRIM found for one outcome."""
+
+    outcome: str
+    inputs: list[str]
+    rows: int
+    of_interest: int
+    trajectory: pd.DataFrame  # coverage, density, mass, res_dim ... of every box peeled
+    chosen: int
+    limits: pd.DataFrame  # parameter, box_min, box_max, data_min, data_max, restricted
+    box: Any  # the ema_workbench PrimBox, for further inspection
+    unit: str = "run"
+
+    @property
+    def stats(self) -> pd.Series:
+        return self.trajectory.loc[self.chosen]
+
+
+def discover(data: pd.DataFrame, inputs: Sequence[str], outcome: str, *,
+             min_density: float = 0.8, peel_alpha: float = 0.05, paste_alpha: float = 0.05,
+             mass_min: float = 0.05, per_point: float | None = None) -> Discovery:
+    """Run PRIM on ``data`` (one row per run) for the runs where ``outcome`` holds.
+
+    ``per_point``: analyse grid points instead of runs; a point is of interest when at least
+    this share of its runs meet the outcome. The chosen box is the one of highest coverage
+    whose density is at least ``min_density`` (the densest box when none is).
+    """
+    columns = list(data.columns)
+    missing = [c for c in inputs if c not in columns]
+    if missing:
+        raise OutcomeError(f"input {missing[0]!r} is not a column of the results")
+    fn, _ = parse_outcome(outcome, columns)
+    y = fn(data)
+    x = data[list(inputs)].astype(np.float64)
+    unit = "run"
+    if per_point is not None:
+        if "point" not in columns:
+            raise OutcomeError("per-point analysis needs a 'point' column")
+        share = pd.Series(y, index=data.index).groupby(data["point"]).mean()
+        x = x.groupby(data["point"]).first().reset_index(drop=True)
+        y = (share.to_numpy() >= per_point)
+        unit = "point"
+    if y.sum() == 0:
+        raise OutcomeError(f"outcome {outcome!r} never holds in the {len(y):,} {unit}s: "
+                           "nothing to discover")
+    if y.all():
+        raise OutcomeError(f"outcome {outcome!r} holds in all {len(y):,} {unit}s: "
+                           "nothing to discover")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "ipyparallel not installed" on import, and others
+        from ema_workbench.analysis import prim
+
+        p = prim.Prim(x.reset_index(drop=True), y.astype(int), peel_alpha=peel_alpha,
+                      paste_alpha=paste_alpha, mass_min=mass_min)
+        box = p.find_box()
+    traj = box.peeling_trajectory.copy()
+    ok = traj[traj.density >= min_density]
+    chosen = int(ok.coverage.idxmax()) if len(ok) else int(traj.density.idxmax())
+    box.select(chosen)
+    lims, first = box.box_lims[chosen], box.box_lims[0]
+    limits = pd.DataFrame({
+        "parameter": list(inputs),
+        "box_min": [float(lims[c].iloc[0]) for c in inputs],
+        "box_max": [float(lims[c].iloc[1]) for c in inputs],
+        "data_min": [float(first[c].iloc[0]) for c in inputs],
+        "data_max": [float(first[c].iloc[1]) for c in inputs],
+    })
+    limits["restricted"] = ((limits.box_min > limits.data_min)
+                            | (limits.box_max < limits.data_max))
+    return Discovery(outcome, list(inputs), len(y), int(y.sum()), traj, chosen, limits, box,
+                     unit)
+
+
+# --------------------------------------------------------------------------- figures
+
+def tradeoff_figure(d: Discovery) -> Any:
+    """Coverage against density of every box peeled (colour: restricted dimensions), with the
+    chosen box circled."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = d.trajectory
+    fig, ax = plt.subplots(figsize=(6.0, 4.6))
+    sc = ax.scatter(t.coverage, t.density, c=t.res_dim, cmap="viridis", s=22, zorder=2)
+    ax.plot(t.coverage, t.density, color="grey", lw=0.8, zorder=1)
+    s = d.stats
+    ax.scatter([s.coverage], [s.density], s=160, facecolors="none", edgecolors="red", lw=1.5,
+               zorder=3, label=f"chosen box {d.chosen}: coverage {s.coverage:.2f}, "
+                               f"density {s.density:.2f}")
+    cb = fig.colorbar(sc, ax=ax)
+    cb.set_label("restricted parameters")
+    ax.set_xlabel("coverage (share of cases of interest inside the box)")
+    ax.set_ylabel("density (share of the box that is of interest)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(f"PRIM peeling trajectory\noutcome: {d.outcome}", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="lower left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def box_figure(d: Discovery) -> Any:
+    """The chosen box: each parameter's range inside the box against its full range."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lim = d.limits
+    fig, ax = plt.subplots(figsize=(6.4, max(2.2, 0.6 * len(lim) + 1.3)))
+    for i, r in enumerate(lim.itertuples()):
+        span = (r.data_max - r.data_min) or 1.0
+        lo, hi = (r.box_min - r.data_min) / span, (r.box_max - r.data_min) / span
+        ax.plot([0, 1], [i, i], color="lightgrey", lw=8, solid_capstyle="butt")
+        ax.plot([lo, hi], [i, i], color="tab:red" if r.restricted else "tab:grey", lw=8,
+                solid_capstyle="butt")
+        ax.text(lo, i + 0.28, f"{r.box_min:g}", ha="center", fontsize=7)
+        ax.text(hi, i + 0.28, f"{r.box_max:g}", ha="center", fontsize=7)
+    ax.set_yticks(range(len(lim)), lim.parameter, fontsize=8)
+    ax.set_xticks([0, 1], ["minimum swept", "maximum swept"], fontsize=8)
+    ax.set_xlim(-0.08, 1.08)
+    ax.set_ylim(-0.6, len(lim) - 0.2)
+    s = d.stats
+    ax.set_title(f"{d.outcome}\nbox {d.chosen}: coverage {s.coverage:.2f}, density "
+                 f"{s.density:.2f}, mass {s.mass:.2f} ({d.of_interest:,} of {d.rows:,} "
+                 f"{d.unit}s of interest)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def read_results(path: str | Path, columns: Sequence[str], max_rows: int | None,
+                 seed: int = 0) -> pd.DataFrame:
+    """The named columns of a results file, subsampled (seeded, whole points kept in order) to
+    at most ``max_rows`` rows."""
+    import pyarrow.parquet as pq
+
+    df = pq.read_table(path, columns=list(dict.fromkeys(columns))).to_pandas()
+    if max_rows is not None and len(df) > max_rows:
+        keep = np.sort(np.random.default_rng(seed).choice(len(df), max_rows, replace=False))
+        df = df.iloc[keep].reset_index(drop=True)
+    return df
