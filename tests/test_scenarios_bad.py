@@ -115,3 +115,18 @@ def test_unknown_scenario_name_suggests():
     with pytest.raises(ScenarioError) as info:
         load_scenario("sep-2025-pari")
     assert info.value.suggestion == "sep-2025-paris"
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\xff\xfe\x00bad", "file is not UTF-8 text"),
+    (b"", "empty scenario file"),
+    (b"# just a comment\n", "empty scenario file"),
+    (b"name: x\ndescription: d\nx: " + b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+    (b"name: x\ndescription: d\nseed: 99999999999999999999999\n", "number too large"),
+])
+def test_unreadable_files_are_refused(tmp_path: Path, content: bytes, message: str):
+    f = tmp_path / "x.yaml"
+    f.write_bytes(content)
+    with pytest.raises(ScenarioError, match=message) as info:
+        load_scenario(f)
+    assert info.value.file.endswith("x.yaml")

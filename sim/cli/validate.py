@@ -40,11 +40,11 @@ def validate_one(file: str | Path) -> list[Any]:
 
 def handle(args: argparse.Namespace) -> int:
     from sim.cli.common import fail
-    from sim.scenario.loader import SCENARIOS_DIR
+    from sim.scenario.loader import SCENARIOS_DIR, display_path
 
     files: list[str | Path] = list(args.files)
     if args.all:
-        files += sorted(SCENARIOS_DIR.glob("*.yaml"))
+        files += [display_path(p) for p in sorted(SCENARIOS_DIR.glob("*.yaml"))]
     if not files:
         fail("validate needs FILE ... or --all")
     bad = 0

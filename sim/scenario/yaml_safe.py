@@ -25,6 +25,8 @@ MAX_ALIASES = 100
 """Most aliases (``*name``) a scenario file may use."""
 MAX_NODES = 100_000
 """Most values a scenario file may expand to (anchors and aliases counted in full)."""
+MAX_DEPTH = 40
+"""Deepest nesting of lists and mappings accepted."""
 DOTTED_SECTIONS = ("parameters",)
 """Top-level sections whose keys may be dotted paths."""
 
@@ -120,6 +122,10 @@ class _Builder:
                              key=dotted(path) or None, **kw)
 
     def build(self, node: Node, path: Path_, dotted_keys: bool = False) -> Any:
+        if len(path) > MAX_DEPTH:
+            raise self.fail(node, "scenario nested too deeply", path[:2],
+                            expected=f"at most {MAX_DEPTH} levels of nesting",
+                            found="deeper nesting")
         if node.tag not in ALLOWED_TAGS:
             raise self.fail(node, "YAML tag not allowed in a scenario (only plain data)", path,
                             expected="plain YAML values (text, numbers, true/false, lists, "
@@ -232,6 +238,9 @@ def parse(text: str, file: str) -> Document:
         raise _mark_error(exc, file) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"YAML error: {exc}", file=file) from None
+    except RecursionError:
+        raise ScenarioError("scenario nested too deeply", file=file,
+                            expected=f"at most {MAX_DEPTH} levels of nesting") from None
     finally:
         loader.dispose()
     if node is None:
