@@ -346,3 +346,24 @@ def test_app_server_command_is_local_and_offline():
         assert flag in cmd
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8123"
     assert not math.isnan(float(cmd[cmd.index("--port") + 1]))
+
+
+# --------------------------------------------------------------------------- page helpers
+
+
+def test_page_helpers_name_months_settings_and_broken_scenarios(tmp_path):
+    from sim.app.app import load_or_error, run_settings
+    from sim.app.components import calendar_month
+
+    assert calendar_month("2025-09", 0) == "September 2025"
+    assert calendar_month("2025-09", 4) == "January 2026"
+    m = AppModel("classroom-five", rng=9, threshold_scale=0.9)
+    rows = dict(run_settings(m))
+    assert rows["US air support"] == "0.30" and rows["Seed"] == "9"
+    assert rows["Thresholds (x)"] == "0.90"
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: broken\ndescription: x\nhorizon: -3\n")
+    spec, problem = load_or_error(str(bad))
+    assert spec is None and "horizon" in problem
+    spec, problem = load_or_error("classroom-five")
+    assert spec is not None and problem == ""

@@ -20,7 +20,7 @@ from sim.app.session import (
     model_params,
     scenario_choices,
 )
-from sim.scenario import load_scenario
+from sim.scenario import Scenario, load_scenario
 
 TITLE = "Coalition of the willing: how an alliance tips"
 
@@ -46,19 +46,32 @@ def RunSettings(model: AppModel) -> None:
                                  f"{cells}</table>")
 
 
+def load_or_error(ref: str) -> tuple[Scenario | None, str]:
+    """The scenario, or None and the reason it cannot be loaded (shown in the page)."""
+    try:
+        return load_scenario(ref), ""
+    except Exception as exc:  # a broken file must not blank the page: say what is wrong
+        return None, f"{ref}: {exc}"
+
+
 @solara.component
 def Page() -> None:
     """One browser session: a scenario picker, SolaraViz's controls and the dashboard."""
     scenario = solara.use_reactive(initial_scenario())
     ref = scenario.value
-    spec = solara.use_memo(lambda: load_scenario(ref), [ref])
-    first = solara.use_memo(lambda: AppModel(scenario_name=ref, rng=spec.seed), [ref])
+    spec, problem = solara.use_memo(lambda: load_or_error(ref), [ref])
+    first = solara.use_memo(
+        lambda: AppModel(scenario_name=ref, rng=spec.seed) if spec is not None else None, [ref])
     model = solara.use_reactive(first)
     with solara.Sidebar(), solara.Card("Scenario"):
         solara.Select(label="Scenario", value=scenario, values=scenario_choices(ref))
-        solara.HTML(tag="div", style={"font-size": "14px"},
-                    unsafe_innerHTML=html.escape(spec.description))
-        RunSettings(model.value)
+        if spec is not None:
+            solara.HTML(tag="div", style={"font-size": "14px"},
+                        unsafe_innerHTML=html.escape(spec.description))
+            RunSettings(model.value)
+    if spec is None or model.value is None:
+        solara.Error(f"This scenario cannot be loaded. {problem}", classes=["scenario-error"])
+        return
     SolaraViz(model, components=[], model_params=model_params(spec, ref), name=TITLE,
               play_interval=400).key(f"viz-{ref}")
     Dashboard(model.value)
