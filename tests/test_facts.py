@@ -45,7 +45,8 @@ def test_article_facts_name_an_article_file_and_statistics_a_source():
             assert f.source and all(len(s) > 5 for s in f.source), f.id
 
 
-@pytest.mark.skipif(not ARTICLES.is_dir(), reason="the seed articles (../shared/seeds) are not beside the clone")
+@pytest.mark.skipif(not ARTICLES.is_dir(),
+                    reason="the seed articles (../shared/seeds) are not beside the clone")
 def test_paraphrases_copy_no_sentence_from_the_articles():
     """No run of eight words of an article appears in a paraphrase."""
     def words(text: str) -> list[str]:
