@@ -51,7 +51,8 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     written += io.write_table(result.summary, out / "summary")
-    written += io.write_table(result.steps, out / "steps")
+    if len(result.steps):
+        written += io.write_table(result.steps, out / "steps")
     written += io.write_table(result.states, out / "states")
     written += io.write_table(result.log, out / "events")
     if figures and len(result.steps):
@@ -75,6 +76,7 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
         "scenario": {"name": sc.name, "content_sha256": scenario_hash(sc),
                      "resolved": sc.model_dump(mode="json")},
         "overrides": result.overrides,
+        "summary_only": not len(result.steps),
         "parameters": flatten(sc.parameters),
         "seeds": {"base": sc.seed, "replicates": sc.replicates,
                   "rule": "replicate i uses seed base + i",

@@ -41,6 +41,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--from-manifest", type=Path, metavar="MANIFEST",
                    help="repeat the run recorded in a manifest.json exactly")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
+    p.add_argument("--summary-only", action="store_true",
+                   help="skip per-step outcomes (and figures): for very many replicates")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: only on a terminal)")
     p.set_defaults(func=handle)
@@ -84,7 +86,8 @@ def handle(args: argparse.Namespace) -> int:
         overrides: dict[str, float] = dict(manifest.get("overrides") or {})
         default_out = args.from_manifest.parent.with_name(args.from_manifest.parent.name
                                                           + "-repeat")
-        result = api.run(scenario, progress=args.progress)
+        result = api.run(scenario, progress=args.progress,
+                         record_steps=not manifest.get("summary_only", False))
         result.overrides = overrides
     else:
         if not args.scenario:
@@ -92,7 +95,8 @@ def handle(args: argparse.Namespace) -> int:
         overrides = parse_overrides(args.overrides)
         default_out = Path("out") / "runs" / Path(args.scenario).stem
         result = api.run(args.scenario, replicates=args.replicates, seed=args.seed,
-                         overrides=overrides, progress=args.progress)
+                         overrides=overrides, progress=args.progress,
+                         record_steps=not args.summary_only)
     out = output_dir(args.out, default_out)
     paths = write_run(result, out, figures=not args.no_figures)
     s = result.summary
