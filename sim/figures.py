@@ -54,20 +54,29 @@ def trajectories(bands: pd.DataFrame, requirement: float | None = 30000.0,
     return fig
 
 
-def commitment_matrix(matrix: pd.DataFrame, title: str | None = None) -> Figure:
-    """Heatmap of the share of runs in which each state commits, per scenario."""
-    m = matrix.fillna(np.nan)
-    fig, ax = plt.subplots(figsize=(1.2 + 1.1 * m.shape[1], 1.2 + 0.27 * m.shape[0]))
-    im = ax.imshow(m.to_numpy(dtype=float), aspect="auto", cmap="YlGnBu", vmin=0, vmax=1)
-    ax.set_xticks(range(m.shape[1]), m.columns, rotation=35, ha="right", fontsize=8)
-    ax.set_yticks(range(m.shape[0]), m.index, fontsize=8)
-    for (i, j), v in np.ndenumerate(m.to_numpy(dtype=float)):
-        if not np.isnan(v):
-            ax.text(j, i, f"{v:.0%}" if 0 < v < 1 else ("" if v == 0 else "all"), ha="center",
-                    va="center", fontsize=6, color="white" if v > 0.6 else "black")
-    fig.colorbar(im, ax=ax, fraction=0.04, label="share of runs committing")
-    ax.set_title(title or "Presence (ground, air or sea) at the horizon", fontsize=11)
-    fig.tight_layout()
+def commitment_matrix(matrices: pd.DataFrame | dict[str, pd.DataFrame],
+                      title: str | None = None) -> Figure:
+    """Heatmaps (one per matrix, side by side) of the share of runs in which each state
+    commits, per scenario."""
+    if isinstance(matrices, pd.DataFrame):
+        matrices = {title or "Presence (ground, air or sea) at the horizon": matrices}
+    first = next(iter(matrices.values()))
+    ncols = len(matrices)
+    fig, axes = plt.subplots(1, ncols, squeeze=False, sharey=True,
+                             figsize=(0.6 + ncols * (0.9 + 0.75 * first.shape[1]),
+                                      1.6 + 0.26 * first.shape[0]))
+    im = None
+    for ax, (label, m) in zip(axes[0], matrices.items(), strict=True):
+        values = m.to_numpy(dtype=float)
+        im = ax.imshow(values, aspect="auto", cmap="YlGnBu", vmin=0, vmax=1)
+        ax.set_xticks(range(m.shape[1]), m.columns, rotation=40, ha="right", fontsize=8)
+        ax.set_yticks(range(m.shape[0]), m.index, fontsize=8)
+        for (i, j), v in np.ndenumerate(values):
+            if not np.isnan(v) and v > 0:
+                ax.text(j, i, "all" if v == 1 else f"{v:.0%}", ha="center", va="center",
+                        fontsize=6, color="white" if v > 0.6 else "black")
+        ax.set_title(label, fontsize=11)
+    fig.colorbar(im, ax=axes[0].tolist(), fraction=0.03, label="share of runs committing")
     return fig
 
 

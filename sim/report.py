@@ -301,7 +301,10 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
     fig = fg.trajectories(bands, reqs.pop() if len(reqs) == 1 else None)
     written += io.save_figure(fig, out / "comparison")
     fg.close(fig)
-    fig = fg.commitment_matrix(matrix)
+    ground = cmp.shares("ground")
+    written += io.write_table(ground.reset_index(), out / "ground_matrix")
+    fig = fg.commitment_matrix({"Ground troops at the horizon": ground,
+                                "Any presence (ground, air or sea)": matrix})
     written += io.save_figure(fig, out / "commitment_matrix")
     fg.close(fig)
     n = {len(r.seeds) for r in cmp.results.values()}
@@ -327,8 +330,12 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
         *(p + "\n" for p in findings(cmp)),
         "## Commitments by state",
         "",
-        "![Share of runs in which each state has a ground, air or sea presence at the "
-        "horizon, per scenario](commitment_matrix.png)",
+        "![Share of runs in which each state commits ground troops (left) and any presence "
+        "(right) at the horizon, per scenario](commitment_matrix.png)",
+        "",
+        "*Share of runs in which each state commits at the horizon: ground troops (left), "
+        "any ground, air or sea presence (right). Blank: never; a state missing from a "
+        "scenario's world has no cell.*",
         "",
         "## Scenarios",
         "",
