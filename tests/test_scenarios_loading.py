@@ -189,3 +189,16 @@ def test_docs_cover_every_parameter_and_key():
 
 def test_scenarios_dir_is_the_project_folder():
     assert (SCENARIOS_DIR / "base.yaml").exists()
+
+
+def test_repeated_loads_parse_each_file_once(tmp_path: Path, monkeypatch):
+    import sim.scenario.loader as loader
+
+    calls = []
+    real = loader.read
+    monkeypatch.setattr(loader, "read", lambda *a, **k: calls.append(a) or real(*a, **k))
+    p = write(tmp_path, "k", "name: k\ndescription: d\nextends: sep-2025-paris\n")
+    loader.clear_cache()
+    for _ in range(50):  # CoalitionModel loads its scenario on every construction
+        load_scenario(p)
+    assert len(calls) == 3  # k, sep-2025-paris, base: once each

@@ -26,7 +26,7 @@ main job:
 
 {EXIT_CODES_HELP}
 
-Add --debug before the command to see a traceback when something fails."""
+Add --debug (before or after the command) to see a traceback when something fails."""
 
 
 def _version() -> str:
