@@ -3,6 +3,7 @@
 #   make test   - run pytest (extra args: make test PYTEST_ARGS="-k foo -x")
 #   make demo   - run the comparison demo into out/compare
 #   make lint   - ruff check
+#   make docs   - regenerate the parameter tables of docs/ODD.md and docs/scenarios.md
 #   make app    - start the Solara app
 #   make clean  - remove .venv and build/test artefacts
 # Override the interpreter with: make venv PYTHON=/path/to/python3.12
@@ -57,7 +58,7 @@ fi; \
 echo "$$found"
 endef
 
-.PHONY: venv test demo lint app clean which-python
+.PHONY: venv test demo lint app docs clean which-python
 
 which-python:
 	@$(FIND_PYTHON)
@@ -83,6 +84,10 @@ test: venv
 
 demo: venv
 	$(VENV)/bin/coalition-sim compare --out out/compare
+
+docs: venv
+	$(VPY) -m sim.odd
+	$(VPY) -m sim.scenario.docs
 
 lint: venv
 	$(VENV)/bin/ruff check .
