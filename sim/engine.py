@@ -136,16 +136,18 @@ class Simulation:
     def outcomes(self) -> dict[str, np.ndarray]:
         """This month's outcomes, each (R,) (see STEP_OUTCOMES)."""
         s, d = self.state, self.state.derived
-        by_mode = s.committed.sum(axis=1)
+        cT = s.committed.transpose(2, 1, 0)  # (M, S, R): see sim/rules.py on the layout
+        by_mode = cT.sum(axis=1)  # (M, R) counts
+        presence = cT[0] | cT[1] | cT[2]
+        anything = presence | cT[3] | cT[4] | cT[5]
         out = {k: d[k] for k in ("troops", "deterrence", "pressure", "willingness", "us_backstop",
                                  "us_perceived", "land_guarantee", "air_guarantee",
                                  "sea_guarantee", "cohesion")}
         out.update(growth=s.growth, ceasefire=s.ceasefire, violated=s.violated,
                    credibility=s.credibility, tariffs=s.tariffs, disengaged=s.disengaged,
-                   committing_states=s.committed.any(axis=2).sum(axis=1),
-                   presence_states=s.committed[:, :, :3].any(axis=2).sum(axis=1))
+                   committing_states=anything.sum(axis=0), presence_states=presence.sum(axis=0))
         for i, m in enumerate(MODES):
-            out[f"n_{m}"] = by_mode[:, i]
+            out[f"n_{m}"] = by_mode[i]
         return out
 
 
@@ -181,12 +183,14 @@ def simulate(batch: Batch, record_steps: bool = True) -> Results:
     deterrence_sum = np.zeros(R)
     for t in range(T):
         sim.step()
-        out = sim.outcomes()
-        troops_max = np.maximum(troops_max, out["troops"])
-        deterrence_sum = deterrence_sum + out["deterrence"]
+        d = sim.state.derived
+        troops_max = np.maximum(troops_max, d["troops"])
+        deterrence_sum = deterrence_sum + d["deterrence"]
         if steps is not None:
+            out = sim.outcomes()
             for k in STEP_OUTCOMES:
                 steps[k][:, t] = out[k]
+    out = sim.outcomes()
     s = sim.state
     summary = {k: np.asarray(out[k], dtype=np.float64) for k in (
         "troops", "presence_states", "committing_states", "deterrence", "growth", "pressure",

@@ -5,6 +5,12 @@ is (R,) for the US and Russia and (R, S, M) for coalition commitments. The Mesa 
 with R = 1; the batch engine with R in the thousands. Only +, -, *, /, comparisons, min/max and
 sums of integers are used inside a step, so a run's numbers are bit-identical at any batch size.
 Submodel names match docs/ODD.md section 7.
+
+Memory layout (speed only, not meaning): the (R, S, M) arrays ``State.committed`` and the
+thresholds are transposed views of arrays stored mode-major and run-last, (M, S, R), so that
+every operation runs along long contiguous rows of runs instead of rows of six modes.
+Indexing them as (R, S, M) works as usual; reductions whose order could matter (float sums over
+states) are done on (R, S) rows as before, so the numbers do not change (tests/test_engine_golden.py).
 """
 
 from __future__ import annotations
@@ -65,13 +71,15 @@ class State:
     month: int = 0
     derived: dict[str, np.ndarray] = field(default_factory=dict)
     """Quantities of the last step (troops, deterrence, pressure, ...), see ``OUTCOMES``."""
+    memo: dict[str, tuple] = field(default_factory=dict, repr=False)
+    """Arrays reused from month to month while their inputs stay the same (speed only)."""
 
 
 def initial_state(runs: int, n_states: int, p: Params) -> State:
     """Month 0: nothing committed, no ceasefire, US tariffs and growth as the parameters say."""
     nan = np.full(runs, np.nan)
     return State(
-        committed=np.zeros((runs, n_states, M), dtype=bool),
+        committed=np.zeros((M, n_states, runs), dtype=bool).transpose(2, 1, 0),
         credibility=p["us.credibility0"].copy(),
         frustration=np.zeros(runs),
         tariffs=p["us.secondary_tariffs"].copy(),
@@ -97,21 +105,25 @@ def thresholds(world: World, p: Params, shift: np.ndarray) -> np.ndarray:
     ``shift`` holds the per-state overrides that cite a seed article.
     """
     c = "coalition."
-    base = np.stack([p[f"{c}{m}_threshold"] for m in MODES], axis=1)[:, None, :]
-    scale = np.stack([p[f"{c}{m}_threshold_scale"] for m in MODES], axis=1)[:, None, :]
+    # computed in (M, S, R) layout, element by element exactly as the formula reads
+    base = np.stack([p[f"{c}{m}_threshold"] for m in MODES])[:, None, :]  # (M, 1, R)
+    scale = np.stack([p[f"{c}{m}_threshold_scale"] for m in MODES])[:, None, :]
     money = np.zeros(M)
     money[[FINANCING, ARMS]] = 1.0
     ground = np.zeros(M)
     ground[GROUND] = 1.0
-    static_cost = (p[c + "approval_cost"][:, None, None] * world.approval[None, :, None] * PRESENCE
-                   + p[c + "fiscal_cost"][:, None, None] * world.fiscal[None, :, None] * money)
+    static_cost = (p[c + "approval_cost"][None, None, :] * world.approval[None, :, None]
+                   * PRESENCE[:, None, None]
+                   + p[c + "fiscal_cost"][None, None, :] * world.fiscal[None, :, None]
+                   * money[:, None, None])
     rule = (base
-            - p[c + "capacity_weight"][:, None, None] * world.capacity[None]
-            - p[c + "spending_weight"][:, None, None] * world.defence_pct[None, :, None]
-            + p[c + "home_defence"][:, None, None] * world.border[None, :, None] * ground
-            + p[c + "cost_weight"][:, None, None] * static_cost)
-    theta = scale * rule + shift[None]
-    return np.where(world.feasible[None], theta, np.inf)
+            - p[c + "capacity_weight"][None, None, :] * world.capacity.T[:, :, None]
+            - p[c + "spending_weight"][None, None, :] * world.defence_pct[None, :, None]
+            + p[c + "home_defence"][None, None, :] * world.border[None, :, None]
+            * ground[:, None, None]
+            + p[c + "cost_weight"][None, None, :] * static_cost)
+    theta = scale * rule + shift.T[:, :, None]
+    return np.where(world.feasible.T[:, :, None], theta, np.inf).transpose(2, 1, 0)
 
 
 def ground_troops(world: World, p: Params) -> np.ndarray:
@@ -178,29 +190,44 @@ def commitment_cascade(s: State, p: Params, world: World, theta: np.ndarray,
     A state commits when assurance >= theta and stays until assurance < theta - hysteresis.
     """
     c = "coalition."
-    peers = s.committed.mean(axis=1)  # (R, M): share of states committed to each mode
+    cT = s.committed.transpose(2, 1, 0)  # (M, S, R), contiguous
+    n_states = cT.shape[1]
+    peers = (cT.sum(axis=1).astype(np.float64) / n_states).T  # (R, M), = committed.mean(axis=1)
     mode_term = (p[c + "us_weight"][:, None] * (perceived[:, None, :] * US_NEED[None]).sum(axis=2)
                  + p[c + "peer_weight"][:, None] * peers)
     mode_term[:, FINANCING] += (p[c + "cost_weight"] * p["finance.assets_cost_relief"]
                                 * p["finance.assets_loan"])
-    months_to_vote = world.election_offset[None, :] - s.month
-    near = (months_to_vote >= 0) & (months_to_vote <= p[c + "election_window"][:, None])
-    noise = p[c + "noise"][:, None] * (2.0 * u_states - 1.0)
-    state_term = (p[c + "sanctions_weight"][:, None] * pressure[:, None]
-                  + p[c + "threat_weight"][:, None] * world.exposure[None, :] + noise)
-    no_presence = ~s.committed[:, :, :3].any(axis=2)
-    per_group = np.stack([-(p[c + "cost_weight"] * p[c + "election_cost"])[:, None] * near,
-                          p[c + "substitution"][:, None] * no_presence], axis=2)  # (R, S, 2)
-    group_of_mode = np.array([0, 0, 0, 1, 1, 1])
-    assurance = state_term[:, :, None] + mode_term[:, None, :] + per_group[:, :, group_of_mode]
-    s.committed = assurance >= theta - p[c + "hysteresis"][:, None, None] * s.committed
+    months_to_vote = world.election_offset[:, None] - s.month  # (S, 1)
+    near = (months_to_vote >= 0) & (months_to_vote <= p[c + "election_window"][None, :])  # (S, R)
+    noise = p[c + "noise"][None, :] * (2.0 * u_states.T - 1.0)
+    state_term = (p[c + "sanctions_weight"][None, :] * pressure[None, :]
+                  + p[c + "threat_weight"][None, :] * world.exposure[:, None] + noise)  # (S, R)
+    no_presence = ~(cT[GROUND] | cT[AIR] | cT[SEA])
+    assurance = state_term[None, :, :] + np.ascontiguousarray(mode_term.T)[:, None, :]
+    assurance[:3] += -(p[c + "cost_weight"] * p[c + "election_cost"])[None, :] * near
+    assurance[3:] += p[c + "substitution"][None, :] * no_presence
+    # assurance >= theta - hysteresis * committed, with theta - hysteresis kept between months
+    thetaT = theta.transpose(2, 1, 0)
+    h = p[c + "hysteresis"]
+    memo = s.memo.get("theta_low")
+    if memo is None or memo[0] is not theta or not np.array_equal(memo[1], h):
+        memo = (theta, h.copy(), thetaT - h[None, None, :] * True)
+        s.memo["theta_low"] = memo
+    if (h >= 0).all():  # then theta - h <= theta, and the two comparisons below are the rule
+        committed = assurance >= thetaT
+        committed |= cT & (assurance >= memo[2])
+    else:
+        committed = assurance >= thetaT - h[None, None, :] * cT
+    s.committed = committed.transpose(2, 1, 0)
 
 
 def force_and_guarantees(s: State, p: Params, world: World, troops_by_state: np.ndarray,
                          perceived: np.ndarray) -> dict[str, np.ndarray]:
     """ODD 7.5. Committed force, guarantees on land, at sea and in the air, deterrence."""
     d = "deterrence."
-    ground, air, sea = s.committed[:, :, GROUND], s.committed[:, :, AIR], s.committed[:, :, SEA]
+    cT = s.committed.transpose(2, 1, 0)  # (M, S, R)
+    # float sums over states stay on C-ordered (R, S) rows: the same summation order as ever
+    ground, air, sea = (np.ascontiguousarray(cT[m].T) for m in (GROUND, AIR, SEA))
     troops = (ground * troops_by_state).sum(axis=1)
     air_cap = (air * world.aircraft[None, :]).sum(axis=1)
     sea_cap = (sea * world.warships[None, :]).sum(axis=1)
@@ -208,7 +235,8 @@ def force_and_guarantees(s: State, p: Params, world: World, troops_by_state: np.
     air_g = np.minimum(1.0, air_cap / p[d + "air_requirement"] + perceived[:, AIR_SUPPORT])
     sea_g = np.minimum(1.0, sea_cap / p[d + "sea_requirement"])
     us_mil = (perceived[:, INTEL] + perceived[:, AIR_SUPPORT] + perceived[:, LOGISTICS]) / 3.0
-    cohesion = s.committed.any(axis=2).mean(axis=1)
+    cohesion = (cT[GROUND] | cT[AIR] | cT[SEA] | cT[FINANCING] | cT[ARMS] | cT[TRAINING]).sum(
+        axis=0).astype(np.float64) / cT.shape[1]  # = committed.any(axis=2).mean(axis=1)
     weights = (p[d + "force_weight"] + p[d + "air_weight"] + p[d + "us_weight"]
                + p[d + "cohesion_weight"])
     deterrence = (p[d + "force_weight"] * land_g + p[d + "air_weight"] * air_g

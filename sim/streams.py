@@ -17,6 +17,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 2.0**-53
+_S30, _S27, _S31, _S11 = (np.uint64(n) for n in (30, 27, 31, 11))
 
 
 def run_key(seed: int) -> np.uint64:
@@ -37,9 +38,13 @@ def uniforms(keys: np.ndarray, start: int, count: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         idx = np.arange(start + 1, start + count + 1, dtype=np.uint64) * _GOLDEN
         z = keys[:, None] + idx[None, :]
-        z ^= z >> np.uint64(30)
-        z *= _M1
-        z ^= z >> np.uint64(27)
-        z *= _M2
-        z ^= z >> np.uint64(31)
-    return (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        tmp = np.empty_like(z)  # in-place steps: no temporary arrays (same numbers)
+        np.bitwise_xor(z, np.right_shift(z, _S30, out=tmp), out=z)
+        np.multiply(z, _M1, out=z)
+        np.bitwise_xor(z, np.right_shift(z, _S27, out=tmp), out=z)
+        np.multiply(z, _M2, out=z)
+        np.bitwise_xor(z, np.right_shift(z, _S31, out=tmp), out=z)
+        np.right_shift(z, _S11, out=z)
+    out = z.astype(np.float64)
+    out *= _TO_UNIT
+    return out

@@ -49,6 +49,24 @@ def _small_world() -> Scenario:
     return Scenario.model_validate(raw)
 
 
+def _odd_world() -> Scenario:
+    """Five states with fractional capacities: float sums over states must keep their order."""
+    sc = _small_world()
+    raw = sc.model_dump()
+    for i, st in enumerate(raw["world"]):
+        st["combat_aircraft"] = 37.3 + 11.1 * i
+        st["major_warships"] = 2.7 + 0.9 * i
+        st["active_personnel"] = 41234.5 + 9876.25 * i
+    raw["parameters"]["deterrence"]["air_requirement"] = 33.3
+    raw["parameters"]["deterrence"]["sea_requirement"] = 7.7
+    return Scenario.model_validate(raw)
+
+
+def _hysteresis_values(runs: int) -> dict[str, np.ndarray]:
+    """Hysteresis from -0.05 (outside its documented range: API users can pass it) to 0.2."""
+    return {"coalition.hysteresis": np.linspace(-0.05, 0.2, runs)}
+
+
 def _sweep_values(runs: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(7)
     return {"us.backstop_scale": rng.uniform(0, 2, runs),
@@ -65,6 +83,9 @@ CASES: dict[str, tuple[Callable[[], Scenario], np.ndarray, Callable[[int], dict]
     "full_backstop": (lambda: load_scenario("us-full-backstop"), 2025 + np.arange(32),
                       lambda n: {}, False),
     "small_world": (_small_world, np.arange(48), _sweep_values, True),
+    "odd_world": (_odd_world, np.arange(40), _sweep_values, True),
+    "hysteresis": (lambda: load_scenario("sep-2025-paris"), np.arange(30), _hysteresis_values,
+                   False),
 }
 
 
@@ -147,7 +168,7 @@ def test_batch_equals_single_runs_and_chunks(name: str) -> None:
     assert_same(res.summary, other.summary, f"{name} record_steps")
 
 
-@pytest.mark.parametrize("name", ["paris", "events", "small_world"])
+@pytest.mark.parametrize("name", ["paris", "events", "small_world", "odd_world"])
 def test_mesa_model_equals_engine(name: str) -> None:
     from sim.model import CoalitionModel
 
