@@ -41,7 +41,7 @@ def RunSettings(model: AppModel) -> None:
                     f"font-weight:600'>{html.escape(v)}</td></tr>"
                     for k, v in run_settings(model))
     solara.HTML(tag="div", classes=["run-settings"], style={"font-size": "14px"},
-                unsafe_innerHTML=f"<div style='margin-top:8px;color:#555'>This run uses "
+                unsafe_innerHTML=f"<div style='color:#555'>Values this run uses "
                                  f"(sliders apply on Reset):</div><table style='width:100%'>"
                                  f"{cells}</table>")
 
@@ -55,23 +55,33 @@ def load_or_error(ref: str) -> tuple[Scenario | None, str]:
 
 
 @solara.component
+def Session(ref: str, spec: Scenario) -> None:
+    """One scenario in one browser session: its model, SolaraViz's controls, the dashboard.
+
+    Keyed by the scenario, so picking another one starts a fresh session: a Play loop that
+    is still running can only step the model it was started with.
+    """
+    first = solara.use_memo(lambda: AppModel(scenario_name=ref, rng=spec.seed), [])
+    model = solara.use_reactive(first)
+    with solara.Sidebar(), solara.Card("This run"):
+        RunSettings(model.value)
+    SolaraViz(model, components=[], model_params=model_params(spec, ref), name=TITLE,
+              play_interval=400)
+    Dashboard(model.value)
+
+
+@solara.component
 def Page() -> None:
-    """One browser session: a scenario picker, SolaraViz's controls and the dashboard."""
+    """A browser session: the scenario picker and the scenario's session (see Session)."""
     scenario = solara.use_reactive(initial_scenario())
     ref = scenario.value
     spec, problem = solara.use_memo(lambda: load_or_error(ref), [ref])
-    first = solara.use_memo(
-        lambda: AppModel(scenario_name=ref, rng=spec.seed) if spec is not None else None, [ref])
-    model = solara.use_reactive(first)
     with solara.Sidebar(), solara.Card("Scenario"):
         solara.Select(label="Scenario", value=scenario, values=scenario_choices(ref))
         if spec is not None:
             solara.HTML(tag="div", style={"font-size": "14px"},
                         unsafe_innerHTML=html.escape(spec.description))
-            RunSettings(model.value)
-    if spec is None or model.value is None:
+    if spec is None:
         solara.Error(f"This scenario cannot be loaded. {problem}", classes=["scenario-error"])
         return
-    SolaraViz(model, components=[], model_params=model_params(spec, ref), name=TITLE,
-              play_interval=400).key(f"viz-{ref}")
-    Dashboard(model.value)
+    Session(ref, spec).key(f"session-{ref}")
