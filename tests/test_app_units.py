@@ -367,3 +367,15 @@ def test_page_helpers_name_months_settings_and_broken_scenarios(tmp_path):
     assert spec is None and "horizon" in problem
     spec, problem = load_or_error("classroom-five")
     assert spec is not None and problem == ""
+
+
+def test_map_of_a_grid_world_draws_every_tile():
+    n = 12
+    p = place_states(np.full(n, 50.0), np.full(n, 10.0))
+    codes = [f"S{i:02d}" for i in range(n)]
+    fig = map_figure(p, codes, [f"State {i}" for i in range(n)],
+                     {"S03": frozenset({"sea"})})
+    tiles = {a.get_gid(): a for a in fig.axes[0].patches if (a.get_gid() or "").startswith("tile")}
+    assert len(tiles) == n
+    assert to_hex(tiles["tile-S03"].get_facecolor()) == COLOURS["sea"].lower()
+    assert "Beyond\nEurope" not in [t.get_text() for t in fig.axes[0].texts]
