@@ -6,6 +6,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from sim import engine
 from sim.agents import CoalitionState, Russia, Ukraine, UnitedStates
@@ -28,11 +29,16 @@ class CoalitionModel(mesa.Model):
 
     ``CoalitionModel(scenario="sep-2025-paris", rng=7, **{"us.backstop_scale": 1.5})``: keyword
     arguments with dotted names override parameters, so ``mesa.batch_run`` sweeps them as is.
-    The run stops at the scenario's horizon.
+    The run stops at the scenario's horizon. Mesa's own ``Scenario`` objects (SolaraViz passes
+    one on Reset) are accepted too: their ``rng`` is the seed and their ``coalition_scenario``
+    attribute, if set, names the coalition scenario.
     """
 
-    def __init__(self, scenario: str | Scenario = DEFAULT_SCENARIO, rng: Any = None,
-                 **overrides: float):
+    def __init__(self, scenario: str | Scenario | MesaScenario = DEFAULT_SCENARIO,
+                 rng: Any = None, **overrides: float):
+        if isinstance(scenario, MesaScenario):
+            rng = scenario.rng if rng is None else rng
+            scenario = getattr(scenario, "coalition_scenario", DEFAULT_SCENARIO)
         sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         seed = _seed_of(rng, sc)
         super().__init__(rng=seed)

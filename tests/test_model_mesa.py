@@ -98,3 +98,13 @@ def test_a_run_depends_only_on_its_seed():
     assert fa.equals(fb)
     c = run_model(43).datacollector.get_model_vars_dataframe()
     assert not fa.equals(c)
+
+
+def test_mesa_scenario_objects_are_accepted():
+    """SolaraViz's Reset passes a mesa Scenario; its rng is the seed."""
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+
+    model = CoalitionModel(scenario=MesaScenario(rng=5))
+    assert model.seed == 5 and model.spec.name == "sep-2025-paris"
+    tipped = CoalitionModel(scenario=MesaScenario(rng=2, coalition_scenario="classroom-five"))
+    assert tipped.spec.name == "classroom-five" and tipped.world.size == 5
