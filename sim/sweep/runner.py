@@ -46,6 +46,13 @@ class SweepError(ValueError):
     """A sweep that cannot start or resume as asked (the message says what to do)."""
 
 
+def _array_hash(a: np.ndarray) -> str:
+    """Short hash of an array's values (float64, C order)."""
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(a, dtype=np.float64).tobytes()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Design:
     """Runs to simulate: every point (row of ``points``) × ``replicates`` seeds."""
@@ -83,7 +90,7 @@ class Design:
         """Hash of everything the results depend on (not the chunk size, which changes only
         how the runs are cut into files)."""
         return spec_hash({"scenario": self.scenario, "params": list(self.params),
-                          "points": self.points.tobytes().hex(), "shape": self.points.shape,
+                          "points": _array_hash(self.points), "shape": self.points.shape,
                           "replicates": self.replicates, "seed": self.seed,
                           "fixed": self.fixed, "columns": list(self.columns)})
 
@@ -143,7 +150,8 @@ def _processes(tasks: list[ChunkTask], jobs: int,
                done: Callable[[ChunkTask, dict], None]) -> None:
     """A spawn pool with at most 2 × jobs chunks in flight (bounded memory)."""
     pending = iter(tasks)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
+    try:
         running: dict[Future, ChunkTask] = {}
 
         def top_up() -> None:
@@ -159,6 +167,10 @@ def _processes(tasks: list[ChunkTask], jobs: int,
             for f in finished:
                 done(running.pop(f), f.result())
             top_up()
+    except BaseException:  # interrupted or failed: drop the queued chunks, do not wait for them
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _dask(tasks: list[ChunkTask], scheduler: Any, window: int,
@@ -314,7 +326,7 @@ def run_design(design: Design, out_dir: str | Path, *, jobs: int = 1, scheduler:
         "scenario": design.scenario.name,
         "scenario_hash": spec_hash(design.scenario),
         "params": list(design.params),
-        "points_hash": spec_hash(design.points.tobytes().hex()),
+        "points_hash": _array_hash(design.points),
         "n_points": design.n_points, "replicates": design.replicates, "seed": design.seed,
         "fixed": design.fixed, "runs": design.n_runs, "chunk_size": design.chunk_size,
         "chunks": design.n_chunks, "horizon": design.scenario.horizon,
