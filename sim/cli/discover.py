@@ -124,6 +124,9 @@ def handle(args: argparse.Namespace) -> int:
             fig = make(d)
             files += save_figure(fig, out / "figures" / name)
             plt.close(fig)
+    if s.density < args.min_density:
+        info(f"note: no box reaches density {args.min_density:g}; showing the densest "
+             f"(box {d.chosen}). Lower --min-density, or try --per-point.", args.quiet)
     info(f"{d.of_interest:,} of {d.rows:,} {d.unit}s meet {d.outcome!r}; box {d.chosen}: "
          f"coverage {s.coverage:.3f}, density {s.density:.3f}, mass {s.mass:.3f}", args.quiet)
     if not args.quiet:
