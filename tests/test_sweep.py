@@ -188,3 +188,19 @@ def test_example_spec_is_valid() -> None:
     spec = load_spec(ROOT / "scenarios" / "sweeps" / "backstop-sanctions.yaml", SweepSpec)
     assert spec.shape == (11, 11) and spec.replicates == 20
     assert spec.params == ("us.backstop_scale", "sanctions.scale")
+
+
+def test_scenario_by_path_relative_to_the_spec(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(ROOT / "scenarios", tmp_path / "sc", ignore=shutil.ignore_patterns("sweeps"))
+    (tmp_path / "sc" / "sweeps").mkdir()
+    spec_path = tmp_path / "sc" / "sweeps" / "rel.yaml"
+    spec_path.write_text(SPEC.replace("scenario: sep-2025-paris",
+                                      "scenario: ../us-full-backstop.yaml"))
+    design = sweep_design(load_spec(spec_path, SweepSpec))
+    assert design.scenario.name == "us-full-backstop" and design.scenario.horizon == 10
+    spec_path.write_text(SPEC.replace("scenario: sep-2025-paris", "scenario: ../nope.yaml"))
+    with pytest.raises(ScenarioError, match="scenario file not found") as info:
+        sweep_design(load_spec(spec_path, SweepSpec))
+    assert info.value.line == 2 and info.value.file == str(spec_path)

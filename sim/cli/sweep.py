@@ -91,7 +91,7 @@ def handle(args: argparse.Namespace) -> int:
     design = sweep_design(spec, args.chunk_size)
     info(f"sweep {spec.name}: {design.n_points:,} points × {design.replicates} replicates = "
          f"{design.n_runs:,} runs of {design.scenario.name} ({design.scenario.horizon} months) "
-         f"in {design.n_chunks} chunks -> {out}", args.quiet)
+         f"in {design.n_chunks} chunk{'s' if design.n_chunks != 1 else ''} -> {out}", args.quiet)
     bar, tick = progress_callback(design.n_runs, spec.name, args.quiet)
     with bar:
         result = run_with_errors(
