@@ -65,26 +65,24 @@ def add_command(subparsers: Any, name: str, help: str, description: str, example
     return parser
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer ≥ 1."""
+def _int_at_least(minimum: int, text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, found {value}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, found {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    return _int_at_least(1, text)
 
 
 def nonnegative_int(text: str) -> int:
     """argparse type: an integer ≥ 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {value}")
-    return value
+    return _int_at_least(0, text)
 
 
 def parse_overrides(items: Iterable[str] | None) -> dict[str, float]:
