@@ -211,7 +211,7 @@ def commitment_cascade(s: State, p: Params, world: World, theta: np.ndarray,
     h = p[c + "hysteresis"]
     memo = s.memo.get("theta_low")
     if memo is None or memo[0] is not theta or not np.array_equal(memo[1], h):
-        memo = (theta, h.copy(), thetaT - h[None, None, :] * True)
+        memo = (theta, h.copy(), thetaT - h[None, None, :])
         s.memo["theta_low"] = memo
     if (h >= 0).all():  # then theta - h <= theta, and the two comparisons below are the rule
         committed = assurance >= thetaT
