@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, fail, format_table, info, output_dir
-from sim.cli.sweep import add_execution_options, check_execution, progress_callback, run_with_errors
+from sim.cli.common import add_command, format_table, info
+from sim.cli.sweep import add_execution_options, prepare, progress_callback, run_with_errors
 
 
 def register(subparsers: Any) -> None:
@@ -38,13 +38,9 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from sim.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, run_sensitivity
-    from sim.sweep import SensitivitySpec, load_spec
+    from sim.sweep import SensitivitySpec
 
-    check_execution(args)
-    if not args.spec.is_file():
-        fail(f"{args.spec}: sensitivity spec not found")
-    spec = load_spec(args.spec, SensitivitySpec)
-    out = output_dir(args.out, Path("out") / "sensitivity" / spec.name)
+    spec, out = prepare(args, SensitivitySpec, "sensitivity", "sensitivity")
     d = len(spec.parameters)
     points = spec.samples * (d + 2 if spec.method == "sobol" else d + 1)
     runs = points * spec.replicates

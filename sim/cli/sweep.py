@@ -35,6 +35,19 @@ def check_execution(args: argparse.Namespace) -> None:
         fail("--resume and --overwrite exclude each other")
 
 
+def prepare(args: argparse.Namespace, spec_type: type, kind: str,
+            out_folder: str) -> tuple[Any, Path]:
+    """Check the execution options, load the ``kind`` spec at ``args.spec``, make its output
+    folder (default ``out/<out_folder>/<spec name>``)."""
+    from sim.sweep import load_spec
+
+    check_execution(args)
+    if not args.spec.is_file():
+        fail(f"{args.spec}: {kind} spec not found")
+    spec = load_spec(args.spec, spec_type)
+    return spec, output_dir(args.out, Path("out") / out_folder / spec.name)
+
+
 def register(subparsers: Any) -> None:
     p = add_command(
         subparsers, "sweep", help="run a parameter grid × replicates to Parquet and figures",
@@ -81,13 +94,9 @@ def run_with_errors(fn: Any, *a: Any, **kw: Any) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim.sweep import SweepSpec, load_spec, run_sweep, sweep_design
+    from sim.sweep import SweepSpec, run_sweep, sweep_design
 
-    check_execution(args)
-    if not args.spec.is_file():
-        fail(f"{args.spec}: sweep spec not found")
-    spec = load_spec(args.spec, SweepSpec)
-    out = output_dir(args.out, Path("out") / "sweeps" / spec.name)
+    spec, out = prepare(args, SweepSpec, "sweep", "sweeps")
     design = sweep_design(spec, args.chunk_size)
     info(f"sweep {spec.name}: {design.n_points:,} points × {design.replicates} replicates = "
          f"{design.n_runs:,} runs of {design.scenario.name} ({design.scenario.horizon} months) "
