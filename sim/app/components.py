@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import io
 import math
+from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 import solara
@@ -111,40 +113,37 @@ def MapView(model: AppModel) -> None:
 
 
 @solara.component
-def ForceChart(model: AppModel) -> None:
-    """Ground troops against the requirement, deterrence and the ceasefire over time."""
+def _HistoryChart(model: AppModel, figure: Callable[[dict[str, np.ndarray]], Figure],
+                  css_class: str) -> None:
+    """A chart of the run so far, redrawn each month; ``figure`` draws it from the history."""
     counter = update_counter.get()
     month = model.simulation.month
 
     def draw() -> bytes:
         h = _history(model)
         if not len(h["month"]):
-            z = np.zeros(0)
-            return png(force_figure(z, z, z, z, model.requirement, model.horizon))
-        return png(force_figure(h["month"], h["troops"], h["deterrence"], h["ceasefire"],
-                                model.requirement, model.horizon))
+            h = defaultdict(lambda: np.zeros(0), month=np.zeros(0))
+        return png(figure(h))
 
     image = solara.use_memo(draw, [model, month, counter])
     with solara.Card(style={"margin": "4px"}):
-        solara.Image(image, width="100%", classes=["force-chart"])
+        solara.Image(image, width="100%", classes=[css_class])
+
+
+@solara.component
+def ForceChart(model: AppModel) -> None:
+    """Ground troops against the requirement, deterrence and the ceasefire over time."""
+    _HistoryChart(model, lambda h: force_figure(h["month"], h["troops"], h["deterrence"],
+                                                h["ceasefire"], model.requirement, model.horizon),
+                  "force-chart")
 
 
 @solara.component
 def EconomyChart(model: AppModel) -> None:
     """Russia's growth and the sanctions pressure over time."""
-    counter = update_counter.get()
-    month = model.simulation.month
-
-    def draw() -> bytes:
-        h = _history(model)
-        if not len(h["month"]):
-            z = np.zeros(0)
-            return png(economy_figure(z, z, z, model.horizon))
-        return png(economy_figure(h["month"], h["growth"], h["pressure"], model.horizon))
-
-    image = solara.use_memo(draw, [model, month, counter])
-    with solara.Card(style={"margin": "4px"}):
-        solara.Image(image, width="100%", classes=["economy-chart"])
+    _HistoryChart(model, lambda h: economy_figure(h["month"], h["growth"], h["pressure"],
+                                                  model.horizon),
+                  "economy-chart")
 
 
 @solara.component
