@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from sim.cli.common import add_command, format_table, info
-from sim.cli.sweep import add_execution_options, prepare, progress_callback, run_with_errors
+from sim.cli.sweep import add_spec_arguments, prepare, progress_callback, run_with_errors
 
 
 def register(subparsers: Any) -> None:
@@ -28,11 +27,7 @@ def register(subparsers: Any) -> None:
             "coalition-sim sensitivity scenarios/sweeps/sobol-paris.yaml --scheduler "
             "tcp://scheduler:8786",
         ])
-    p.add_argument("spec", type=Path, metavar="SPEC.yaml", help="sensitivity spec file")
-    p.add_argument("--out", "-o", type=Path, default=None,
-                   help="output folder (default: out/sensitivity/<spec name>)")
-    p.add_argument("--no-figures", action="store_true", help="skip the figures")
-    add_execution_options(p)
+    add_spec_arguments(p, "SPEC.yaml", "sensitivity", "sensitivity")
     p.set_defaults(func=handle)
 
 

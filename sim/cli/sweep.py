@@ -48,6 +48,16 @@ def prepare(args: argparse.Namespace, spec_type: type, kind: str,
     return spec, output_dir(args.out, Path("out") / out_folder / spec.name)
 
 
+def add_spec_arguments(p: argparse.ArgumentParser, metavar: str, kind: str,
+                       out_folder: str) -> None:
+    """The spec file, --out, --no-figures and the execution options of a spec command."""
+    p.add_argument("spec", type=Path, metavar=metavar, help=f"{kind} spec file")
+    p.add_argument("--out", "-o", type=Path, default=None,
+                   help=f"output folder (default: out/{out_folder}/<spec name>)")
+    p.add_argument("--no-figures", action="store_true", help="skip the figures")
+    add_execution_options(p)
+
+
 def register(subparsers: Any) -> None:
     p = add_command(
         subparsers, "sweep", help="run a parameter grid × replicates to Parquet and figures",
@@ -67,11 +77,7 @@ def register(subparsers: Any) -> None:
             "--resume",
             "coalition-sim sweep big.yaml --scheduler tcp://scheduler:8786 --chunk-size 20000",
         ])
-    p.add_argument("spec", type=Path, metavar="SWEEP.yaml", help="sweep spec file")
-    p.add_argument("--out", "-o", type=Path, default=None,
-                   help="output folder (default: out/sweeps/<spec name>)")
-    p.add_argument("--no-figures", action="store_true", help="skip the figures")
-    add_execution_options(p)
+    add_spec_arguments(p, "SWEEP.yaml", "sweep", "sweeps")
     p.set_defaults(func=handle)
 
 
