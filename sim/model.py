@@ -52,7 +52,8 @@ class CoalitionModel(mesa.Model):
         self.united_states = UnitedStates(self)
         self.russia = Russia(self)
         self.ukraine = Ukraine(self)
-        reporters = {k: (lambda m, k=k: float(m.outcome(k))) for k in engine.STEP_OUTCOMES}
+        self._outcomes: tuple[int, dict[str, float]] = (0, {})
+        reporters = {k: (lambda m, k=k: m.outcome(k)) for k in engine.STEP_OUTCOMES}
         self.datacollector = mesa.DataCollector(
             model_reporters=reporters,
             agent_reporters={"modes": lambda a: getattr(a, "modes", None)},
@@ -60,9 +61,12 @@ class CoalitionModel(mesa.Model):
 
     def outcome(self, name: str) -> float:
         """This month's value of an outcome in engine.STEP_OUTCOMES (NaN before month 1)."""
-        if self.simulation.month == 0:
+        month = self.simulation.month
+        if month == 0:
             return float("nan")
-        return float(self.simulation.outcomes()[name][0])
+        if self._outcomes[0] != month:  # computed once a month, not once per reporter
+            self._outcomes = (month, {k: float(v[0]) for k, v in self.simulation.outcomes().items()})
+        return self._outcomes[1][name]
 
     def burden(self) -> np.ndarray:
         """Yearly cost of each state's current commitments, % of GDP (S,)."""
