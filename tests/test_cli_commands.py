@@ -135,8 +135,8 @@ def test_compare_writes_report_that_opens_with_the_figure(tmp_path: Path):
     table = pd.read_csv(out / "comparison.csv")
     assert list(table["scenario"]) == ["feb-2025-summit", "us-full-backstop",
                                        "us-backstop-erodes"]
-    assert (table["troops_p5"] <= table["troops_mean"]).all()
-    assert (table["troops_mean"] <= table["troops_p95"]).all()
+    assert (table["troops_lo"] <= table["troops_mean"]).all()
+    assert (table["troops_mean"] <= table["troops_hi"]).all()
     matrix = pd.read_csv(out / "commitment_matrix.csv")
     assert len(matrix) == 34 and matrix.iloc[:, 1:].stack().between(0, 1).all()
 

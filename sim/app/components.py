@@ -64,10 +64,10 @@ def StatusBar(model: AppModel) -> None:
     if not started:
         cease, cease_detail, cease_col = "Not yet", "press Step or \u25b6 to start", "#555"
     elif model.russia.violated:
-        vm = int(model.simulation.state.violation_month[0])
+        vm = int(model.simulation.run_state.violation_month[0])
         cease, cease_detail, cease_col = "Broken", f"Russia broke it in month {vm}", "#B00020"
     elif model.ukraine.ceasefire:
-        cm = int(model.simulation.state.ceasefire_month[0])
+        cm = int(model.simulation.run_state.ceasefire_month[0])
         cease, cease_detail, cease_col = "Holding", f"agreed in month {cm}", "#1B7F3B"
     else:
         cease, cease_detail, cease_col = "None", "no agreement yet", "#555"
