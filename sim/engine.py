@@ -138,7 +138,7 @@ class Simulation:
                    committing_states=anything.sum(axis=0), presence_states=presence.sum(axis=0))
         for i, m in enumerate(MODES):
             out[f"n_{m}"] = by_mode[i]
-        return out
+        return {k: out[k] for k in STEP_OUTCOMES}
 
 
 @dataclass

@@ -78,6 +78,11 @@ def test_schema_prints_the_docs():
     assert proc.returncode == 0
     assert proc.stdout.strip() == Path("docs/scenarios.md").read_text().strip()
     assert json.loads(cli("schema", "--json").stdout)["title"] == "Scenario"
+    outputs = cli("schema", "--outputs")
+    assert outputs.returncode == 0
+    assert outputs.stdout.strip() == Path("docs/outputs.md").read_text().strip()
+    for name in ("ceasefire_in_force", "ceasefire_agreed", "deterrence_avg", "burden_share"):
+        assert f"`{name}`" in outputs.stdout
 
 
 def test_run_writes_outputs_and_is_byte_identical(tmp_path: Path):

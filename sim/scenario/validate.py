@@ -15,11 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.facts import MODELLING, load_facts
 from sim.parameters import PARAM_INFO, value_problem
 from sim.parameters import bound_text as num
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean, found_repr
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_safe import Document, dotted, is_finite_number
+from sim.world import coalition_states
 
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR", "GER": "DE", "ENG": "GB", "TR": "TR", "USA": "US"}
 """Common non-ISO spellings of state codes, for "did you mean"."""
@@ -58,8 +60,6 @@ class _Locator:
 
 @cache
 def _fact_ids() -> frozenset[str]:
-    from sim.facts import MODELLING, load_facts
-
     return frozenset(load_facts()) | {MODELLING}
 
 
@@ -88,8 +88,6 @@ def check_document_facts(doc: Document) -> None:
 def _world_codes(world: Any) -> tuple[list[str], list[str]] | None:
     """Codes and names of the scenario's world, or None when the world is malformed."""
     if world is None or world == "coalition":
-        from sim.world import coalition_states
-
         states = coalition_states()
         return [s.code for s in states], [s.name for s in states]
     if isinstance(world, list) and all(isinstance(s, dict) for s in world):
