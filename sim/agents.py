@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from sim.parameters import BACKSTOP, MODES
+from sim.rules import BACKSTOP_PATHS
 
 if TYPE_CHECKING:
     from sim.model import CoalitionModel
@@ -48,7 +49,7 @@ class CoalitionState(mesa.Agent):
     def troops(self) -> float:
         """Ground troops committed this month."""
         on = self.model.simulation.run_state.committed[0, self.index, 0]
-        return float(on * self.model.simulation.troops_by_state[0, self.index])
+        return float(on * self.model.simulation.contribution[0, self.index, 0])
 
     @property
     def burden_pct_gdp(self) -> float:
@@ -62,7 +63,7 @@ class UnitedStates(mesa.Agent):
     @property
     def backstop(self) -> dict[str, float]:
         p = self.model.simulation.params
-        return {k: float(p[f"us.backstop.{k}"][0]) for k in BACKSTOP}
+        return {k: float(p[path][0]) for k, path in zip(BACKSTOP, BACKSTOP_PATHS, strict=True)}
 
     @property
     def credibility(self) -> float:
@@ -82,7 +83,7 @@ class UnitedStates(mesa.Agent):
 
 
 class Russia(mesa.Agent):
-    """Russia: growth under sanctions, willingness to negotiate, ceasefire conduct."""
+    """Russia: growth under sanctions, willingness to agree a ceasefire, ceasefire conduct."""
 
     @property
     def growth(self) -> float:
@@ -93,17 +94,27 @@ class Russia(mesa.Agent):
         return float(self.model.simulation.run_state.derived.get("willingness", [0.0])[0])
 
     @property
+    def breakdowns(self) -> int:
+        """Ceasefires Russia has broken so far."""
+        return int(self.model.simulation.run_state.breakdowns[0])
+
+    @property
     def violated(self) -> bool:
-        return bool(self.model.simulation.run_state.violated[0])
+        """Russia has broken at least one ceasefire."""
+        return self.breakdowns > 0
 
 
 class Ukraine(mesa.Agent):
-    """Ukraine: accepts a ceasefire only with guarantees on land, at sea and in the air."""
+    """Ukraine: its army's strength, and whether it accepts the guarantees on offer."""
 
     @property
-    def guarantees(self) -> dict[str, float]:
-        d = self.model.simulation.run_state.derived
-        return {k: float(d.get(f"{k}_guarantee", [0.0])[0]) for k in ("land", "sea", "air")}
+    def strength(self) -> float:
+        return float(self.model.simulation.run_state.strength[0])
+
+    @property
+    def acceptance(self) -> float:
+        """Chance Ukraine accepts a ceasefire with the guarantees on offer this month."""
+        return float(self.model.simulation.run_state.derived.get("ukraine_accepts", [0.0])[0])
 
     @property
     def ceasefire(self) -> bool:

@@ -136,7 +136,7 @@ def _state_frame(batch: engine.Batch, res: engine.Results, run0: int) -> pd.Data
     world, R = batch.world, batch.runs
     S = world.size
     params = _final_params(batch)
-    troops = res.committed[:, :, 0] * rules.ground_troops(world, params)
+    troops = res.committed[:, :, 0] * rules.contributions(world, params)[:, :, rules.GROUND]
     gdp = world.gdp
     cost = res.burden_pct_gdp * gdp[None, :] / 100.0  # USD bn per year
     total = cost.sum(axis=1, keepdims=True)

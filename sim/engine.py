@@ -27,8 +27,6 @@ SUMMARY_OUTCOMES: tuple[str, ...] = outcomes.PER_RUN_NAMES
 BURDEN_PCT_GDP = ("burden.air_pct_gdp", "burden.sea_pct_gdp", "burden.financing_pct_gdp",
                   "burden.arms_pct_gdp", "burden.training_pct_gdp")
 """Yearly cost of each mode after ground troops, % of GDP, in the order of MODES[1:]."""
-MUSD_PER_BN = 1000.0
-"""US$ million per US$ billion (troop cost is in millions, GDP in billions)."""
 
 
 @dataclass
@@ -102,7 +100,7 @@ class Simulation:
 
     def _rebuild(self) -> None:
         self.theta = rules.thresholds(self.batch.world, self.params, self.batch.shift)
-        self.troops_by_state = rules.ground_troops(self.batch.world, self.params)
+        self.contribution = rules.contributions(self.batch.world, self.params)
 
     @property
     def month(self) -> int:
@@ -121,7 +119,7 @@ class Simulation:
         if changed:
             self._rebuild()
         u = streams.uniforms(self.batch.keys, (month - 1) * self._draws, self._draws)
-        rules.step(self.run_state, self.params, self.batch.world, self.theta, self.troops_by_state, u)
+        rules.step(self.run_state, self.params, self.batch.world, self.theta, self.contribution, u)
 
     def outcomes(self) -> dict[str, np.ndarray]:
         """This month's outcomes, each (R,) (see STEP_OUTCOMES)."""
@@ -130,12 +128,15 @@ class Simulation:
         by_mode = cT.sum(axis=1)  # (M, R) counts
         presence = cT[0] | cT[1] | cT[2]
         anything = presence | cT[3] | cT[4] | cT[5]
-        out = {k: d[k] for k in ("troops", "deterrence", "pressure", "willingness", "us_backstop",
-                                 "us_perceived", "land_guarantee", "air_guarantee",
-                                 "sea_guarantee", "cohesion")}
-        out.update(growth=s.growth, ceasefire_in_force=s.ceasefire, violated=s.violated,
-                   credibility=s.credibility, tariffs=s.tariffs, disengaged=s.disengaged,
-                   committing_states=anything.sum(axis=0), presence_states=presence.sum(axis=0))
+        out = {k: d[k] for k in (
+            "pledged_troops", "deployed_troops", "pledged_aircraft", "deployed_aircraft",
+            "pledged_warships", "deployed_warships", "enabler_gap", "design_fill", "deterrence",
+            "expected_deterrence", "pressure", "willingness", "ukraine_accepts",
+            "violation_hazard", "support_usd_bn", "us_backstop", "us_perceived")}
+        out.update(growth=s.growth, ukraine_strength=s.strength, ceasefire_in_force=s.ceasefire,
+                   breakdowns=s.breakdowns, credibility=s.credibility, tariffs=s.tariffs,
+                   disengaged=s.disengaged, pledging_states=anything.sum(axis=0),
+                   presence_states=presence.sum(axis=0))
         for i, m in enumerate(MODES):
             out[f"n_{m}"] = by_mode[i]
         return {k: out[k] for k in STEP_OUTCOMES}
@@ -154,10 +155,10 @@ class Results:
 
 
 def burden(batch: Batch, committed: np.ndarray, params: rules.Params) -> np.ndarray:
-    """Yearly cost of each state's commitments as % of its GDP (R, S)."""
-    troops = rules.ground_troops(batch.world, params)
-    ground_musd = committed[:, :, 0] * troops * params["burden.troop_cost_musd"][:, None]
-    pct = 100.0 * (ground_musd / MUSD_PER_BN) / batch.world.gdp[None, :]
+    """Yearly cost of each state's pledges as % of its GDP (R, S)."""
+    troops = rules.contributions(batch.world, params)[:, :, rules.GROUND]
+    ground_musd = committed[:, :, rules.GROUND] * troops * params["burden.troop_cost_musd"][:, None]
+    pct = 100.0 * (ground_musd / rules.MUSD_PER_BN) / batch.world.gdp[None, :]
     for i, path in enumerate(BURDEN_PCT_GDP, start=1):
         pct = pct + committed[:, :, i] * params[path][:, None]
     return pct
@@ -168,12 +169,12 @@ def simulate(batch: Batch, record_steps: bool = True) -> Results:
     sim = Simulation(batch)
     T, R = batch.horizon, batch.runs
     steps = {k: np.empty((R, T)) for k in STEP_OUTCOMES} if record_steps else None
-    troops_max = np.zeros(R)
+    deployed_max = np.zeros(R)
     deterrence_sum = np.zeros(R)
     for t in range(T):
         sim.step()
         d = sim.run_state.derived
-        troops_max = np.maximum(troops_max, d["troops"])
+        deployed_max = np.maximum(deployed_max, d["deployed_troops"])
         deterrence_sum = deterrence_sum + d["deterrence"]
         if steps is not None:
             out = sim.outcomes()
@@ -182,16 +183,16 @@ def simulate(batch: Batch, record_steps: bool = True) -> Results:
     out = sim.outcomes()
     s = sim.run_state
     summary = {k: np.asarray(out[k], dtype=np.float64) for k in (
-        "troops", "presence_states", "committing_states", "deterrence", "growth", "pressure",
+        "pledged_troops", "deployed_troops", "enabler_gap", "design_fill", "presence_states",
+        "pledging_states", "deterrence", "growth", "pressure", "ukraine_strength", "breakdowns",
         *(f"n_{m}" for m in MODES))}
     summary.update(
-        troops_max=troops_max,
-        force_met=(out["troops"] >= sim.params["deterrence.force_requirement"]).astype(float),
+        deployed_troops_max=deployed_max,
         deterrence_avg=deterrence_sum / T,
-        ceasefire_agreed=(~np.isnan(s.ceasefire_month)).astype(float),
-        ceasefire_month=s.ceasefire_month,
-        violated=s.violated.astype(float),
-        violation_month=s.violation_month,
+        ceasefire_agreed=(~np.isnan(s.first_ceasefire)).astype(float),
+        first_ceasefire_month=s.first_ceasefire,
+        ceasefire_months=s.ceasefire_months.astype(float),
+        broken=(s.breakdowns > 0).astype(float),
         holds=s.ceasefire.astype(float),
         us_disengaged=s.disengaged.astype(float),
         tariffs_applied=(s.tariffs > 0).astype(float),

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sim.facts import MODELLING, load_facts
 from sim.parameters import PARAM_INFO, value_problem
 from sim.parameters import bound_text as num
+from sim.scenario.designs import DEFAULT_DESIGN, apply_design, design_names
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean, found_repr
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_safe import Document, dotted, is_finite_number
@@ -408,6 +409,15 @@ def check_scenario(data: dict[str, Any], origin: dict[tuple, Origin], file: str,
     """The validated scenario; every problem found raised together as a ScenarioError."""
     at = _Locator(origin, file)
     issues = _check_name(data, expected_name, at) + _check_world(data, at)
+    design = data.get("design", DEFAULT_DESIGN)
+    if not isinstance(design, str) or design not in design_names():
+        issues.append(at.issue(("design",), "unknown design",
+                               expected="one of " + ", ".join(design_names()),
+                               found=found_repr(design),
+                               suggestion=did_you_mean(str(design), design_names())))
+        data = {k: v for k, v in data.items() if k != "design"}
+    else:
+        data = apply_design({**_copy(data), "design": design})
     event_issues, covered_events = _check_events(data, at)
     pos_issues, covered_pos = _check_positions(data, at)
     issues += event_issues + pos_issues + _check_bools(data, (), at, [])
@@ -436,3 +446,12 @@ def check_scenario(data: dict[str, Any], origin: dict[tuple, Origin], file: str,
         raise ScenarioError(issues)
     assert scenario is not None
     return scenario
+
+
+def _copy(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy deep enough that applying a design does not change the caller's data."""
+    out = dict(data)
+    params = out.get("parameters")
+    if isinstance(params, dict):
+        out["parameters"] = dict(params)
+    return out
