@@ -18,43 +18,62 @@ from sim.parameters import PARAM_INFO  # noqa: E402
 
 plt.rcParams["svg.hashsalt"] = "coalition-sim"
 
-PANELS: tuple[str, ...] = ("troops", "deterrence", "ceasefire_in_force", "growth")
+PANELS: tuple[str, ...] = ("pledged_troops", "deterrence", "ceasefire_in_force", "growth")
 """Monthly outcomes of the trajectory figure's four panels (labels from sim/outcomes.py)."""
-DEFAULT_REQUIREMENT = PARAM_INFO["deterrence.force_requirement"].default
-"""The default force requirement (troops), drawn as a dashed line."""
+DEFAULT_REQUIREMENT = PARAM_INFO["design.ground_troops"].default
+"""The default design's ground troops, drawn as a dashed line on troop panels."""
+
+
+def palette(n: int) -> list:
+    """``n`` distinct colours: tab10 up to ten series, tab20 up to twenty, then a sampled
+    continuous map (never a repeated colour)."""
+    if n <= 10:
+        return [plt.get_cmap("tab10")(i) for i in range(n)]
+    if n <= 20:
+        return [plt.get_cmap("tab20")(i) for i in range(n)]
+    return [plt.get_cmap("turbo")(x) for x in np.linspace(0.05, 0.95, n)]
 
 
 def trajectories(bands: pd.DataFrame, requirement: float | None = DEFAULT_REQUIREMENT,
                  scenarios: Sequence[str] | None = None, title: str | None = None) -> Figure:
-    """2×2 panels of mean trajectories with 90% bands, one colour per scenario."""
+    """2×2 panels of mean trajectories with 90% bands, one colour per scenario. The troop
+    panel shows pledged troops (solid) and deployed troops (dashed) against the design's
+    ask (``requirement``)."""
     scenarios = list(scenarios or dict.fromkeys(bands["scenario"]))
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
-    colours = plt.get_cmap("tab10")
+    colours = palette(len(scenarios))
     for ax, key in zip(axes.flat, PANELS, strict=True):
         o = outcomes.monthly(key)
         label = o.label + (" (share of runs)" if o.is_probability else "")
         unit = "share of runs" if o.is_probability else o.unit
         for i, name in enumerate(scenarios):
+            c = colours[i]
             b = bands[(bands["scenario"] == name) & (bands["outcome"] == key)]
             if b.empty:
                 continue
-            c = colours(i % 10)
             ax.plot(b["month"], b["mean"], color=c, lw=1.8, label=name)
             ax.fill_between(b["month"], b["lo"], b["hi"], color=c, alpha=0.15, lw=0)
-        if key == "troops" and requirement:
-            ax.axhline(requirement, color="black", ls="--", lw=1)
-            ax.annotate(f"requirement {requirement:,.0f}", (0.01, requirement),
-                        xycoords=("axes fraction", "data"), va="bottom", fontsize=8)
+            if key == "pledged_troops":
+                d = bands[(bands["scenario"] == name) & (bands["outcome"] == "deployed_troops")]
+                if not d.empty:
+                    ax.plot(d["month"], d["mean"], color=c, lw=1.4, ls="--")
+        if key == "pledged_troops":
+            label = "Ground troops pledged (solid) and deployed (dashed)"
+            if requirement:
+                ax.axhline(requirement, color="black", ls=":", lw=1)
+                ax.annotate(f"design asks {requirement:,.0f}", (0.01, requirement),
+                            xycoords=("axes fraction", "data"), va="bottom", fontsize=8)
         ax.set_title(label, fontsize=11)
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("month after the scenario's start")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False,
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False,
                fontsize=9)
+    rows = (len(labels) + 3) // 4
     fig.suptitle(title or "Scenarios compared: mean and 90% band over replicates", fontsize=13)
-    fig.tight_layout(rect=(0, 0.06 + 0.025 * (len(labels) > 5), 1, 0.97))
+    fig.tight_layout(rect=(0, 0.03 + 0.03 * rows, 1, 0.97))
     return fig
 
 

@@ -45,7 +45,7 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
     if figures and len(result.steps):
         b = stats.bands(result.steps, outcomes.COMPARE_BANDS)
         b.insert(0, "scenario", result.name)
-        fig = fg.trajectories(b, result.scenario.parameters.deterrence.force_requirement,
+        fig = fg.trajectories(b, result.scenario.parameters.design.ground_troops,
                               title=f"{result.name}: mean and 90% band over "
                                     f"{len(result.seeds)} replicates")
         written += io.save_figure(fig, out / "trajectories")
@@ -80,14 +80,17 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
 # --- comparison ----------------------------------------------------------------------------
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("troops", "int"),
-    ("force_met", "pct"),
+    ("pledged_troops", "int"),
+    ("deployed_troops", "int"),
+    ("enabler_gap", "2f"),
     ("presence_states", "num"),
     *((f"n_{m}", "num") for m in MODES),
     ("deterrence", "2f"),
     ("ceasefire_agreed", "pct"),
-    ("violated", "pct"),
+    ("breakdowns", "2f"),
+    ("holds", "pct"),
     ("growth", "1f"),
+    ("ukraine_strength", "2f"),
 )
 """Per-run outcomes shown in the report's table, with their number format (labels come from
 sim/outcomes.py)."""
@@ -159,7 +162,8 @@ def contrasts(cmp: Comparison) -> list[str]:
             return f"{_fmt(x0, kind)} → {_fmt(x1, kind)}"
 
         lines.append(
-            f"- `{name}` against `{parent}` ({shown}): ground troops {delta('troops', 'int')}, "
+            f"- `{name}` against `{parent}` ({shown}): troops pledged "
+            f"{delta('pledged_troops', 'int')}, "
             f"states present {delta('presence_states', 'num')}, deterrence "
             f"{delta('deterrence', '2f')}, P(ceasefire agreed) {delta('ceasefire_agreed', 'pct')}, "
             f"Russian growth {delta('growth', '1f')}%.")
@@ -174,28 +178,19 @@ def findings(cmp: Comparison) -> list[str]:
     """Plain-words paragraphs generated from the numbers."""
     t = cmp.table
     paras: list[str] = []
-    req = {n: r.scenario.parameters.deterrence.force_requirement for n, r in cmp.results.items()}
-    troops = t[("troops", "mean")]
-    met = t[("force_met", "mean")]
-    reach = [n for n in t.index if met[n] >= 0.5]
+    ask = {n: r.scenario.parameters.design.ground_troops for n, r in cmp.results.items()}
+    troops = t[("pledged_troops", "mean")]
+    deployed = t[("deployed_troops", "mean")]
+    gap = t[("enabler_gap", "mean")]
     best, worst = troops.idxmax(), troops.idxmin()
-    r0 = req[best]
-    if reach:
-        close = [n for n in t.index if 0.25 <= met[n] < 0.5]
-        paras.append(
-            f"**The {r0:,.0f}-troop requirement.** {_list(reach)} reach"
-            f"{'es' if len(reach) == 1 else ''} the requirement in most runs "
-            f"({', '.join(f'{met[n]:.0%}' for n in reach)} of runs)"
-            + (f"; {_list(close)} come{'s' if len(close) == 1 else ''} close "
-               f"({', '.join(f'{met[n]:.0%}' for n in close)})" if close else "")
-            + f". The largest force is in `{best}` ({troops[best]:,.0f} troops on average), the "
-            f"smallest in `{worst}` ({troops[worst]:,.0f}).")
-    else:
-        paras.append(
-            f"**The {r0:,.0f}-troop requirement.** No scenario reaches the requirement in most "
-            f"runs. The largest force is in `{best}` ({troops[best]:,.0f} troops on average, "
-            f"{met[best]:.0%} of runs at or above the requirement); the smallest in `{worst}` "
-            f"({troops[worst]:,.0f}).")
+    paras.append(
+        f"**Pledged and deployed.** Troops are pledged through the cascade but deploy only "
+        f"after a ceasefire, after the design's lead time, and only as far as enablers allow. "
+        f"The most troops are pledged in `{best}` ({troops[best]:,.0f} on average, against "
+        f"{ask[best]:,.0f} asked) and the fewest in `{worst}` ({troops[worst]:,.0f}); at the "
+        f"horizon {deployed[best]:,.0f} and {deployed[worst]:,.0f} are deployed. The enabler "
+        f"gap is widest in `{gap.idxmax()}` ({gap.max():.0%} of the need uncovered) and "
+        f"narrowest in `{gap.idxmin()}` ({gap.min():.0%}).")
     us = {n: float(r.steps["us_backstop"].mean()) if "us_backstop" in r.steps else np.nan
           for n, r in cmp.results.items()}
     us_s = pd.Series(us)
@@ -206,7 +201,7 @@ def findings(cmp: Comparison) -> list[str]:
         direction = "more" if rho_t > 0 else "fewer"
         paras.append(
             f"**The US backstop drives it.** Across the scenarios, the rank correlation between "
-            f"the delivered US backstop (mean over months and runs) and the troops committed "
+            f"the announced US backstop (mean over months and runs) and the troops pledged "
             f"is {rho_t:+.2f}, and with deterrence {rho_d:+.2f}: a stronger backstop brings "
             f"{direction} troops. The backstop is strongest in `{strong}` ({us[strong]:.2f}) "
             f"and weakest in `{weak}` ({us[weak]:.2f}), where ground troops average "
@@ -235,19 +230,27 @@ def findings(cmp: Comparison) -> list[str]:
         if parts:
             paras.append("**Which states tip.** " + "; ".join(parts) + ".")
     cf = t[("ceasefire_agreed", "mean")]
-    vi = t[("violated", "mean")]
+    vi = t[("breakdowns", "mean")]
     top = cf.idxmax()
     text = (f"**Ceasefire.** A ceasefire within the horizon is most likely in `{top}` "
             f"({cf[top]:.0%} of runs) and least likely in `{cf.idxmin()}` "
             f"({cf[cf.idxmin()]:.0%}).")
-    with_cf = [n for n in t.index if cf[n] > 0]
-    if with_cf:
-        worst_v = max(with_cf, key=lambda n: vi[n] / cf[n])
-        text += (f" Where ceasefires happen, the share violated is highest in `{worst_v}` "
-                 f"({vi[worst_v] / cf[worst_v]:.0%} of ceasefires), since Russia weighs "
-                 f"violation against the deterrence it faces (mean deterrence "
-                 f"{t.loc[worst_v, ('deterrence', 'mean')]:.2f} there, against "
-                 f"{t[('deterrence', 'mean')].max():.2f} at best).")
+    months = t[("ceasefire_months", "mean")]
+    at_risk = [n for n in t.index if months[n] > 0]
+    if at_risk:
+        rate = {n: 100.0 * vi[n] / months[n] for n in at_risk}
+        worst_v, best_v = max(rate, key=rate.get), min(rate, key=rate.get)
+        text += (f" Per 100 months of ceasefire (the months at risk), Russia breaks one "
+                 f"{rate[worst_v]:.1f} times in `{worst_v}` and {rate[best_v]:.1f} times in "
+                 f"`{best_v}`: it weighs a violation against the deterrence it faces (mean "
+                 f"deterrence {t.loc[worst_v, ('deterrence', 'mean')]:.2f} and "
+                 f"{t.loc[best_v, ('deterrence', 'mean')]:.2f}), and the hazard falls as a "
+                 f"ceasefire ages.")
+    never = [n for n in t.index if cf[n] == 0]
+    if never:
+        text += (f" No ceasefire is agreed in {_list(never)}: Russia's willingness stays too "
+                 f"low there (too little economic pain or US pressure against its battlefield "
+                 f"prospects).")
     paras.append(text)
     g = t[("growth", "mean")]
     pr = t[("pressure", "mean")]
@@ -281,7 +284,7 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
     summary = pd.concat([r.summary.assign(scenario=n) for n, r in cmp.results.items()],
                         ignore_index=True)
     written += io.write_table(summary[["scenario", *summary.columns[:-1]]], out / "summary")
-    reqs = {r.scenario.parameters.deterrence.force_requirement for r in cmp.results.values()}
+    reqs = {r.scenario.parameters.design.ground_troops for r in cmp.results.values()}
     fig = fg.trajectories(bands, reqs.pop() if len(reqs) == 1 else None)
     written += io.save_figure(fig, out / "comparison")
     fg.close(fig)
@@ -296,11 +299,12 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
     text = [
         "# Coalition scenarios compared",
         "",
-        "![Troops against the requirement, deterrence, ceasefire and Russian growth, per "
+        "![Troops pledged and deployed, deterrence, ceasefire and Russian growth, per "
         "scenario: mean and 90% band over replicates](comparison.png)",
         "",
         f"*Mean (line) and 90% band (5th–95th percentile over {reps} replicates) per month. "
-        f"Dashed line: the force requirement.*",
+        f"Troops: pledged (solid), deployed (dashed); dotted line: the ground troops the "
+        f"design asks for.*",
         "",
         "## Outcomes at the horizon",
         "",

@@ -42,8 +42,8 @@ def handle(args: argparse.Namespace) -> int:
     t = cmp.table
     print(f"compared {len(cmp.names)} scenarios: {', '.join(cmp.names)}")
     for name in t.index:
-        print(f"  {name:28s} troops {t.loc[name, ('troops', 'mean')]:>9,.0f}   "
-              f"P(>= requirement) {t.loc[name, ('force_met', 'mean')]:4.0%}   "
+        print(f"  {name:28s} pledged troops {t.loc[name, ('pledged_troops', 'mean')]:>7,.0f}   "
+              f"deployed {t.loc[name, ('deployed_troops', 'mean')]:>7,.0f}   "
               f"deterrence {t.loc[name, ('deterrence', 'mean')]:.2f}   "
               f"P(ceasefire agreed) {t.loc[name, ('ceasefire_agreed', 'mean')]:4.0%}")
     print(f"report: {report}")

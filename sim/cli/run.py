@@ -102,8 +102,9 @@ def handle(args: argparse.Namespace) -> int:
     paths = write_run(result, out, figures=not args.no_figures)
     s = result.summary
     print(f"{result.name}: {len(s)} runs, seeds {result.seeds[0]}..{result.seeds[-1]}")
-    print(f"  troops at horizon (mean) {s['troops'].mean():,.0f}; requirement met in "
-          f"{s['force_met'].mean():.0%} of runs; ceasefire agreed in {s['ceasefire_agreed'].mean():.0%}")
+    print(f"  at the horizon (mean): {s['pledged_troops'].mean():,.0f} troops pledged, "
+          f"{s['deployed_troops'].mean():,.0f} deployed; ceasefire agreed in "
+          f"{s['ceasefire_agreed'].mean():.0%} of runs, holding in {s['holds'].mean():.0%}")
     print(f"wrote {len(paths)} files to {out}/ (manifest.json records how to repeat it)")
     if args.from_manifest:
         recorded = manifest.get("outputs", {})

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from sim import outcomes  # noqa: E402
 from sim.parameters import PARAM_INFO  # noqa: E402
 
-REQUIREMENT = PARAM_INFO["deterrence.force_requirement"]
-"""The force requirement parameter (its default is drawn on troop plots)."""
+REQUIREMENT = PARAM_INFO["design.ground_troops"]
+"""The design's ground troops (its default is drawn on pledged-troop plots)."""
 
 def label(output: str) -> str:
     """Plain-words label of a per-run outcome (from sim/outcomes.py)."""
@@ -40,9 +40,9 @@ def line(stats: pd.DataFrame, axis: str, output: str, n_runs: int | None = None)
     ax.fill_between(x, s["ci_lo"], s["ci_hi"], color="tab:blue", alpha=0.4, lw=0,
                     label="95% CI of the mean")
     ax.plot(x, s["mean"], color="tab:blue", marker="o", ms=3, label="mean")
-    if output == "troops":
+    if output == "pledged_troops":
         ax.axhline(REQUIREMENT.default, color="grey", ls="--", lw=1,
-                   label=f"{REQUIREMENT.default:,.0f} requirement (default)")
+                   label=f"default design asks {REQUIREMENT.default:,.0f}")
     if outcomes.is_probability(output):
         ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(param_label(axis))

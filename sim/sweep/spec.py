@@ -32,7 +32,7 @@ from sim.parameters import PARAM_INFO, ParameterError, check_value, path_problem
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean, found_repr
 
-DEFAULT_OUTPUTS = ("troops", "holds")
+DEFAULT_OUTPUTS = ("pledged_troops", "holds")
 MAX_BYTES = 1_000_000
 """Largest spec file accepted."""
 MAX_ALIASES = 50
