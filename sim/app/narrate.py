@@ -25,8 +25,8 @@ _STOP: dict[str, tuple[str, str]] = {
     "training": ("stops training", "stop training"),
 }
 """What a state that leaves a mode does (one state, several states)."""
-_LIST_MAX = 4
-"""Name at most this many states in one sentence; more become 'and N others'."""
+_LIST_MAX = 5
+"""Name up to this many states in full in one sentence; more become 'A, B, C, D and N others'."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ def with_article(name: str) -> str:
 
 
 def join_names(names: Sequence[str], limit: int = _LIST_MAX) -> str:
-    """'A', 'A and B', 'A, B and C'; beyond ``limit``: 'A, B, C and 5 others'."""
+    """'A', 'A and B', 'A, B and C', ... up to ``limit`` names in full; beyond it the first
+    ``limit - 1`` and a count: 'A, B, C, D and 5 others'."""
     names = list(names)
     if not names:
         return ""

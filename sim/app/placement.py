@@ -105,8 +105,9 @@ def separate(x: np.ndarray, y: np.ndarray, w: float, h: float, fixed: np.ndarray
     return x, y
 
 
-def place_states(lat: np.ndarray, lon: np.ndarray) -> Placement:
-    """Tile centres for states with these capitals (see module doc)."""
+def place_states(lat: np.ndarray, lon: np.ndarray, size: float = 1.0) -> Placement:
+    """Tile centres for states with these capitals (see module doc); ``size`` scales the
+    tiles of a geographic map (bigger tiles for a small world: they are pushed further apart)."""
     lat, lon = np.asarray(lat, float), np.asarray(lon, float)
     n = len(lat)
     if not coordinates_meaningful(lat, lon):
@@ -127,7 +128,7 @@ def place_states(lat: np.ndarray, lon: np.ndarray) -> Placement:
                else 0.0, 1e-6)
     k = min(1.0, span / 30.0) if not far.any() and not marks else 1.0
     k = max(k, 0.15)
-    w, h = TILE_W * k, TILE_H * k
+    w, h = TILE_W * k * size, TILE_H * k * size
     all_x = np.concatenate([x[near], mx])
     all_y = np.concatenate([y[near], my])
     fixed = np.concatenate([np.zeros(near.sum(), bool), np.ones(len(marks), bool)])
