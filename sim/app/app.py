@@ -62,12 +62,6 @@ def build_model(ref: str, values: dict[str, float]) -> AppModel:
     return AppModel(scenario_name=ref, rng=None if rng is None else int(rng), **kwargs)
 
 
-def run_settings(model: AppModel, spec: Scenario) -> list[tuple[str, str]]:
-    """(label, value with unit) of every control as the running model uses it."""
-    used = model_values(model)
-    return [(c.label, c.text(used[c.key])) for c in controls(spec)]
-
-
 class Session:
     """One browser session's mutable state, guarded by one lock (Step, Play, Reset and a
     scenario pick may come from different threads)."""
