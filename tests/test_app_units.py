@@ -62,16 +62,17 @@ def test_unknown_mode_is_refused():
 # --------------------------------------------------------------------------- placement
 
 
-def _coalition_placement():
+def _coalition_placement(size: float = 1.0):
     states = coalition_states()
     lat = np.array([s.lat for s in states])
     lon = np.array([s.lon for s in states])
-    return states, lat, lon, place_states(lat, lon)
+    return states, lat, lon, place_states(lat, lon, size=size)
 
 
 def test_coalition_map_places_states_at_their_capitals_without_overlap():
     states, lat, lon, p = _coalition_placement()
     assert p.geographic and p.overlaps() == []
+    assert _coalition_placement(1.3)[3].overlaps() == []  # the app's tile size
     codes = [s.code for s in states]
     far = {c for c, f in zip(codes, p.far, strict=True) if f}
     assert far == {"CA", "AU", "JP", "NZ"}
@@ -106,6 +107,8 @@ def test_classroom_world_is_placed_geographically():
     lon = np.array([s.lon for s in sc.states()])
     p = place_states(lat, lon)
     assert p.geographic and not p.far.any() and p.overlaps() == []
+    for size in (1.3, 1.8, 2.5):  # bigger tiles are pushed apart, landmarks too
+        assert place_states(lat, lon, size=size).overlaps() == []
 
 
 def _tiles(page: str) -> dict[str, dict[str, str]]:
