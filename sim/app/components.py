@@ -194,8 +194,8 @@ def tile_title(name: str, modes: frozenset[str] | set[str], troops: float) -> st
 
 def _font(label_chars: int, width_cq: float, height_cq: float) -> float:
     """Font size (cqw) at which a bold label of this many characters fits its tile."""
-    by_width = 0.86 * width_cq / (0.68 * max(label_chars, 2))
-    return min(by_width, 0.34 * height_cq)
+    by_width = 0.88 * width_cq / (0.62 * max(label_chars, 2))
+    return min(by_width, 0.36 * height_cq)
 
 
 def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
@@ -210,7 +210,10 @@ def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
     wq, hq = 100 * placement.width / xr, 100 * placement.height / xr  # in cqw
     labels = list(names) if small else list(codes)
     name_fs = _font(max(len(s) for s in labels) if labels else 2, wq, hq)
-    troop_fs = min(name_fs * 0.85, _font(len("00.0k troops") if small else 3, wq, hq))
+    troop_text = {c: (f"{t / 1000:.1f}k troops" if small else f"{t / 1000:.0f}k")
+                  for c, t in troops.items() if t > 0}
+    widest = max((len(v) for v in troop_text.values()), default=3)
+    troop_fs = min(name_fs * 0.9, _font(widest, wq, hq))
     tiles = []
     for i, code in enumerate(codes):
         modes = commitments.get(code, frozenset())
@@ -222,10 +225,9 @@ def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
         top = 100 * (y1 - cy - placement.height / 2) / yr
         t = float(troops.get(code, 0.0))
         inner = f'<span class="tile-name" style="font-size:{name_fs:.3f}cqw">{_e(labels[i])}</span>'
-        if t > 0:
-            txt = f"{t / 1000:.1f}k troops" if small else f"{t / 1000:.0f}k"
+        if code in troop_text:
             inner += (f'<span class="tile-troops" style="font-size:{troop_fs:.3f}cqw">'
-                      f"{_e(txt)}</span>")
+                      f"{_e(troop_text[code])}</span>")
         others = [m for m in STRENGTH_ORDER if m in modes and m != top_mode]
         if others:
             d = min(0.14 * wq, 0.16 * hq)
