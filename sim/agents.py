@@ -30,7 +30,7 @@ class CoalitionState(mesa.Agent):
     @property
     def commitments(self) -> dict[str, bool]:
         """Mode → committed, this month."""
-        row = self.model.simulation.state.committed[0, self.index]
+        row = self.model.simulation.run_state.committed[0, self.index]
         return {m: bool(row[i]) for i, m in enumerate(MODES)}
 
     @property
@@ -47,7 +47,7 @@ class CoalitionState(mesa.Agent):
     @property
     def troops(self) -> float:
         """Ground troops committed this month."""
-        on = self.model.simulation.state.committed[0, self.index, 0]
+        on = self.model.simulation.run_state.committed[0, self.index, 0]
         return float(on * self.model.simulation.troops_by_state[0, self.index])
 
     @property
@@ -66,19 +66,19 @@ class UnitedStates(mesa.Agent):
 
     @property
     def credibility(self) -> float:
-        return float(self.model.simulation.state.credibility[0])
+        return float(self.model.simulation.run_state.credibility[0])
 
     @property
     def frustration(self) -> float:
-        return float(self.model.simulation.state.frustration[0])
+        return float(self.model.simulation.run_state.frustration[0])
 
     @property
     def tariffs(self) -> float:
-        return float(self.model.simulation.state.tariffs[0])
+        return float(self.model.simulation.run_state.tariffs[0])
 
     @property
     def disengaged(self) -> bool:
-        return bool(self.model.simulation.state.disengaged[0])
+        return bool(self.model.simulation.run_state.disengaged[0])
 
 
 class Russia(mesa.Agent):
@@ -86,15 +86,15 @@ class Russia(mesa.Agent):
 
     @property
     def growth(self) -> float:
-        return float(self.model.simulation.state.growth[0])
+        return float(self.model.simulation.run_state.growth[0])
 
     @property
     def willingness(self) -> float:
-        return float(self.model.simulation.state.derived.get("willingness", [0.0])[0])
+        return float(self.model.simulation.run_state.derived.get("willingness", [0.0])[0])
 
     @property
     def violated(self) -> bool:
-        return bool(self.model.simulation.state.violated[0])
+        return bool(self.model.simulation.run_state.violated[0])
 
 
 class Ukraine(mesa.Agent):
@@ -102,9 +102,9 @@ class Ukraine(mesa.Agent):
 
     @property
     def guarantees(self) -> dict[str, float]:
-        d = self.model.simulation.state.derived
+        d = self.model.simulation.run_state.derived
         return {k: float(d.get(f"{k}_guarantee", [0.0])[0]) for k in ("land", "sea", "air")}
 
     @property
     def ceasefire(self) -> bool:
-        return bool(self.model.simulation.state.ceasefire[0])
+        return bool(self.model.simulation.run_state.ceasefire[0])

@@ -13,30 +13,34 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from sim import outcomes  # noqa: E402
+from sim.parameters import PARAM_INFO  # noqa: E402
+
 plt.rcParams["svg.hashsalt"] = "coalition-sim"
 
-PANELS: tuple[tuple[str, str, str], ...] = (
-    ("troops", "Ground troops committed", "troops"),
-    ("deterrence", "Deterrence credibility", "0-1"),
-    ("ceasefire", "Ceasefire in place (share of runs)", "probability"),
-    ("growth", "Russian GDP growth", "% per year"),
-)
+PANELS: tuple[str, ...] = ("troops", "deterrence", "ceasefire_in_force", "growth")
+"""Monthly outcomes of the trajectory figure's four panels (labels from sim/outcomes.py)."""
+DEFAULT_REQUIREMENT = PARAM_INFO["deterrence.force_requirement"].default
+"""The default force requirement (troops), drawn as a dashed line."""
 
 
-def trajectories(bands: pd.DataFrame, requirement: float | None = 30000.0,
+def trajectories(bands: pd.DataFrame, requirement: float | None = DEFAULT_REQUIREMENT,
                  scenarios: Sequence[str] | None = None, title: str | None = None) -> Figure:
     """2×2 panels of mean trajectories with 90% bands, one colour per scenario."""
     scenarios = list(scenarios or dict.fromkeys(bands["scenario"]))
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
     colours = plt.get_cmap("tab10")
-    for ax, (key, label, unit) in zip(axes.flat, PANELS, strict=True):
+    for ax, key in zip(axes.flat, PANELS, strict=True):
+        o = outcomes.monthly(key)
+        label = o.label + (" (share of runs)" if o.is_probability else "")
+        unit = "share of runs" if o.is_probability else o.unit
         for i, name in enumerate(scenarios):
             b = bands[(bands["scenario"] == name) & (bands["outcome"] == key)]
             if b.empty:
                 continue
             c = colours(i % 10)
             ax.plot(b["month"], b["mean"], color=c, lw=1.8, label=name)
-            ax.fill_between(b["month"], b["p5"], b["p95"], color=c, alpha=0.15, lw=0)
+            ax.fill_between(b["month"], b["lo"], b["hi"], color=c, alpha=0.15, lw=0)
         if key == "troops" and requirement:
             ax.axhline(requirement, color="black", ls="--", lw=1)
             ax.annotate(f"requirement {requirement:,.0f}", (0.01, requirement),

@@ -8,16 +8,18 @@ by the model where no source states a figure (documented in docs/ODD.md).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+
+from sim.naming import did_you_mean
 
 MODES: tuple[str, ...] = ("ground", "air", "sea", "financing", "arms", "training")
 """Contribution modes a coalition state may commit to."""
-PRESENCE_MODES: tuple[str, ...] = ("ground", "air", "sea")
-SUPPORT_MODES: tuple[str, ...] = ("financing", "arms", "training")
 BACKSTOP: tuple[str, ...] = ("intelligence", "air_support", "logistics", "funding")
 """Components of the US backstop."""
 
@@ -148,6 +150,48 @@ class Russia(_Group):
                               "Monthly chance of violating a ceasefire at zero deterrence and full resolve.")
 
 
+def _need(component: str, mode: str, default: float, facts: list[str]) -> Any:
+    return P(default, 0, 1, "weight", facts,
+             f"Weight of the perceived US {component.replace('_', ' ')} in the assurance of "
+             f"{mode} presence.")
+
+
+class GroundNeed(_Group):
+    """How much ground-troop assurance rests on each US backstop component."""
+
+    intelligence: float = _need("intelligence", "ground", 0.25, ["force_needs_us_enablers"])
+    air_support: float = _need("air_support", "ground", 0.40, ["force_needs_us_enablers"])
+    logistics: float = _need("logistics", "ground", 0.25, ["force_needs_us_enablers"])
+    funding: float = _need("funding", "ground", 0.10, ["modelling"])
+
+
+class AirNeed(_Group):
+    """How much air-presence assurance rests on each US backstop component."""
+
+    intelligence: float = _need("intelligence", "air", 0.30, ["modelling"])
+    air_support: float = _need("air_support", "air", 0.50, ["modelling"])
+    logistics: float = _need("logistics", "air", 0.20, ["modelling"])
+    funding: float = _need("funding", "air", 0.0, ["modelling"])
+
+
+class SeaNeed(_Group):
+    """How much sea-presence assurance rests on each US backstop component."""
+
+    intelligence: float = _need("intelligence", "sea", 0.40, ["modelling"])
+    air_support: float = _need("air_support", "sea", 0.20, ["modelling"])
+    logistics: float = _need("logistics", "sea", 0.40, ["modelling"])
+    funding: float = _need("funding", "sea", 0.0, ["modelling"])
+
+
+class UsNeed(_Group):
+    """How much each presence mode's assurance rests on each US backstop component
+    (financing, arms and training need no US enabler)."""
+
+    ground: GroundNeed = Field(default_factory=GroundNeed)
+    air: AirNeed = Field(default_factory=AirNeed)
+    sea: SeaNeed = Field(default_factory=SeaNeed)
+
+
 class Coalition(_Group):
     """How coalition states turn assurance into commitments."""
 
@@ -201,6 +245,7 @@ class Coalition(_Group):
     arms_threshold_scale: float = P(1.0, 0, 3, "factor", ["modelling"], "Scales every arms threshold.")
     training_threshold_scale: float = P(1.0, 0, 3, "factor", ["modelling"],
                                         "Scales every training threshold.")
+    us_need: UsNeed = Field(default_factory=UsNeed)
 
 
 class Deterrence(_Group):
@@ -313,3 +358,89 @@ def flatten(params: Parameters) -> dict[str, float]:
 
     walk(params, "")
     return out
+
+
+# --- the one value checker ------------------------------------------------------------------
+
+def bound_text(x: float) -> str:
+    """A bound for messages: 500000 → '500,000', 0.0 → '0', 0.25 → '0.25'."""
+    x = float(x)
+    return f"{int(x):,}" if x.is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
+@dataclass(frozen=True)
+class ValueProblem:
+    """Why a parameter path or value is refused: what was expected and what was found."""
+
+    path: str
+    problem: str
+    expected: str
+    found: str
+    suggestion: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.path}: {self.problem} (expected {self.expected}, found {self.found})"
+        return text + (f"; did you mean {self.suggestion!r}?" if self.suggestion else "")
+
+
+class ParameterError(ValueError):
+    """A parameter path or value refused by :func:`check_value`."""
+
+    def __init__(self, problem: ValueProblem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def expected_text(info: ParamInfo) -> str:
+    """What a value of this parameter must be, in words."""
+    unit = f" ({info.unit})" if info.unit else ""
+    return f"a number from {bound_text(info.lo)} to {bound_text(info.hi)}{unit}"
+
+
+def path_problem(path: str) -> ValueProblem | None:
+    """None if ``path`` names a parameter, else the problem (with a suggestion)."""
+    if path in PARAM_INFO:
+        return None
+    return ValueProblem(path, "unknown parameter",
+                        "a dotted parameter path (coalition-sim explain lists them)", repr(path),
+                        did_you_mean(path, PARAM_INFO))
+
+
+def value_problem(path: str, value: Any) -> ValueProblem | None:
+    """None if ``value`` (a number or an array of numbers) is allowed for ``path``.
+
+    The one check behind scenario files, events, overrides, ``--set``, sweep and sensitivity
+    specs, the app and ``engine.compile_batch``: a known path, a real number (not a bool or a
+    string), finite, within the parameter's documented range.
+    """
+    bad_path = path_problem(path)
+    if bad_path is not None:
+        return bad_path
+    info = PARAM_INFO[path]
+    expected = expected_text(info)
+    if isinstance(value, bool | str | bytes) or value is None:
+        return ValueProblem(path, "wrong type", expected, f"{type(value).__name__} {value!r}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return ValueProblem(path, "wrong type", expected, type(value).__name__)
+    if arr.dtype == bool or np.asarray(value).dtype.kind not in "iuf":
+        return ValueProblem(path, "wrong type", expected, np.asarray(value).dtype.name)
+    if not np.isfinite(arr).all():
+        bad = arr[~np.isfinite(arr)].flat[0]
+        return ValueProblem(path, "not a finite number", expected, f"{bad}")
+    outside = (arr < info.lo) | (arr > info.hi)
+    if outside.any():
+        bad = float(arr[outside].flat[0])
+        return ValueProblem(path, "value out of range", expected,
+                            f"{bad:g}" if not math.isnan(bad) else "nan")
+    return None
+
+
+def check_value(path: str, value: Any) -> Any:
+    """``value`` unchanged if allowed for ``path`` (see :func:`value_problem`), else
+    ParameterError."""
+    problem = value_problem(path, value)
+    if problem is not None:
+        raise ParameterError(problem)
+    return value

@@ -11,29 +11,18 @@ import platform
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from sim import io
+from sim import figures as fg
+from sim import io, outcomes, stats
+from sim.api import Comparison, RunResult, scenario_hash
 from sim.parameters import MODES, flatten
-
-if TYPE_CHECKING:
-    from sim.api import Comparison, RunResult
-    from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario
+from sim.version import project_version
 
 MANIFEST_VERSION = 1
-
-
-def project_version() -> str:
-    """The installed coalition-sim version."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("coalition-sim")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def sha256_file(path: Path) -> str:
@@ -45,8 +34,6 @@ def sha256_file(path: Path) -> str:
 def write_run(result: RunResult, out: Path, figures: bool = True,
               argv: list[str] | None = None) -> list[Path]:
     """steps/summary/states/log tables (Parquet + CSV), figures and manifest.json in ``out``."""
-    from sim.api import bands, scenario_hash
-
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -56,9 +43,7 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
     written += io.write_table(result.states, out / "states")
     written += io.write_table(result.log, out / "events")
     if figures and len(result.steps):
-        from sim import figures as fg
-
-        b = bands(result.steps)
+        b = stats.bands(result.steps, outcomes.COMPARE_BANDS)
         b.insert(0, "scenario", result.name)
         fig = fg.trajectories(b, result.scenario.parameters.deterrence.force_requirement,
                               title=f"{result.name}: mean and 90% band over "
@@ -94,16 +79,18 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
 
 # --- comparison ----------------------------------------------------------------------------
 
-COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("troops", "Ground troops", "int"),
-    ("force_met", "P(troops ≥ requirement)", "pct"),
-    ("presence_states", "States present (ground/air/sea)", "num"),
-    *((f"n_{m}", f"{m.capitalize()} states", "num") for m in MODES),
-    ("deterrence", "Deterrence", "2f"),
-    ("ceasefire", "P(ceasefire)", "pct"),
-    ("violated", "P(violated)", "pct"),
-    ("growth", "Russian growth %", "1f"),
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("troops", "int"),
+    ("force_met", "pct"),
+    ("presence_states", "num"),
+    *((f"n_{m}", "num") for m in MODES),
+    ("deterrence", "2f"),
+    ("ceasefire_agreed", "pct"),
+    ("violated", "pct"),
+    ("growth", "1f"),
 )
+"""Per-run outcomes shown in the report's table, with their number format (labels come from
+sim/outcomes.py)."""
 
 
 def _fmt(x: float, kind: str) -> str:
@@ -120,13 +107,13 @@ def _fmt(x: float, kind: str) -> str:
 
 def markdown_table(table: pd.DataFrame) -> str:
     """The comparison table in Markdown: mean with the 90% interval below it."""
-    head = ["Scenario", *(label for _, label, _ in COLUMNS)]
+    head = ["Scenario", *(outcomes.per_run(key).label for key, _ in COLUMNS)]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["--:"] * len(COLUMNS))
              + "|"]
     for name, row in table.iterrows():
         cells = [f"`{name}`"]
-        for key, _, kind in COLUMNS:
-            m, lo, hi = row[(key, "mean")], row[(key, "p5")], row[(key, "p95")]
+        for key, kind in COLUMNS:
+            m, lo, hi = row[(key, "mean")], row[(key, "lo")], row[(key, "hi")]
             cells.append(f"{_fmt(m, kind)}<br><small>{_fmt(lo, kind)}–{_fmt(hi, kind)}</small>")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -174,7 +161,7 @@ def contrasts(cmp: Comparison) -> list[str]:
         lines.append(
             f"- `{name}` against `{parent}` ({shown}): ground troops {delta('troops', 'int')}, "
             f"states present {delta('presence_states', 'num')}, deterrence "
-            f"{delta('deterrence', '2f')}, P(ceasefire) {delta('ceasefire', 'pct')}, "
+            f"{delta('deterrence', '2f')}, P(ceasefire agreed) {delta('ceasefire_agreed', 'pct')}, "
             f"Russian growth {delta('growth', '1f')}%.")
     if not lines:
         return []
@@ -247,7 +234,7 @@ def findings(cmp: Comparison) -> list[str]:
                          f"(among them {', '.join(never[:6])})")
         if parts:
             paras.append("**Which states tip.** " + "; ".join(parts) + ".")
-    cf = t[("ceasefire", "mean")]
+    cf = t[("ceasefire_agreed", "mean")]
     vi = t[("violated", "mean")]
     top = cf.idxmax()
     text = (f"**Ceasefire.** A ceasefire within the horizon is most likely in `{top}` "
@@ -281,9 +268,6 @@ def findings(cmp: Comparison) -> list[str]:
 
 def write_comparison(cmp: Comparison, out: Path) -> Path:
     """report.md, figures (PNG, SVG), tables (Parquet, CSV) and manifest.json in ``out``."""
-    from sim import figures as fg
-    from sim.api import scenario_hash
-
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     table = cmp.table
@@ -368,11 +352,6 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
     }
     io.write_manifest(out, manifest)
     return report
-
-
-def describe_outputs(paths: list[Path]) -> str:
-    """One line per output file."""
-    return "\n".join(f"  {p}" for p in paths)
 
 
 __all__ = ["findings", "markdown_table", "write_comparison", "write_run"]

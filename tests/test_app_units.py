@@ -210,8 +210,8 @@ def test_joining_first_movers_and_withdrawals():
 
 
 def test_force_ceasefire_and_us_changes_are_told():
-    before = _snap(9, troops=28_000, ceasefire=0, violated=0, disengaged=0, tariffs=0)
-    after = _snap(10, troops=31_000, ceasefire=1, violated=0, disengaged=1, tariffs=1)
+    before = _snap(9, troops=28_000, ceasefire_in_force=0, violated=0, disengaged=0, tariffs=0)
+    after = _snap(10, troops=31_000, ceasefire_in_force=1, violated=0, disengaged=1, tariffs=1)
     lines = narrate(before, after, NAMES, requirement=30_000)
     assert lines == [
         "Month 10: the ground force reaches 31,000 troops - the 30,000 needed are there.",
@@ -219,7 +219,7 @@ def test_force_ceasefire_and_us_changes_are_told():
         "Month 10: the US walks away and keeps only intelligence sharing.",
         "Month 10: the US imposes secondary tariffs on buyers of Russian oil.",
     ]
-    back = narrate(after, _snap(11, troops=29_000, ceasefire=0, violated=1, disengaged=1,
+    back = narrate(after, _snap(11, troops=29_000, ceasefire_in_force=0, violated=1, disengaged=1,
                                 tariffs=1), NAMES, requirement=30_000)
     assert back == ["Month 11: the ground force falls to 29,000 troops, below the 30,000 needed.",
                     "Month 11: Russia breaks the ceasefire."]
@@ -273,7 +273,7 @@ def test_reset_builds_the_picked_scenario_with_the_sliders():
     values["us.backstop.logistics"] = 0.75
     values["rng"] = 2031
     fresh = build_model("hague-2025-intel-only", values)
-    assert fresh.spec.name == "hague-2025-intel-only" and fresh.seed == 2031
+    assert fresh.coalition_scenario.name == "hague-2025-intel-only" and fresh.seed == 2031
     assert fresh.simulation.params["us.backstop.logistics"][0] == 0.75
     assert model_values(fresh) == values
 
@@ -364,6 +364,19 @@ def test_classroom_event_log_tells_the_cascade():
     assert m.events[0] == "Month 1: Westmark commits ground troops - the first to do so."
     assert "Month 2: Northland commits ground troops, joining Westmark." in m.events
     assert any(e.startswith("Month 5: the ground force reaches 32,500 troops") for e in m.events)
+
+
+def test_event_log_reads_the_model_s_own_outcome_names():
+    """Every outcome the log tells of is one the model reports (a renamed outcome would
+    silently drop its sentence)."""
+    m = AppModel("classroom-five-tipped")
+    m.step()
+    for key in ("troops", "ceasefire_in_force", "violated", "disengaged", "tariffs"):
+        assert key in m.timeline[-1].outcomes
+    for _ in range(23):
+        m.step()
+    assert "Month 12: Russia and Ukraine agree a ceasefire." in m.events
+    assert "Month 15: Russia breaks the ceasefire." in m.events
 
 
 # --------------------------------------------------------------------------- command

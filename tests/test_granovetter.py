@@ -46,7 +46,7 @@ def ground_counts(scenario: Scenario, seed: int = 0) -> list[int]:
     counts = []
     for _ in range(scenario.horizon):
         sim.step()
-        counts.append(int(sim.state.committed[0, :, 0].sum()))
+        counts.append(int(sim.run_state.committed[0, :, 0].sum()))
     return counts
 
 

@@ -105,6 +105,6 @@ def test_mesa_scenario_objects_are_accepted():
     from mesa.experimental.scenarios import Scenario as MesaScenario
 
     model = CoalitionModel(scenario=MesaScenario(rng=5))
-    assert model.seed == 5 and model.spec.name == "sep-2025-paris"
+    assert model.seed == 5 and model.coalition_scenario.name == "sep-2025-paris"
     tipped = CoalitionModel(scenario=MesaScenario(rng=2, coalition_scenario="classroom-five"))
-    assert tipped.spec.name == "classroom-five" and tipped.world.size == 5
+    assert tipped.coalition_scenario.name == "classroom-five" and tipped.world.size == 5

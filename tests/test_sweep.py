@@ -118,7 +118,7 @@ def test_rerun_needs_resume_or_overwrite(spec_file: Path, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(("edit", "line", "key", "words"), [
     (("us.backstop_scale", "us.backstop_scal"), 7, "axes.0.param", "did you mean"),
-    (("values: [0.5, 1.5]", "values: [0.5, 2.5]"), 7, "axes.0", "within [0, 2]"),
+    (("values: [0.5, 1.5]", "values: [0.5, 2.5]"), 7, "axes.0", "from 0 to 2"),
     (("replicates: 3", "replicates: 0"), 4, "replicates", "greater than or equal to 1"),
     (("outputs: [troops, holds]", "outputs: [troop]"), 13, "outputs", "did you mean 'troops'"),
     (("linspace: [0.8, 1.2, 3]", "linspace: [0.8, 1.2]"), 10, "axes.1.linspace.2", "required"),

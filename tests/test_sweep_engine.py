@@ -45,7 +45,7 @@ def test_batch_equals_mesa_model_over_seeds() -> None:
         while model.running:
             model.step()
         df = model.datacollector.get_model_vars_dataframe()
-        for k in ("troops", "ceasefire", "deterrence", "committing_states", "growth"):
+        for k in ("troops", "ceasefire_in_force", "deterrence", "committing_states", "growth"):
             np.testing.assert_array_equal(df[k].to_numpy(), big.steps[k][i],
                                           err_msg=f"seed {seed}: {k}")
 

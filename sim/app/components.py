@@ -139,10 +139,10 @@ def status_html(model: AppModel) -> str:
     if not started:
         cease, detail, tone = "Not yet", "press Step or \u25b6 to start", ""
     elif model.russia.violated:
-        vm = int(model.simulation.state.violation_month[0])
+        vm = int(model.simulation.run_state.violation_month[0])
         cease, detail, tone = "Broken", f"Russia broke it in month {vm}", "cs-bad"
     elif model.ukraine.ceasefire:
-        cm = int(model.simulation.state.ceasefire_month[0])
+        cm = int(model.simulation.run_state.ceasefire_month[0])
         cease, detail, tone = "Holding", f"agreed in month {cm}", "cs-good"
     else:
         cease, detail, tone = "None", "no agreement yet", ""
@@ -156,7 +156,7 @@ def status_html(model: AppModel) -> str:
     end = " (the end)" if month >= model.horizon else ""
     cards = [
         _card("month", "Month", f"{month} of {model.horizon}",
-              calendar_month(model.spec.start, month) + end),
+              calendar_month(model.coalition_scenario.start, month) + end),
         _card("force", "Ground force", f"{troops:,.0f}", f"of {need:,.0f} troops needed",
               "cs-good" if troops >= need else "cs-bad"),
         _card("deterrence", "Deterrence", "\u2014" if math.isnan(det) else f"{det:.0%}",
@@ -326,7 +326,7 @@ def charts_html(model: AppModel) -> str:
               reference=(need, f"{need:,.0f} needed", "#D55E00")),
         Panel([Line(h.get("deterrence", empty), "#0072B2")], (0, 1), "Deterrence",
               lambda v: f"{v:.0%}", (0, 0.5, 1),
-              shaded=h.get("ceasefire", empty) > 0.5, shade_label="green: ceasefire holds"),
+              shaded=h.get("ceasefire_in_force", empty) > 0.5, shade_label="green: ceasefire holds"),
     ], "force-chart")
     growth = h.get("growth", empty)
     lo = min(-1.0, float(np.nanmin(growth, initial=0)) - 0.5)

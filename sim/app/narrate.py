@@ -133,7 +133,7 @@ def _outcome_sentences(b: Mapping[str, float], a: Mapping[str, float], m: int,
     elif t1 < requirement <= t0:
         out.append(_sentence(m, f"the ground force falls to {t1:,.0f} troops, below the "
                                 f"{requirement:,.0f} needed"))
-    if _value(a, "ceasefire") > 0.5 >= _value(b, "ceasefire"):
+    if _value(a, "ceasefire_in_force") > 0.5 >= _value(b, "ceasefire_in_force"):
         out.append(_sentence(m, "Russia and Ukraine agree a ceasefire"))
     if _value(a, "violated") > 0.5 >= _value(b, "violated"):
         out.append(_sentence(m, "Russia breaks the ceasefire"))

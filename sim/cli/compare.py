@@ -33,17 +33,18 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from sim import api
+    from sim.report import write_comparison
 
     cmp = api.compare(args.scenarios or None, replicates=args.replicates,
                       progress=args.progress, seed=args.seed)
     out = output_dir(args.out, Path("out") / "compare")
-    report = cmp.write_report(out)
+    report = write_comparison(cmp, out)
     t = cmp.table
     print(f"compared {len(cmp.names)} scenarios: {', '.join(cmp.names)}")
     for name in t.index:
         print(f"  {name:28s} troops {t.loc[name, ('troops', 'mean')]:>9,.0f}   "
               f"P(>= requirement) {t.loc[name, ('force_met', 'mean')]:4.0%}   "
               f"deterrence {t.loc[name, ('deterrence', 'mean')]:.2f}   "
-              f"P(ceasefire) {t.loc[name, ('ceasefire', 'mean')]:4.0%}")
+              f"P(ceasefire agreed) {t.loc[name, ('ceasefire_agreed', 'mean')]:4.0%}")
     print(f"report: {report}")
     return 0

@@ -73,7 +73,8 @@ def _from_manifest(path: Path) -> tuple[Any, dict[str, Any]]:
 def handle(args: argparse.Namespace) -> int:
     from sim import api
     from sim.cli.common import output_dir
-    from sim.report import project_version, write_run
+    from sim.report import write_run
+    from sim.version import project_version
 
     if args.from_manifest:
         if args.scenario or args.overrides or args.replicates or args.seed is not None:
@@ -102,7 +103,7 @@ def handle(args: argparse.Namespace) -> int:
     s = result.summary
     print(f"{result.name}: {len(s)} runs, seeds {result.seeds[0]}..{result.seeds[-1]}")
     print(f"  troops at horizon (mean) {s['troops'].mean():,.0f}; requirement met in "
-          f"{s['force_met'].mean():.0%} of runs; ceasefire in {s['ceasefire'].mean():.0%}")
+          f"{s['force_met'].mean():.0%} of runs; ceasefire agreed in {s['ceasefire_agreed'].mean():.0%}")
     print(f"wrote {len(paths)} files to {out}/ (manifest.json records how to repeat it)")
     if args.from_manifest:
         recorded = manifest.get("outputs", {})

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.parameters import MODES, PARAM_INFO, Parameters
-from sim.world import StateSpec
+from sim.world import StateSpec, coalition_states
 
 Mode = Literal["ground", "air", "sea", "financing", "arms", "training"]
 
@@ -81,8 +81,6 @@ class Scenario(_Strict):
 
     def states(self) -> tuple[StateSpec, ...]:
         """The states of this scenario's world."""
-        from sim.world import coalition_states
-
         return coalition_states() if self.world == "coalition" else tuple(self.world)
 
 
