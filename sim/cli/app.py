@@ -16,6 +16,7 @@ import os
 import socket
 import sys
 import threading
+import warnings
 import webbrowser
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -167,6 +168,9 @@ def make_server(sock: socket.socket, on_started: Callable[[], None]):
     """A uvicorn server for the app on ``sock``; ``on_started`` runs once it accepts requests."""
     import uvicorn
 
+    # Solara warns at each new session that samesite=none cookies need https: this server is
+    # plain http on 127.0.0.1 and Solara falls back to samesite=lax, which is right here.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     host, port = sock.getsockname()[:2]
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
     import solara.server.settings as solara_settings
