@@ -80,13 +80,13 @@ class UnitedStates(_Group):
     backstop_scale: float = P(1.0, 0, 2, "factor", "assumption", [],
                               "Multiplies every backstop component (result capped at 1): the "
                               "scenario knob for 'what does the US backstop change'.")
-    credibility0: float = P(0.6, 0.2, 1, "probability", "direction", ["us_no_coherent_plan"],
+    credibility0: float = P(0.6, 0, 1, "probability", "direction", ["us_no_coherent_plan"],
                             "Initial European belief that a US announcement is delivered.")
-    follow_through: float = P(0.5, 0.1, 1, "probability / month", "direction",
+    follow_through: float = P(0.5, 0, 1, "probability / month", "direction",
                               ["us_deadline_lapsed", "us_sanctions_threats_not_followed"],
                               "Chance each month that the US follows through on what it "
                               "announced (sources: it often does not).")
-    credibility_learning: float = P(0.15, 0.02, 0.5, "rate / month", "assumption", [],
+    credibility_learning: float = P(0.15, 0, 0.5, "rate / month", "assumption", [],
                                     "How fast European belief in the US tracks follow-through.")
     frustration_rate: float = P(0.06, 0, 0.3, "per stalled month", "direction",
                                 ["us_frustration"],
@@ -298,17 +298,17 @@ class UsNeed(_Group):
 class Coalition(_Group):
     """How coalition states turn assurance into pledges, and what a pledge holds."""
 
-    peer_weight: float = P(0.35, 0.1, 1, "weight", "direction", ["few_offered_troops_publicly"],
+    peer_weight: float = P(0.35, 0, 1, "weight", "direction", ["few_offered_troops_publicly"],
                            "Weight of the share of peers pledging the same mode (states wait "
                            "for others).")
-    us_weight: float = P(0.9, 0.3, 1.5, "weight", "direction",
+    us_weight: float = P(0.9, 0, 1.5, "weight", "direction",
                          ["uk_troops_offer", "de_no_without_us", "it_es_need_us_role"],
                          "Weight of the perceived US backstop (presence modes).")
     sanctions_weight: float = P(0.15, 0, 0.5, "weight", "direction", ["eu_step_up_pressure"],
                                 "Weight of sanctions pressure on Russia.")
-    threat_weight: float = P(0.45, 0.1, 1, "weight", "direction", ["dk_threat"],
+    threat_weight: float = P(0.45, 0, 1, "weight", "direction", ["dk_threat"],
                              "Weight of the state's own threat exposure.")
-    cost_weight: float = P(0.2, 0.05, 0.5, "weight", "direction",
+    cost_weight: float = P(0.2, 0, 0.5, "weight", "direction",
                            ["de_election_feb2025", "de_no_without_us"],
                            "Weight of the state's domestic cost.")
     free_ride: float = P(0.15, 0, 1, "assurance", "direction", ["olson_zeckhauser"],
@@ -321,21 +321,21 @@ class Coalition(_Group):
     hysteresis: float = P(0.08, 0, 0.3, "assurance", "assumption", [],
                           "A pledging state withdraws only when assurance falls this far "
                           "below its threshold.")
-    noise: float = P(0.08, 0.02, 0.3, "assurance", "assumption", [],
+    noise: float = P(0.08, 0, 0.3, "assurance", "assumption", [],
                      "Half-width of the monthly political noise on each state's assurance.")
-    ground_threshold: float = P(0.95, 0.5, 1.5, "assurance", "assumption", [],
+    ground_threshold: float = P(0.95, 0, 1.5, "assurance", "assumption", [],
                                 "Base threshold, ground troops.")
-    air_threshold: float = P(0.45, 0.2, 1.0, "assurance", "assumption", [],
+    air_threshold: float = P(0.45, 0, 1.0, "assurance", "assumption", [],
                              "Base threshold, air presence.")
-    sea_threshold: float = P(0.47, 0.2, 1.0, "assurance", "assumption", [],
+    sea_threshold: float = P(0.47, 0, 1.0, "assurance", "assumption", [],
                              "Base threshold, sea presence.")
-    financing_threshold: float = P(0.5, 0.2, 1.0, "assurance", "assumption", [],
+    financing_threshold: float = P(0.5, 0, 1.0, "assurance", "assumption", [],
                                    "Base threshold, financing.")
-    arms_threshold: float = P(0.52, 0.2, 1.0, "assurance", "assumption", [],
+    arms_threshold: float = P(0.52, 0, 1.0, "assurance", "assumption", [],
                               "Base threshold, arms.")
-    training_threshold: float = P(0.62, 0.2, 1.2, "assurance", "assumption", [],
+    training_threshold: float = P(0.62, 0, 1.2, "assurance", "assumption", [],
                                   "Base threshold, training.")
-    capacity_weight: float = P(0.35, 0.1, 0.8, "assurance", "direction",
+    capacity_weight: float = P(0.35, 0, 0.8, "assurance", "direction",
                                ["stat_active_personnel", "stat_combat_aircraft"],
                                "Fall in a threshold from no capacity to full capacity in that "
                                "mode.")
@@ -343,13 +343,13 @@ class Coalition(_Group):
                             ["pl_no_troops", "stat_border_russia_belarus"],
                             "Rise in the ground threshold of a state bordering Russia or "
                             "Belarus (it keeps its army at home).")
-    approval_cost: float = P(0.6, 0.2, 1.5, "cost", "direction",
+    approval_cost: float = P(0.6, 0, 1.5, "cost", "direction",
                              ["stat_deployment_approval", "de_no_without_us"],
                              "Domestic cost of presence where deployment needs a "
                              "parliamentary vote.")
-    fiscal_cost: float = P(0.6, 0.2, 1.5, "cost", "direction", ["stat_eu_fiscal_rules"],
+    fiscal_cost: float = P(0.6, 0, 1.5, "cost", "direction", ["stat_eu_fiscal_rules"],
                            "Domestic cost of financing and arms under fiscal rules.")
-    election_cost: float = P(0.8, 0.2, 2, "cost", "direction",
+    election_cost: float = P(0.8, 0, 2, "cost", "direction",
                              ["de_election_feb2025", "stat_next_election"],
                              "Domestic cost of presence in the months around a national "
                              "election.")
