@@ -240,7 +240,8 @@ class Ukraine(_Group):
     adjust_months: float = P(12.0, 3, 36, "months", "assumption", [],
                              "Time constant of Ukraine's strength following its support.")
     accept_mid: float = P(0.1, 0.02, 0.4, "guarantee", "direction",
-                          ["ukraine_ready_ceasefire", "ukraine_guarantees_land_sea_air"],
+                          ["ukraine_ready_ceasefire", "ukraine_guarantees_land_sea_air",
+                           "ukraine_wary_ceasefire"],
                           "Expected deterrence at which Ukraine accepts a ceasefire half the "
                           "time (it is ready, with guarantees).")
     accept_spread: float = P(0.05, 0.02, 0.2, "guarantee", "assumption", [],

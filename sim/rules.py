@@ -356,7 +356,7 @@ def commitment_cascade(s: RunState, p: Params, world: World, theta: np.ndarray,
     s.committed = committed.transpose(2, 1, 0)
 
 
-def forces(s: RunState, p: Params, contribution: np.ndarray, announced: np.ndarray,
+def forces(s: RunState, p: Params, contribution: np.ndarray,
            perceived: np.ndarray) -> dict[str, np.ndarray]:
     """ODD 7.6. Pledged and deployed forces, the enabler gap, and deterrence.
 
@@ -480,7 +480,7 @@ def step(s: RunState, p: Params, world: World, theta: np.ndarray, contribution: 
     ukraine_army(s, p, support)
     met = need_met(s, p, contribution, support)
     commitment_cascade(s, p, world, theta, perceived, pressure, met, u[:, SLOTS_FIXED:])
-    force = forces(s, p, contribution, announced, perceived)
+    force = forces(s, p, contribution, perceived)
     talks = russia_and_ukraine(s, p, force, u)
     s.derived = {
         **force,

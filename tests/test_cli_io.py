@@ -64,8 +64,8 @@ def test_report_text_follows_the_numbers():
                       replicates=20)
     t = cmp.table
     text = "\n".join(findings(cmp))
-    top = t[("troops", "mean")].idxmax()
-    assert f"The largest force is in `{top}`" in text
+    top = t[("pledged_troops", "mean")].idxmax()
+    assert f"The most troops are pledged in `{top}`" in text
     assert "rank correlation" in text
     assert "`us-full-backstop` against `sep-2025-paris`" in text
     table = markdown_table(t)

@@ -44,34 +44,42 @@ def state(runs: int = 1, n_states: int = 2, **changes: float) -> rules.RunState:
 def test_thresholds_hand_case():
     w = world2()
     p = params(coalition__ground_threshold=1.0, coalition__ground_threshold_scale=2.0,
-               coalition__capacity_weight=0.4, coalition__spending_weight=0.05,
-               coalition__home_defence=0.3, coalition__cost_weight=0.5,
-               coalition__approval_cost=0.6, coalition__fiscal_cost=0.2,
-               coalition__financing_threshold=0.7, coalition__financing_threshold_scale=1.0)
+               coalition__capacity_weight=0.4, coalition__home_defence=0.3,
+               coalition__cost_weight=0.5, coalition__approval_cost=0.6,
+               coalition__fiscal_cost=0.2, coalition__financing_threshold=0.7,
+               coalition__financing_threshold_scale=1.0)
     shift = np.zeros((2, 6))
     shift[1, 0] = 0.25
     theta = rules.thresholds(w, p, shift)
-    # A, ground: 2 * (1.0 - 0.4*0.5 - 0.05*2 + 0.3*1 + 0.5*(0.6*1)) = 2 * 1.3 = 2.6
-    assert theta[0, 0, 0] == pytest.approx(2.6)
-    # B, ground: 2 * (1.0 - 0.4*0.2 - 0.05*1 + 0 + 0) + 0.25 = 2 * 0.87 + 0.25 = 1.99
-    assert theta[0, 1, 0] == pytest.approx(1.99)
-    # B, financing: 1 * (0.7 - 0.4*0.2 - 0.05*1 + 0.5*(0.2*1)) = 0.67
-    assert theta[0, 1, 3] == pytest.approx(0.67)
+    # A, ground: 2 * (1.0 - 0.4*0.5 + 0.3*1 + 0.5*(0.6*1)) = 2 * 1.4 = 2.8
+    assert theta[0, 0, 0] == pytest.approx(2.8)
+    # B, ground: 2 * (1.0 - 0.4*0.2 + 0 + 0) + 0.25 = 2 * 0.92 + 0.25 = 2.09
+    assert theta[0, 1, 0] == pytest.approx(2.09)
+    # B, financing: 1 * (0.7 - 0.4*0.2 + 0.5*(0.2*1)) = 0.72
+    assert theta[0, 1, 3] == pytest.approx(0.72)
 
 
-def test_thresholds_infinite_without_capacity():
+def test_thresholds_infinite_without_capacity_or_when_the_design_asks_nothing():
     w = world2()
     feasible = w.feasible.copy()
     feasible[1, 2] = False
     w = World(**{**w.__dict__, "feasible": feasible})
     theta = rules.thresholds(w, params(), np.zeros((2, 6)))
     assert np.isinf(theta[0, 1, 2]) and np.isfinite(theta[0, 0, 2])
+    no_ground = rules.thresholds(w, params(design__ground_troops=0), np.zeros((2, 6)))
+    assert np.isinf(no_ground[0, :, 0]).all() and np.isfinite(no_ground[0, :, 3]).all()
 
 
-def test_ground_troops_hand_case():
-    # floor(100,000 * 0.05) = 5,000; floor(20,000 * 0.05) = 1,000
-    troops = rules.ground_troops(world2(), params(coalition__deploy_share=0.05))
-    np.testing.assert_array_equal(troops, [[5000.0, 1000.0]])
+def test_contributions_hand_case():
+    p = params(coalition__sustainable_share=0.08, coalition__readiness_floor=0.5,
+               coalition__readiness_reference=2.0, coalition__air_share=0.1,
+               coalition__sea_share=0.2)
+    c = rules.contributions(world2(), p)
+    # A spends 2% -> ready 1: floor(100,000 * 0.08) = 8,000; B spends 1% -> 0.5 + 0.5*0.5 =
+    # 0.75: floor(20,000 * 0.08 * 0.75) = 1,200
+    np.testing.assert_array_equal(c[0, :, 0], [8000.0, 1200.0])
+    np.testing.assert_allclose(c[0, :, 1], [10.0, 2.0])  # 10% of 100 and of 20 aircraft
+    np.testing.assert_allclose(c[0, :, 2], [2.0, 0.0])  # 20% of 10 and of 0 warships
 
 
 def test_us_policy_hand_case():
@@ -106,14 +114,49 @@ def test_sanctions_pressure_hand_case():
 
 
 def test_russian_economy_hand_case():
-    p = params(russia__growth_war=4.0, russia__sanctions_drag=3.0, russia__rate_drag=0.5,
-               russia__key_rate=20.0, russia__neutral_rate=10.0, russia__growth_noise=0.0,
+    p = params(russia__growth_war=4.0, russia__sanctions_drag=3.0, russia__rate_drag=5.0,
+               russia__key_rate=0.2, russia__neutral_rate=0.1, russia__growth_noise=0.0,
                russia__adjust_months=4.0, russia__growth0=3.0)
     s = rules.initial_state(1, 2, p)
     u = np.full((1, rules.draws_per_month(2)), 0.5)
     rules.russian_economy(s, p, np.array([0.5]), u)
-    # target = 4 - 3*0.5 - 0.5*(20-10) = -2.5; growth = 3 + (-2.5 - 3)/4 = 1.625
-    assert s.growth[0] == pytest.approx(1.625)
+    # target = 4 - 3*0.5 - 5*(0.2-0.1) = 2.0; growth = 3 + (2.0 - 3)/4 = 2.75
+    assert s.growth[0] == pytest.approx(2.75)
+
+
+def test_support_and_ukraine_army_hand_case():
+    w = world2()
+    p = params(burden__financing_pct_gdp=0.1, burden__arms_pct_gdp=0.2,
+               burden__training_pct_gdp=0.0, design__ukraine_boost=0.1,
+               finance__assets_loan=1.0, finance__assets_loan_usd_bn=10.0,
+               ukraine__us_funding_usd_bn=20.0, ukraine__support_need_usd_bn=20.0,
+               ukraine__adjust_months=4.0, ukraine__strength0=1.0)
+    s = rules.initial_state(1, 2, p)
+    c = np.zeros((1, 2, 6), dtype=bool)
+    c[0, 0, rules.FINANCING] = True  # A (GDP 1,000) finances: 0.1% -> 1.0 bn
+    c[0, 1, rules.ARMS] = True  # B (GDP 500) arms: 0.2% -> 1.0 bn
+    s.committed = c
+    announced = np.array([[0.0, 0.0, 0.0, 0.5]])
+    support = rules.support_usd_bn(s, p, w, announced)
+    # 1.0 + 1.0 + boost 0.1% of 1,500 = 1.5 + loan 10 + US 0.5 * 20 = 10 -> 23.5
+    assert support[0] == pytest.approx(23.5)
+    rules.ukraine_army(s, p, support)
+    # target 23.5 / 20 = 1.175; strength = 1 + (1.175 - 1) / 4 = 1.04375
+    assert s.strength[0] == pytest.approx(1.04375)
+
+
+def test_need_met_hand_case():
+    p = params(design__ground_troops=10000, design__aircraft=0, design__warships=4,
+               ukraine__support_need_usd_bn=50.0)
+    s = rules.initial_state(1, 2, p)
+    c = np.zeros((1, 2, 6), dtype=bool)
+    c[0, 0, rules.GROUND] = True
+    c[0, 0, rules.SEA] = True
+    s.committed = c
+    contribution = np.array([[[8000.0, 10.0, 2.0], [1200.0, 2.0, 0.0]]])
+    met = rules.need_met(s, p, contribution, np.array([25.0]))
+    # ground 8,000 / 10,000; air not asked -> 1; sea 2 / 4; support 25 / 50 for money modes
+    np.testing.assert_allclose(met[0], [0.8, 1.0, 0.5, 0.5, 0.5, 0.5])
 
 
 def test_commitment_cascade_hand_case():
@@ -122,83 +165,131 @@ def test_commitment_cascade_hand_case():
     p = params(coalition__peer_weight=1.0, coalition__us_weight=0.0,
                coalition__sanctions_weight=0.5, coalition__threat_weight=0.5,
                coalition__noise=0.0, coalition__hysteresis=0.1, coalition__election_window=4,
-               coalition__cost_weight=0.5, coalition__election_cost=0.4,
-               coalition__substitution=0.0, finance__assets_loan=0.0,
+               coalition__formation_months=0, coalition__cost_weight=0.5,
+               coalition__election_cost=0.4, coalition__substitution=0.0,
+               coalition__free_ride=0.2, finance__assets_loan=0.0,
                **{k.replace(".", "__"): v for k, v in zero_need.items()})
     s = rules.initial_state(1, 2, p)
     committed = np.zeros((1, 2, 6), dtype=bool)
-    committed[0, 0, 0] = True  # A already commits ground troops: peers[ground] = 1/2
+    committed[0, 0, 0] = True  # A already pledges ground troops: peers[ground] = 1/2
     s.committed = committed
     theta = np.full((1, 2, 6), 0.8)
     u = np.full((1, 2), 0.5)
-    rules.commitment_cascade(s, p, w, theta, np.zeros((1, 4)), np.array([0.4]), u)
-    # A ground: 0.5*0.4 + 0.5*0.8 + 1*0.5 = 1.1 >= 0.8 -> stays
-    # B ground: 0.5*0.4 + 0.5*0.2 + 0.5 - 0.5*0.4 (election in 2 <= 4 months) = 0.6 < 0.8
+    met = np.zeros((1, 6))
+    met[0, 0] = 0.5  # half the ground force is pledged
+    rules.commitment_cascade(s, p, w, theta, np.zeros((1, 4)), np.array([0.4]), met, u)
+    # A ground: 0.5*0.4 + 0.5*0.8 + 1*0.5 - 0.2*0.5 = 1.0 >= 0.8 -> stays
+    # B ground: 0.2 + 0.1 + 0.5 - 0.1 - 0.5*0.4 (election in 2 <= 4 months) = 0.5 < 0.8
     # A air: 0.2 + 0.4 + 0 = 0.6 < 0.8; B financing: 0.2 + 0.1 = 0.3 < 0.8
     expected = np.zeros((2, 6), dtype=bool)
     expected[0, 0] = True
     np.testing.assert_array_equal(s.committed[0], expected)
-    # hysteresis: theta 1.05 > 1.1 - 0.1 = 1.0... A stays while 1.1 >= 1.05 - 0.1
     s2 = rules.initial_state(1, 2, p)
     s2.committed = committed.copy()
-    rules.commitment_cascade(s2, p, w, np.full((1, 2, 6), 1.15), np.zeros((1, 4)),
-                             np.array([0.4]), u)
-    assert s2.committed[0, 0, 0]  # 1.1 >= 1.15 - 0.1: a committed state stays
+    rules.commitment_cascade(s2, p, w, np.full((1, 2, 6), 1.05), np.zeros((1, 4)),
+                             np.array([0.4]), met, u)
+    assert s2.committed[0, 0, 0]  # 1.0 >= 1.05 - 0.1: a pledging state stays
     s3 = rules.initial_state(1, 2, p)
-    rules.commitment_cascade(s3, p, w, np.full((1, 2, 6), 1.15), np.zeros((1, 4)),
-                             np.array([0.4]), u)
-    assert not s3.committed[0, 0, 0]  # 0.6 (no peers) < 1.15: an uncommitted one does not
+    rules.commitment_cascade(s3, p, w, np.full((1, 2, 6), 1.05), np.zeros((1, 4)),
+                             np.array([0.4]), met, u)
+    assert not s3.committed[0, 0, 0]  # 0.5 (no peers) < 1.05: a new one does not
 
 
-def test_force_and_guarantees_hand_case():
+def test_election_cost_applies_while_a_government_forms():
+    """The February 2025 German election (month 0) still weighs in months 1-3."""
     w = world2()
-    p = params(deterrence__force_requirement=12000, deterrence__air_requirement=200,
-               deterrence__sea_requirement=20, deterrence__force_weight=0.4,
-               deterrence__air_weight=0.2, deterrence__us_weight=0.2,
-               deterrence__cohesion_weight=0.2)
+    w = World(**{**w.__dict__, "election_offset": np.array([0, 99])})
+    zero_need = {k.replace(".", "__"): 0.0 for paths in rules.US_NEED.values() for k in paths}
+    p = params(coalition__formation_months=3, coalition__election_window=4,
+               coalition__cost_weight=0.5, coalition__election_cost=1.0, coalition__noise=0.0,
+               coalition__peer_weight=0.0, coalition__sanctions_weight=0.0,
+               coalition__threat_weight=0.0, coalition__free_ride=0.0, **zero_need)
+    theta = np.full((1, 2, 6), -0.25)
+    seen = []
+    for month in (1, 3, 4):
+        s = rules.initial_state(1, 2, p)
+        s.month = month
+        rules.commitment_cascade(s, p, w, theta, np.zeros((1, 4)), np.array([0.0]),
+                                 np.zeros((1, 6)), np.full((1, 2), 0.5))
+        seen.append(bool(s.committed[0, 0, 0]))
+    # assurance 0 - 0.5 while the government forms (< -0.25), then 0 (>= -0.25)
+    assert seen == [False, False, True]
+
+
+def test_forces_and_deterrence_hand_case():
+    p = params(design__ground_troops=10000, design__aircraft=20, design__warships=0,
+               design__enabler_need=0.8, design__lead_time=2, design__distance_km=0,
+               coalition__eu_enablers=0.2, deterrence__troops_scale=10000,
+               deterrence__air_scale=10, deterrence__us_air_equivalent=0,
+               deterrence__sea_scale=10, deterrence__tripwire_troops=100,
+               deterrence__tripwire_range_km=100, deterrence__land_weight=0.5,
+               deterrence__air_weight=0.5, deterrence__sea_weight=0.0,
+               deterrence__tripwire_weight=0.0, deterrence__ukraine_weight=0.0)
     s = rules.initial_state(1, 2, p)
     c = np.zeros((1, 2, 6), dtype=bool)
-    c[0, :, 0] = True  # both send ground troops: 5,000 + 1,000
-    c[0, 0, 1] = True  # A air: 100 aircraft
-    c[0, 0, 2] = True  # A sea: 10 warships
+    c[0, :, rules.GROUND] = True
+    c[0, 0, rules.AIR] = True
     s.committed = c
-    troops = np.array([[5000.0, 1000.0]])
-    perceived = np.array([[0.3, 0.1, 0.2, 0.0]])
-    f = rules.force_and_guarantees(s, p, w, troops, perceived)
-    # land = 6000/12000 = 0.5; air = 100/200 + 0.1 = 0.6; sea = 10/20 = 0.5
-    # us_military = (0.3+0.1+0.2)/3 = 0.2; cohesion = 2/2 = 1
-    # deterrence = (0.4*0.5 + 0.2*0.6 + 0.2*0.2 + 0.2*1) / 1.0 = 0.56
-    assert f["troops"][0] == 6000
-    assert f["land_guarantee"][0] == pytest.approx(0.5)
-    assert f["air_guarantee"][0] == pytest.approx(0.6)
-    assert f["sea_guarantee"][0] == pytest.approx(0.5)
-    assert f["cohesion"][0] == pytest.approx(1.0)
-    assert f["deterrence"][0] == pytest.approx(0.56)
+    contribution = np.array([[[8000.0, 10.0, 0.0], [6000.0, 2.0, 0.0]]])
+    perceived = np.array([[0.4, 0.0, 0.2, 0.0]])
+    # pledged troops min(14,000, 10,000) = 10,000; aircraft 10; enablers (0.4+0.2)/2 + 0.2
+    # = 0.5 of 0.8 needed -> 0.625 deploy, enabler gap 0.375
+    f = rules.forces(s, p, contribution, perceived)
+    assert f["pledged_troops"][0] == 10000 and f["pledged_aircraft"][0] == 10
+    assert f["enabler_gap"][0] == pytest.approx(0.375)
+    assert f["deployed_troops"][0] == 0  # no ceasefire: nothing deploys
+    # expected: land 1 - exp(-6250/10000), air 1 - exp(-6.25/10); mean of the two
+    land, air = 1 - np.exp(-0.625), 1 - np.exp(-0.625)
+    assert f["expected_deterrence"][0] == pytest.approx(0.5 * land + 0.5 * air)
+    s.ceasefire = np.array([True])
+    s.ceasefire_start = np.array([0.0])
+    s.month = 2  # the ceasefire is two months old: the force is in place
+    f = rules.forces(s, p, contribution, perceived)
+    assert f["deployed_troops"][0] == pytest.approx(6250.0)
+    assert f["deterrence"][0] == pytest.approx(f["expected_deterrence"][0])
+    s.month = 1  # one month old: not yet
+    assert rules.forces(s, p, contribution, perceived)["deployed_troops"][0] == 0
 
 
 def test_russia_and_ukraine_hand_case():
-    p = params(russia__growth_war=4.0, russia__pain_span=4.0, russia__negotiate0=0.2,
-               russia__pain_weight=0.4, russia__pressure_weight=0.2,
-               russia__troop_hostility=0.1, russia__resolve=0.5, russia__accept_rate=0.5,
-               russia__violation_base=0.2, ukraine__land_required=0.4,
-               ukraine__sea_required=0.3, ukraine__air_required=0.3)
+    p = params(russia__growth_war=4.0, russia__pain_span=4.0, russia__willingness0=-2.0,
+               russia__pain_weight=2.0, russia__us_pressure_weight=1.0,
+               russia__prospects_weight=2.0, russia__troop_hostility=1.0,
+               russia__negotiation_rate=0.5, russia__resolve=0.5, russia__violation_base=0.2,
+               russia__violation_floor=0.5, russia__violation_ageing=12,
+               russia__renegotiate_months=3, us__threat_level=1.0,
+               ukraine__accept_mid=0.2, ukraine__accept_spread=0.1,
+               design__russia_hostility=1.0, us__breakdown_anger=0.5)
     s = rules.initial_state(1, 2, p)
     s.growth = np.array([2.0])
+    s.frustration = np.array([0.5])
     s.month = 3
-    force = {"land_guarantee": np.array([0.5]), "sea_guarantee": np.array([0.5]),
-             "air_guarantee": np.array([0.5]), "deterrence": np.array([0.5])}
+    force = {"expected_deterrence": np.array([0.4]), "deterrence": np.array([0.5]),
+             "design_fill": np.array([0.5])}
     u = np.full((1, rules.draws_per_month(2)), 0.9)
-    u[0, rules.U_CEASEFIRE] = 0.05
-    willing = rules.russia_and_ukraine(s, p, np.array([0.5]), force, u)
-    # pain = (4-2)/4 = 0.5; willing = clip(0.2 + 0.4*0.5 + 0.2*0.5 - 0.1*0.5) * (1-0.5) = 0.225
-    # agree: 0.05 < 0.5 * 0.225 = 0.1125 -> ceasefire agreed in month 3
-    assert willing[0] == pytest.approx(0.225)
-    assert s.ceasefire[0] and s.ceasefire_month[0] == 3
-    # next month: violation chance 0.2 * 0.5 * (1 - 0.5) = 0.05; a draw of 0.04 breaks it
+    u[0, rules.U_CEASEFIRE] = 0.01
+    out = rules.russia_and_ukraine(s, p, force, u)
+    # pain (4-2)/4 = 0.5; US pressure 0.5/1 = 0.5; prospects 1 - 0.4 = 0.6; hostility 0.5
+    # willingness = logistic(-2 + 2*0.5 + 1*0.5 - 2*0.6 - 1*0.5) = logistic(-2.2)
+    assert out["willingness"][0] == pytest.approx(1 / (1 + np.exp(2.2)))
+    # Ukraine accepts with logistic((0.4 - 0.2)/0.1) = logistic(2)
+    assert out["ukraine_accepts"][0] == pytest.approx(1 / (1 + np.exp(-2.0)))
+    # 0.01 < 0.5 * 0.0998 * 0.8808 = 0.044: agreed in month 3
+    assert s.ceasefire[0] and s.first_ceasefire[0] == 3
+    # month 4: hazard 0.2 * 0.5 * (1 - 0.5) * (0.5 + 0.5 * exp(-1/12)) = 0.0480
     s.month = 4
-    u[0, rules.U_VIOLATION] = 0.04
-    rules.russia_and_ukraine(s, p, np.array([0.5]), force, u)
-    assert s.violated[0] and not s.ceasefire[0] and s.violation_month[0] == 4
+    u[0, rules.U_VIOLATION] = 0.047
+    out = rules.russia_and_ukraine(s, p, force, u)
+    assert out["violation_hazard"][0] == pytest.approx(0.05 * (0.5 + 0.5 * np.exp(-1 / 12)))
+    assert not s.ceasefire[0] and s.breakdowns[0] == 1 and s.last_breakdown[0] == 4
+    assert s.frustration[0] == pytest.approx(1.0)  # 0.5 + breakdown anger 0.5
+    # talks resume only renegotiate_months after the breakdown, then a new ceasefire
+    u[0, rules.U_VIOLATION] = 0.99
+    for month, expect in ((5, False), (6, False), (7, True)):
+        s.month = month
+        rules.russia_and_ukraine(s, p, force, u)
+        assert bool(s.ceasefire[0]) is expect, month
+    assert s.first_ceasefire[0] == 3 and s.ceasefire_start[0] == 7
 
 
 class _Recorder(dict):
@@ -213,10 +304,10 @@ class _Recorder(dict):
         return super().__getitem__(key)
 
 
-def test_static_params_are_exactly_what_thresholds_and_troops_read():
+def test_static_params_are_exactly_what_thresholds_and_contributions_read():
     rec = _Recorder(params())
     rules.thresholds(world2(), rec, np.zeros((2, 6)))
-    rules.ground_troops(world2(), rec)
+    rules.contributions(world2(), rec)
     assert rec.read == set(rules.STATIC_PARAMS)
 
 
@@ -237,7 +328,7 @@ def test_an_event_on_any_static_param_takes_effect():
                                       seeds=[1], values={key: new})
         ref = engine.Simulation(direct)
         np.testing.assert_array_equal(sim.theta, ref.theta, err_msg=key)
-        np.testing.assert_array_equal(sim.troops_by_state, ref.troops_by_state, err_msg=key)
+        np.testing.assert_array_equal(sim.contribution, ref.contribution, err_msg=key)
 
 
 def test_engine_produces_exactly_the_declared_outcomes():
