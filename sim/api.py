@@ -29,6 +29,7 @@ import pandas as pd
 from sim import engine, outcomes, rules, stats
 from sim.parameters import MODES, path_problem
 from sim.progress import progress as progress_bar
+from sim.scenario.designs import design_names
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean
 from sim.scenario.loader import SCENARIOS_DIR, load_resolved, scenario_names
 from sim.scenario.schema import Scenario
@@ -42,7 +43,7 @@ SEED_SCENARIOS: tuple[str, ...] = (
     "us-backstop-erodes", "europe-steps-up",
 )
 """The article-based scenarios ``compare`` runs by default (those present in scenarios/)."""
-SCALAR_KEYS = ("description", "start", "horizon", "replicates", "seed")
+SCALAR_KEYS = ("description", "start", "horizon", "replicates", "seed", "design")
 """Top-level scenario keys an override may set besides parameters."""
 
 
@@ -59,13 +60,17 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> S
     """A copy of ``scenario`` with dotted-path overrides applied and validated.
 
     Keys are parameter paths (``us.backstop_scale``) or top-level keys (``horizon``,
-    ``replicates``, ``seed``, ``start``, ``description``). Bad keys or values raise
-    ScenarioError naming the key, with "did you mean".
+    ``replicates``, ``seed``, ``start``, ``description``, ``design``). A ``design`` puts that
+    design's ``design.*`` values on the table (explicit ``design.*`` overrides in the same
+    call still win). Bad keys or values raise ScenarioError naming the key, with "did you
+    mean".
     """
     if not overrides:
         return scenario
     data = scenario.model_dump(mode="python")
     issues: list[Issue] = []
+    if "design" in overrides:  # the new design's values replace the old design's
+        data["parameters"]["design"] = {}
     for key, value in overrides.items():
         if key in SCALAR_KEYS:
             data[key] = value
@@ -220,9 +225,21 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
 
 @dataclass
 class Comparison:
-    """Several scenarios run side by side."""
+    """Several scenarios (and, with designs, scenario × design cells) run side by side."""
 
     results: dict[str, RunResult]
+    cells: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Result label → (scenario name, design name), when designs were compared."""
+
+    def design_grid(self, outcome: str, stat: str = "mean") -> pd.DataFrame:
+        """Scenario × design table of one per-run outcome's ``stat`` (mean, lo or hi)."""
+        t = self.table
+        rows: dict[str, dict[str, float]] = {}
+        for label, (scenario, design) in self.cells.items():
+            rows.setdefault(scenario, {})[design] = float(t.loc[label, (outcome, stat)])
+        grid = pd.DataFrame.from_dict(rows, orient="index")
+        grid.index.name, grid.columns.name = "scenario", "design"
+        return grid
 
     @property
     def names(self) -> list[str]:
@@ -275,19 +292,46 @@ def default_scenarios(directory: Path = SCENARIOS_DIR) -> list[str]:
 
 def compare(names_or_scenarios: Sequence[str | Path | Scenario] | None = None,
             replicates: int | None = None, progress: bool | None = False,
-            seed: int | None = None) -> Comparison:
-    """Run each scenario (default: all seed scenarios) and put them side by side."""
+            seed: int | None = None, designs: Sequence[str] | None = None) -> Comparison:
+    """Run each scenario (default: all seed scenarios) and put them side by side.
+
+    With ``designs`` (names of scenarios/designs/*.yaml, or ``["all"]``), every scenario runs
+    with every design: the results are labelled ``"<scenario> × <design>"`` and
+    ``Comparison.design_grid`` tabulates them. Every design of a scenario uses the same seeds
+    (common random numbers), so differences between designs are not seed noise.
+    """
     items = list(names_or_scenarios) if names_or_scenarios else default_scenarios()
     scenarios = [load(x) for x in items]  # every bad file is reported before anything runs
+    chosen = resolve_designs(designs)
     results: dict[str, RunResult] = {}
+    cells: dict[str, tuple[str, str]] = {}
     for sc in scenarios:
-        name = sc.name
-        k = 2
-        while name in results:
-            name, k = f"{sc.name}#{k}", k + 1
-        results[name] = run(sc, replicates=replicates, seed=seed, progress=progress,
-                            step_outcomes=outcomes.COMPARE_BANDS)
-    return Comparison(results)
+        for design in chosen or [None]:
+            variant = sc if design is None else with_overrides(sc, {"design": design})
+            base = sc.name if design is None else f"{sc.name} × {design}"
+            name, k = base, 2
+            while name in results:
+                name, k = f"{base}#{k}", k + 1
+            results[name] = run(variant, replicates=replicates, seed=seed, progress=progress,
+                                step_outcomes=outcomes.COMPARE_BANDS)
+            cells[name] = (sc.name, variant.design)
+    return Comparison(results, cells if chosen else {})
+
+
+def resolve_designs(designs: Sequence[str] | None) -> list[str]:
+    """Design names to compare: ``["all"]`` means every file in scenarios/designs/."""
+    if not designs:
+        return []
+    names = design_names()
+    if list(designs) == ["all"]:
+        return names
+    bad = [d for d in designs if d not in names]
+    if bad:
+        raise ScenarioError([Issue("unknown design", "--designs", None, "designs",
+                                   expected="one of " + ", ".join(names) + " (or all)",
+                                   found=repr(d), suggestion=did_you_mean(d, names))
+                             for d in bad])
+    return list(dict.fromkeys(designs))
 
 
 __all__ = ["Comparison", "RunResult", "compare", "load", "run", "scenario_hash",

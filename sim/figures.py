@@ -103,6 +103,44 @@ def commitment_matrix(matrices: pd.DataFrame | dict[str, pd.DataFrame],
     return fig
 
 
+def design_grid(grids: dict[str, pd.DataFrame], replicates: int | None = None) -> Figure:
+    """Small multiples: one scenario × design heatmap per outcome, each cell annotated with
+    its mean (probabilities as %, levels with two decimals, troops in thousands)."""
+    n = len(grids)
+    first = next(iter(grids.values()))
+    ncols = min(n, 3)
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(1.5 + ncols * (1.6 + 0.9 * first.shape[1]),
+                                      nrows * (2.2 + 0.42 * first.shape[0])))
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    for ax, (name, grid) in zip(axes.flat, grids.items(), strict=False):
+        o = outcomes.per_run(name)
+        values = grid.to_numpy(dtype=float)
+        vmax = 1.0 if o.unit in ("probability", "index 0–1", "share 0–1") else np.nanmax(values)
+        im = ax.imshow(values, cmap="viridis", vmin=0.0, vmax=vmax if vmax > 0 else 1.0,
+                       aspect="auto")
+        ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=35, ha="right", fontsize=9)
+        ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=9)
+        for (i, j), v in np.ndenumerate(values):
+            if o.is_probability:
+                text = f"{v:.0%}"
+            elif o.unit == "troops":
+                text = f"{v / 1000:.1f}k"
+            else:
+                text = f"{v:.2f}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=9,
+                    color="white" if v < 0.55 * (vmax or 1.0) else "black")
+        ax.set_title(o.label + (f"\n({o.unit})" if o.unit else ""), fontsize=10)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    reps = f" over {replicates} replicates" if replicates else ""
+    fig.suptitle(f"Force designs × scenarios: mean{reps} (same seeds for every design)",
+                 fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
 def modes_over_time(steps: pd.DataFrame, modes: Sequence[str]) -> Figure:
     """Mean number of states committed to each mode, month by month."""
     fig, ax = plt.subplots(figsize=(8, 4.5))

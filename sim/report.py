@@ -19,6 +19,7 @@ from sim import figures as fg
 from sim import io, outcomes, stats
 from sim.api import Comparison, RunResult, scenario_hash
 from sim.parameters import MODES, flatten
+from sim.scenario.designs import load_design
 from sim.scenario.schema import Scenario
 from sim.version import project_version
 
@@ -269,6 +270,54 @@ def findings(cmp: Comparison) -> list[str]:
     return paras
 
 
+DESIGN_OUTCOMES: tuple[str, ...] = ("ceasefire_agreed", "holds", "deterrence_avg",
+                                    "deployed_troops", "enabler_gap", "breakdowns")
+"""Per-run outcomes of the design × scenario grid."""
+
+
+def design_section(cmp: Comparison, out: Path, written: list[Path]) -> list[str]:
+    """The design × scenario table, grid figure and paragraph (empty without designs)."""
+    if not cmp.cells:
+        return []
+    grids = {o: cmp.design_grid(o) for o in DESIGN_OUTCOMES}
+    rows = []
+    for (label, (scenario, design)) in cmp.cells.items():
+        for o in DESIGN_OUTCOMES:
+            rows.append({"scenario": scenario, "design": design, "outcome": o,
+                         "mean": cmp.table.loc[label, (o, "mean")],
+                         "lo": cmp.table.loc[label, (o, "lo")],
+                         "hi": cmp.table.loc[label, (o, "hi")]})
+    written += io.write_table(pd.DataFrame(rows), out / "design_grid")
+    n = {len(r.seeds) for r in cmp.results.values()}
+    fig = fg.design_grid(grids, n.pop() if len(n) == 1 else None)
+    written += io.save_figure(fig, out / "designs")
+    fg.close(fig)
+    agreed, holds = grids["ceasefire_agreed"], grids["holds"]
+    best_holds = holds.idxmax(axis=1)
+    lines = [f"- `{sc}`: ceasefire held at the horizon most often with "
+             f"`{best_holds[sc]}` ({holds.loc[sc, best_holds[sc]]:.0%}), least often with "
+             f"`{holds.loc[sc].idxmin()}` ({holds.loc[sc].min():.0%}); agreed most often with "
+             f"`{agreed.loc[sc].idxmax()}` ({agreed.loc[sc].max():.0%})."
+             for sc in holds.index]
+    labels = {d: load_design(d) for d in holds.columns}
+    legend = [f"`{d}`: {x.label}" + (" — hypothetical" if x.hypothetical else "")
+              for d, x in labels.items()]
+    return [
+        "## Force designs compared",
+        "",
+        "![Design × scenario: P(ceasefire agreed), P(holds), mean deterrence, troops deployed, "
+        "enabler gap and breakdowns](designs.png)",
+        "",
+        "*Every design runs with the same seeds in each scenario (common random numbers). "
+        "Table: `design_grid.csv` (mean and 90% interval of each cell).*",
+        "",
+        *lines,
+        "",
+        "Designs: " + "; ".join(legend) + ".",
+        "",
+    ]
+
+
 def write_comparison(cmp: Comparison, out: Path) -> Path:
     """report.md, figures (PNG, SVG), tables (Parquet, CSV) and manifest.json in ``out``."""
     t0 = time.perf_counter()
@@ -294,6 +343,7 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
                                 "Any presence (ground, air or sea)": matrix})
     written += io.save_figure(fig, out / "commitment_matrix")
     fg.close(fig)
+    designs = design_section(cmp, out, written)
     n = {len(r.seeds) for r in cmp.results.values()}
     reps = f"{n.pop()}" if len(n) == 1 else "varying numbers of"
     text = [
@@ -306,6 +356,7 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
         f"Troops: pledged (solid), deployed (dashed); dotted line: the ground troops the "
         f"design asks for.*",
         "",
+        *designs,
         "## Outcomes at the horizon",
         "",
         "Each cell: mean over replicates, with the 90% interval below it (5th–95th "
@@ -335,7 +386,8 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
         f"coalition-sim {project_version()}; replicate *i* of a scenario uses seed "
         "`seed + i`. Tables: `comparison.csv`, `commitment_matrix.csv`, `trajectories.csv`, "
         "`summary.csv` (and Parquet). Command: "
-        f"`coalition-sim compare {' '.join(cmp.names)} --replicates {reps}`.",
+        f"`coalition-sim compare {' '.join(dict.fromkeys(sc for sc, _ in cmp.cells.values())) if cmp.cells else ' '.join(cmp.names)} --replicates {reps}"
+        + (f" --designs {','.join(dict.fromkeys(d for _, d in cmp.cells.values()))}`." if cmp.cells else "`."),
         "",
     ]
     report = io.atomic_write_text(out / "report.md", "\n".join(text))

@@ -64,7 +64,7 @@ def test_agents_expose_the_array_state():
         "pledged_troops")
     assert 0.0 <= model.united_states.credibility <= 1.0
     assert model.russia.growth < 4.3
-    assert 0.0 < model.ukraine.strength and 0.0 <= model.ukraine.acceptance <= 1.0
+    assert model.ukraine.strength > 0.0 and 0.0 <= model.ukraine.acceptance <= 1.0
     assert model.russia.breakdowns >= 0
     modes = model.datacollector.get_agent_vars_dataframe()["modes"]
     assert (modes == "none").any() or (modes != "none").all()

@@ -18,7 +18,9 @@ def register(subparsers: Any) -> None:
         commitment matrix) and report.md, which says in plain words what differs and why.""",
         examples=["coalition-sim compare --out out/compare",
                   "coalition-sim compare feb-2025-summit sep-2025-paris us-full-backstop",
-                  "coalition-sim compare --replicates 20 --out /tmp/quick"])
+                  "coalition-sim compare --replicates 20 --out /tmp/quick",
+                  "coalition-sim compare sep-2025-paris us-full-backstop --designs all",
+                  "coalition-sim compare --designs rear-reassurance-30k,sustain-ukraine"])
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help="scenario names or .yaml files (default: the seed scenarios)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: out/compare)")
@@ -26,6 +28,9 @@ def register(subparsers: Any) -> None:
                    help="runs per scenario (default: each scenario's)")
     p.add_argument("--seed", type=nonnegative_int, default=None,
                    help="base seed for every scenario (default: each scenario's)")
+    p.add_argument("--designs", metavar="NAMES", default=None,
+                   help="compare force designs: 'all' or comma-separated names from "
+                        "scenarios/designs/ (every scenario runs with every design)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bars (default: only on a terminal)")
     p.set_defaults(func=handle)
@@ -35,8 +40,9 @@ def handle(args: argparse.Namespace) -> int:
     from sim import api
     from sim.report import write_comparison
 
+    designs = [d.strip() for d in args.designs.split(",") if d.strip()] if args.designs else None
     cmp = api.compare(args.scenarios or None, replicates=args.replicates,
-                      progress=args.progress, seed=args.seed)
+                      progress=args.progress, seed=args.seed, designs=designs)
     out = output_dir(args.out, Path("out") / "compare")
     report = write_comparison(cmp, out)
     t = cmp.table
