@@ -318,6 +318,15 @@ def design_section(cmp: Comparison, out: Path, written: list[Path]) -> list[str]
     ]
 
 
+def command_line(cmp: Comparison, reps: str) -> str:
+    """The ``coalition-sim compare`` command that repeats ``cmp``."""
+    if not cmp.cells:
+        return f"coalition-sim compare {' '.join(cmp.names)} --replicates {reps}"
+    scenarios = " ".join(dict.fromkeys(sc for sc, _ in cmp.cells.values()))
+    designs = ",".join(dict.fromkeys(d for _, d in cmp.cells.values()))
+    return f"coalition-sim compare {scenarios} --replicates {reps} --designs {designs}"
+
+
 def write_comparison(cmp: Comparison, out: Path) -> Path:
     """report.md, figures (PNG, SVG), tables (Parquet, CSV) and manifest.json in ``out``."""
     t0 = time.perf_counter()
@@ -386,8 +395,7 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
         f"coalition-sim {project_version()}; replicate *i* of a scenario uses seed "
         "`seed + i`. Tables: `comparison.csv`, `commitment_matrix.csv`, `trajectories.csv`, "
         "`summary.csv` (and Parquet). Command: "
-        f"`coalition-sim compare {' '.join(dict.fromkeys(sc for sc, _ in cmp.cells.values())) if cmp.cells else ' '.join(cmp.names)} --replicates {reps}"
-        + (f" --designs {','.join(dict.fromkeys(d for _, d in cmp.cells.values()))}`." if cmp.cells else "`."),
+        f"`{command_line(cmp, reps)}`.",
         "",
     ]
     report = io.atomic_write_text(out / "report.md", "\n".join(text))
