@@ -91,15 +91,17 @@ def commitment_matrix(matrices: pd.DataFrame | dict[str, pd.DataFrame],
     im = None
     for ax, (label, m) in zip(axes[0], matrices.items(), strict=True):
         values = m.to_numpy(dtype=float)
-        im = ax.imshow(values, aspect="auto", cmap="YlGnBu", vmin=0, vmax=1)
+        cmap = plt.get_cmap("YlGnBu").copy()
+        cmap.set_bad("#d9d9d9")  # a state missing from a scenario's world
+        im = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=1)
         ax.set_xticks(range(m.shape[1]), m.columns, rotation=40, ha="right", fontsize=8)
         ax.set_yticks(range(m.shape[0]), m.index, fontsize=8)
         for (i, j), v in np.ndenumerate(values):
-            if not np.isnan(v) and v > 0:
-                ax.text(j, i, "all" if v == 1 else f"{v:.0%}", ha="center", va="center",
-                        fontsize=6, color="white" if v > 0.6 else "black")
+            if not np.isnan(v):
+                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6,
+                        color="white" if v > 0.6 else "black")
         ax.set_title(label, fontsize=11)
-    fig.colorbar(im, ax=axes[0].tolist(), fraction=0.03, label="share of runs committing")
+    fig.colorbar(im, ax=axes[0].tolist(), fraction=0.03, label="share of runs pledging")
     return fig
 
 

@@ -12,11 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from sim import effects, io, outcomes, screening, stats
 from sim import figures as fg
-from sim import io, outcomes, stats
 from sim.api import Comparison, RunResult, scenario_hash
 from sim.parameters import MODES, flatten
 from sim.scenario.designs import load_design
@@ -192,23 +191,6 @@ def findings(cmp: Comparison) -> list[str]:
         f"horizon {deployed[best]:,.0f} and {deployed[worst]:,.0f} are deployed. The enabler "
         f"gap is widest in `{gap.idxmax()}` ({gap.max():.0%} of the need uncovered) and "
         f"narrowest in `{gap.idxmin()}` ({gap.min():.0%}).")
-    us = {n: float(r.steps["us_backstop"].mean()) if "us_backstop" in r.steps else np.nan
-          for n, r in cmp.results.items()}
-    us_s = pd.Series(us)
-    if len(t) >= 3 and us_s.notna().sum() >= 3 and us_s.nunique() > 1:
-        rho_t = us_s.rank().corr(troops.rank())
-        rho_d = us_s.rank().corr(t[("deterrence", "mean")].rank())
-        strong, weak = us_s.idxmax(), us_s.idxmin()
-        direction = "more" if rho_t > 0 else "fewer"
-        paras.append(
-            f"**The US backstop drives it.** Across the scenarios, the rank correlation between "
-            f"the announced US backstop (mean over months and runs) and the troops pledged "
-            f"is {rho_t:+.2f}, and with deterrence {rho_d:+.2f}: a stronger backstop brings "
-            f"{direction} troops. The backstop is strongest in `{strong}` ({us[strong]:.2f}) "
-            f"and weakest in `{weak}` ({us[weak]:.2f}), where ground troops average "
-            f"{troops[strong]:,.0f} and {troops[weak]:,.0f}. In the model, European states "
-            f"weigh the perceived US backstop in their assurance for ground, air and sea "
-            f"presence, so states whose thresholds sit near that margin tip in or out with it.")
     ground = cmp.shares("ground")
     if ground.shape[1] >= 2:
         hi_, lo_ = ground.max(axis=1), ground.min(axis=1)
@@ -318,6 +300,129 @@ def design_section(cmp: Comparison, out: Path, written: list[Path]) -> list[str]
     ]
 
 
+KEY_FOR_SCREENING: tuple[str, ...] = ("ceasefire_agreed", "holds", "deterrence_avg",
+                                      "deployed_troops")
+"""Outcomes the report screens (Morris) and checks for knife edges."""
+
+
+def _effect_cell(row: pd.Series) -> str:
+    v, lo, hi = row["value"], row["lo"], row["hi"]
+    if row["kind"] == "probability":
+        text = f"{v * 100:+.0f} pts<br><small>{lo * 100:+.0f} to {hi * 100:+.0f}</small>"
+    elif row["unit"] == "troops":
+        text = f"{v:+,.0f}<br><small>{lo:+,.0f} to {hi:+,.0f}</small>"
+    else:
+        text = f"{v:+.2f}<br><small>{lo:+.2f} to {hi:+.2f}</small>"
+    return f"*{text} (≈0)*" if row["includes_zero"] else text
+
+
+def effects_section(cmp: Comparison, reference: str | None, written: list[Path],
+                    out: Path) -> tuple[list[str], str]:
+    """The question and the paired differences against the reference; returns the lines and
+    the reference's label."""
+    table = effects.effects(cmp, reference)
+    refs = effects.references(cmp, reference)
+    ref_label = next(iter(refs.values())) if refs else cmp.names[0]
+    _, constant = effects.varying(cmp, effects.KEY_OUTCOMES)
+    n = {len(r.seeds) for r in cmp.results.values()}
+    reps = n.pop() if len(n) == 1 else None
+    what = (f"{len({sc for sc, _ in cmp.cells.values()})} scenarios × "
+            f"{len({d for _, d in cmp.cells.values()})} force designs" if cmp.cells
+            else f"{len(cmp.names)} scenarios")
+    against = ("within each scenario, every design against the reference design "
+               f"`{ref_label.split(' × ')[-1]}`" if cmp.cells
+               else f"every scenario against the reference `{ref_label}`")
+    lines = [
+        f"**The question.** This report compares {what}"
+        + (f" over {reps} replicates each" if reps else "")
+        + f", {against}: what does each change in the chance that a ceasefire is agreed and "
+        "holds, in how often Russia breaks one (per 100 months of ceasefire, the months at "
+        "risk), in deterrence, in the troops actually deployed, in the states pledging and in "
+        "Russian growth — and how sure are we? Each comparison is paired run by run (the same "
+        "seeds meet the same random numbers), with a 90% bootstrap interval; where the "
+        "interval includes zero the report says no effect is detectable with these runs.",
+        "",
+    ]
+    if table.empty:
+        return lines + ["Only one scenario is compared: there is no effect to state.", ""], \
+            ref_label
+    written += io.write_table(table, out / "effects")
+    order = list(dict.fromkeys(table["outcome"]))
+    head = [effects.RATE_LABEL if o == effects.RATE else outcomes.per_run(o).label
+            for o in order]
+    rows = ["| Compared with its reference | " + " | ".join(head) + " |",
+            "|---|" + "--:|" * len(order)]
+    for name, g in table.groupby("compared", sort=False):
+        cells = {r["outcome"]: _effect_cell(r) for _, r in g.iterrows()}
+        rows.append(f"| `{name}` | " + " | ".join(cells.get(o, "–") for o in order) + " |")
+    lines += [f"## Effects against `{ref_label}`" if not cmp.cells else
+              "## Effects of each design against the reference design", "",
+              "Mean paired difference (compared − reference), 90% bootstrap interval below; "
+              "*italic (≈0)*: the interval includes zero. Table: `effects.csv`.", "",
+              *rows, ""]
+    words = []
+    for name, g in table.groupby("compared", sort=False):
+        key = g[g["outcome"].isin(["ceasefire_agreed", "holds", effects.RATE])]
+        parts = [effects.describe_effect(r) for _, r in key.iterrows()]
+        if parts:
+            words.append(f"- `{name}` against `{g['reference'].iloc[0]}`: " + "; ".join(parts)
+                         + ".")
+    lines += words + [""]
+    if constant:
+        lines += ["Left out because they do not vary across the compared runs: "
+                  + ", ".join(outcomes.per_run(k).label for k in constant) + ".", ""]
+    return lines, ref_label
+
+
+def screening_section(cmp: Comparison, ref_label: str, written: list[Path],
+                      out: Path) -> list[str]:
+    """Morris screening and knife-edge scan around the reference run."""
+    sc = cmp.results[ref_label].scenario
+    lines = [f"## What drives the key outcomes in `{ref_label}`", ""]
+    try:
+        morris = screening.morris_screen(sc, KEY_FOR_SCREENING)
+    except ImportError:  # SALib is in the optional "analysis" extra
+        lines += ["Screening skipped: install the `analysis` extra (SALib) to rank "
+                  "parameters.", ""]
+        morris = None
+    if morris is not None:
+        written += io.write_table(morris, out / "screening")
+        lines += ["A quick Morris screening (SALib; 8 trajectories over every parameter's "
+                  "documented range, 16 replicates per point) ranks which parameters move each "
+                  "key outcome most (μ*: mean absolute elementary effect, in the outcome's "
+                  "unit), with each parameter's evidence grade. A parameter graded "
+                  "`assumption` near the top is where better evidence would matter most. "
+                  "Table: `screening.csv`.", "",
+                  "| outcome | most influential parameters (μ*, grade) |", "|---|---|"]
+        for k in KEY_FOR_SCREENING:
+            top = morris[morris["outcome"] == k].sort_values("mu_star", ascending=False).head(5)
+            o = outcomes.per_run(k)
+            fmt = (lambda x: f"{x:,.0f}") if o.unit == "troops" else (lambda x: f"{x:.2f}")
+            cells = "; ".join(f"`{r.param}` {fmt(r.mu_star)} ({r.grade})"
+                              for r in top.itertuples())
+            lines.append(f"| {o.label} ({o.unit}) | {cells} |")
+        lines.append("")
+    edges = screening.knife_edges(sc, ("ceasefire_agreed", "holds"), replicates=100)
+    flagged = edges[edges["knife_edge"]]
+    written += io.write_table(edges, out / "knife_edges")
+    lines += ["## Knife edges", ""]
+    if flagged.empty:
+        lines += [f"No single parameter moved by ±{screening.STEP:.0%} of its documented range "
+                  f"changes P(ceasefire agreed) or P(holds) in `{ref_label}` by more than "
+                  f"{screening.MAX_JUMP * 100:.0f} points (100 runs per move, the same seeds; "
+                  f"largest change {edges['jump'].abs().max() * 100:.0f} points). Table: "
+                  "`knife_edges.csv`.", ""]
+    else:
+        lines += [f"Small moves (±{screening.STEP:.0%} of a parameter's range) that change a key "
+                  f"outcome by more than {screening.MAX_JUMP * 100:.0f} points in "
+                  f"`{ref_label}`: results near these values rest on a knife edge.", ""]
+        for r in flagged.itertuples():
+            lines.append(f"- `{r.param}` {r.base_value:g} → {r.value:g}: "
+                         f"{outcomes.per_run(r.outcome).label} {r.base:.0%} → {r.moved:.0%}")
+        lines.append("")
+    return lines
+
+
 def command_line(cmp: Comparison, reps: str) -> str:
     """The ``coalition-sim compare`` command that repeats ``cmp``."""
     if not cmp.cells:
@@ -327,8 +432,14 @@ def command_line(cmp: Comparison, reps: str) -> str:
     return f"coalition-sim compare {scenarios} --replicates {reps} --designs {designs}"
 
 
-def write_comparison(cmp: Comparison, out: Path) -> Path:
-    """report.md, figures (PNG, SVG), tables (Parquet, CSV) and manifest.json in ``out``."""
+def write_comparison(cmp: Comparison, out: Path, reference: str | None = None,
+                     screen: bool = True) -> Path:
+    """report.md, figures (PNG, SVG), tables (Parquet, CSV) and manifest.json in ``out``.
+
+    ``reference`` names the scenario (or, with designs, the design) every other is compared
+    with (default: the first scenario; the default design). ``screen=False`` skips the Morris
+    screening and knife-edge scan (a few seconds).
+    """
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     table = cmp.table
@@ -353,11 +464,14 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
     written += io.save_figure(fig, out / "commitment_matrix")
     fg.close(fig)
     designs = design_section(cmp, out, written)
+    question, ref_label = effects_section(cmp, reference, written, out)
+    screened = screening_section(cmp, ref_label, written, out) if screen else []
     n = {len(r.seeds) for r in cmp.results.values()}
     reps = f"{n.pop()}" if len(n) == 1 else "varying numbers of"
     text = [
-        "# Coalition scenarios compared",
+        "# What changes the reassurance-force outcomes, and how sure we are",
         "",
+        *question,
         "![Troops pledged and deployed, deterrence, ceasefire and Russian growth, per "
         "scenario: mean and 90% band over replicates](comparison.png)",
         "",
@@ -366,10 +480,12 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
         f"design asks for.*",
         "",
         *designs,
+        *screened,
         "## Outcomes at the horizon",
         "",
-        "Each cell: mean over replicates, with the 90% interval below it (5th–95th "
-        "percentile; for probabilities, the 90% Wilson interval of the estimate).",
+        "Each cell: mean over replicates, with the 90% interval of the mean below it "
+        "(Wilson's for probabilities, Student's t otherwise). Table: `comparison.csv`, which "
+        "also gives the 5th–95th percentile of the runs (`_p5`, `_p95`).",
         "",
         markdown_table(table),
         "",
@@ -381,9 +497,9 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
         "![Share of runs in which each state commits ground troops (left) and any presence "
         "(right) at the horizon, per scenario](commitment_matrix.png)",
         "",
-        "*Share of runs in which each state commits at the horizon: ground troops (left), "
-        "any ground, air or sea presence (right). Blank: never; a state missing from a "
-        "scenario's world has no cell.*",
+        "*Share of runs in which each state pledges at the horizon: ground troops (left), "
+        "any ground, air or sea presence (right), as a percentage in every cell; a state "
+        "missing from a scenario's world has a grey cell.*",
         "",
         "## Scenarios",
         "",

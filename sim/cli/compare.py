@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, nonnegative_int, output_dir, positive_int
+from sim.cli.common import add_command, fail, nonnegative_int, output_dir, positive_int
 
 
 def register(subparsers: Any) -> None:
@@ -31,6 +31,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--designs", metavar="NAMES", default=None,
                    help="compare force designs: 'all' or comma-separated names from "
                         "scenarios/designs/ (every scenario runs with every design)")
+    p.add_argument("--reference", metavar="NAME", default=None,
+                   help="the scenario (or, with --designs, the design) every other is compared "
+                        "with, run on the same seeds (default: the scenario most others extend; "
+                        "the articles' design)")
+    p.add_argument("--no-screening", action="store_true",
+                   help="skip the Morris screening and knife-edge scan of the report")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bars (default: only on a terminal)")
     p.set_defaults(func=handle)
@@ -44,7 +50,12 @@ def handle(args: argparse.Namespace) -> int:
     cmp = api.compare(args.scenarios or None, replicates=args.replicates,
                       progress=args.progress, seed=args.seed, designs=designs)
     out = output_dir(args.out, Path("out") / "compare")
-    report = write_comparison(cmp, out)
+    if args.reference and args.reference not in (
+            [d for _, d in cmp.cells.values()] if cmp.cells else cmp.names):
+        fail(f"--reference {args.reference}: not among the compared "
+             f"{'designs' if cmp.cells else 'scenarios'}")
+    report = write_comparison(cmp, out, reference=args.reference,
+                              screen=not args.no_screening)
     t = cmp.table
     print(f"compared {len(cmp.names)} scenarios: {', '.join(cmp.names)}")
     for name in t.index:
