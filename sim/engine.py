@@ -161,7 +161,8 @@ def burden(batch: Batch, committed: np.ndarray, params: rules.Params) -> np.ndar
     pct = 100.0 * (ground_musd / rules.MUSD_PER_BN) / batch.world.gdp[None, :]
     for i, path in enumerate(BURDEN_PCT_GDP, start=1):
         pct = pct + committed[:, :, i] * params[path][:, None]
-    return pct
+    supporting = committed[:, :, rules.FINANCING:].any(axis=2)
+    return pct + supporting * params["design.ukraine_boost"][:, None]
 
 
 def simulate(batch: Batch, record_steps: bool = True) -> Results:

@@ -147,7 +147,7 @@ class Sanctions(_Group):
 class Finance(_Group):
     """European money for Ukraine."""
 
-    assets_loan: float = P(0.0, 0, 1, "level", "figure",
+    assets_loan: float = P(0.0, 0, 1, "level", "direction",
                            ["frozen_assets_210bn", "eu_indefinite_immobilisation"],
                            "Immobilised Russian assets (EUR 210bn) fund a loan to Ukraine "
                            "(1 = agreed).")
@@ -203,8 +203,9 @@ class Russia(_Group):
                                 "can).")
     troop_hostility: float = P(1.0, 0, 3, "log-odds", "direction",
                                ["russia_no_eu_troops", "russia_rejects_peacekeepers"],
-                               "Fall in willingness when a fully pledged force that Russia "
-                               "rejects (design.russia_hostility = 1) would deploy.")
+                               "Fall in willingness as the force on offer grows (1 - exp(-size "
+                               "against the deterrence scales)), for a design Russia rejects "
+                               "(design.russia_hostility = 1).")
     negotiation_rate: float = P(0.5, 0.1, 1, "probability / month", "assumption", [],
                                 "Monthly chance a ceasefire is agreed at full willingness of "
                                 "both sides.")
@@ -336,8 +337,7 @@ class Coalition(_Group):
                               "Base threshold, arms.")
     training_threshold: float = P(0.62, 0, 1.2, "assurance", "assumption", [],
                                   "Base threshold, training.")
-    capacity_weight: float = P(0.35, 0, 0.8, "assurance", "direction",
-                               ["stat_active_personnel", "stat_combat_aircraft"],
+    capacity_weight: float = P(0.35, 0, 0.8, "assurance", "direction", ["olson_zeckhauser"],
                                "Fall in a threshold from no capacity to full capacity in that "
                                "mode.")
     home_defence: float = P(0.3, 0, 1, "assurance", "direction",
@@ -443,7 +443,7 @@ class Deterrence(_Group):
     tripwire_range_km: float = P(200, 50, 600, "km", "assumption", [],
                                  "Distance from the front over which a force's tripwire effect "
                                  "falls by 1/e.")
-    land_weight: float = P(0.25, 0.05, 0.5, "weight", "direction", ["force_size_30k"],
+    land_weight: float = P(0.25, 0.05, 0.5, "weight", "direction", ["huth_extended_deterrence"],
                            "Weight of the deployed ground force.")
     air_weight: float = P(0.15, 0.05, 0.4, "weight", "direction", ["force_needs_us_enablers"],
                           "Weight of air cover.")

@@ -36,8 +36,9 @@ INTEL, AIR_SUPPORT, LOGISTICS, FUNDING = range(len(BACKSTOP))
 US_MILITARY = (INTEL, AIR_SUPPORT, LOGISTICS)
 """The military components of the US backstop (funding is not military)."""
 US_ENABLERS = (INTEL, LOGISTICS)
-"""The US backstop components that enable a deployment (ISR, lift and logistics); air support
-enters the air guarantee and funding Ukraine's strength, so no component counts twice."""
+"""The US backstop components that enable a deployment (ISR, lift and logistics). Air support
+enters the air term of deterrence and funding Ukraine's strength; the tripwire term uses the
+patron's credibility, not its assets: no component of the backstop counts twice."""
 BACKSTOP_PATHS = ("us.backstop.intelligence", "us.backstop.air_support",
                   "us.backstop.logistics", "us.backstop.funding")
 """The announced US backstop components, in the order of BACKSTOP."""
@@ -51,7 +52,7 @@ THRESHOLD_SCALE = ("coalition.ground_threshold_scale", "coalition.air_threshold_
 """Threshold scale of each mode, in the order of MODES."""
 DESIGN_SIZE = ("design.ground_troops", "design.aircraft", "design.warships")
 """What the design asks for in each presence mode (troops, aircraft, warships)."""
-BURDEN_PCT_GDP = ("burden.financing_pct_gdp", "burden.arms_pct_gdp", "burden.training_pct_gdp")
+SUPPORT_PCT_GDP = ("burden.financing_pct_gdp", "burden.arms_pct_gdp", "burden.training_pct_gdp")
 """Yearly money each support mode gives Ukraine, % of the giver's GDP."""
 US_NEED = {
     GROUND: ("coalition.us_need.ground.intelligence", "coalition.us_need.ground.air_support",
@@ -77,8 +78,6 @@ WEIGHT_FLOOR = 1e-12
 analysis, and deterrence is then 0 rather than 0/0 (docs/ODD.md 7.6)."""
 MUSD_PER_BN = 1000.0
 """US$ million per US$ billion (troop cost is in millions, GDP in billions)."""
-MONTHS_PER_YEAR = 12.0
-"""Yearly flows of money are spread over twelve months."""
 
 SLOTS_FIXED = 8
 """Random numbers per run-month besides one per state (see ``draws_per_month``). Seven are
@@ -271,20 +270,21 @@ def russian_economy(s: RunState, p: Params, pressure: np.ndarray, u: np.ndarray)
     s.growth = s.growth + (target - s.growth) / p["russia.adjust_months"] + shock
 
 
-def support_usd_bn(s: RunState, p: Params, world: World, announced: np.ndarray) -> np.ndarray:
+def support_usd_bn(s: RunState, p: Params, world: World, perceived: np.ndarray) -> np.ndarray:
     """Yearly support reaching Ukraine's army (R,), USD bn: the coalition's money, arms and
     training (pledged now: money flows without a ceasefire), the extra a design that sustains
-    Ukraine asks of each supporting state, the assets loan and US funding."""
+    Ukraine asks of each supporting state, the assets loan and US funding as Europe expects
+    it delivered (announced x credibility)."""
     cT = s.committed.transpose(2, 1, 0)
     gdp = world.gdp[None, :]
     given = np.zeros(len(s.growth))
-    for mode, path in zip((FINANCING, ARMS, TRAINING), BURDEN_PCT_GDP, strict=True):
+    for mode, path in zip((FINANCING, ARMS, TRAINING), SUPPORT_PCT_GDP, strict=True):
         rows = np.ascontiguousarray(cT[mode].T)  # (R, S)
         given = given + (rows * gdp).sum(axis=1) * p[path] / 100.0
     supporters = np.ascontiguousarray((cT[FINANCING] | cT[ARMS] | cT[TRAINING]).T)
     boost = (supporters * gdp).sum(axis=1) * p["design.ukraine_boost"] / 100.0
     return (given + boost + p["finance.assets_loan"] * p["finance.assets_loan_usd_bn"]
-            + announced[:, FUNDING] * p["ukraine.us_funding_usd_bn"])
+            + perceived[:, FUNDING] * p["ukraine.us_funding_usd_bn"])
 
 
 def ukraine_army(s: RunState, p: Params, support: np.ndarray) -> None:
@@ -362,8 +362,8 @@ def forces(s: RunState, p: Params, contribution: np.ndarray,
 
     Pledged: the sum of pledging states' contributions, capped at what the design asks.
     Deployed: only while a ceasefire has been in force for the design's lead time, and only
-    as far as enablers (US intelligence and logistics as delivered, or European substitutes)
-    cover the design's need. Deterrence is computed twice from the same function: on the
+    as far as enablers (US intelligence and logistics as Europe perceives them, announced x
+    credibility, or European substitutes) cover the design's need. Deterrence is computed twice from the same function: on the
     deployed force (what deters a violation) and on the pledged force as it would deploy
     (what Russia and Ukraine expect when they weigh a ceasefire).
     """
@@ -382,8 +382,12 @@ def forces(s: RunState, p: Params, contribution: np.ndarray,
     deployed = [x * enabled * in_place for x in pledged]
     expected = [x * enabled for x in pledged]
     strength = s.strength
-    deterrence = deterrence_of(p, deployed, perceived, strength)
-    expected_deterrence = deterrence_of(p, expected, perceived, strength)
+    patron = s.credibility * ~s.disengaged
+    deterrence = deterrence_of(p, deployed, perceived, strength, patron)
+    expected_deterrence = deterrence_of(p, expected, perceived, strength, patron)
+    hostility = saturating(troops / p["deterrence.troops_scale"]
+                           + aircraft / p["deterrence.air_scale"]
+                           + warships / p["deterrence.sea_scale"])
     presence = np.ascontiguousarray((cT[GROUND] | cT[AIR] | cT[SEA]).T)
     parts = [np.where(p[path] > 0, x / np.maximum(p[path], WEIGHT_FLOOR), 0.0)
              for x, path in zip(pledged, DESIGN_SIZE, strict=True)]
@@ -393,20 +397,21 @@ def forces(s: RunState, p: Params, contribution: np.ndarray,
         "pledged_troops": troops, "pledged_aircraft": aircraft, "pledged_warships": warships,
         "deployed_troops": deployed[0], "deployed_aircraft": deployed[1],
         "deployed_warships": deployed[2], "enabler_gap": 1.0 - enabled,
-        "design_fill": fill, "deterrence": deterrence,
+        "design_fill": fill, "deterrence": deterrence, "pledged_force": hostility,
         "expected_deterrence": expected_deterrence,
         "presence_share": presence.sum(axis=1) / presence.shape[1],
     }
 
 
 def deterrence_of(p: Params, force: list[np.ndarray], perceived: np.ndarray,
-                  strength: np.ndarray) -> np.ndarray:
+                  strength: np.ndarray, patron: np.ndarray) -> np.ndarray:
     """Deterrence in [0, 1) of a force (troops, aircraft, warships) on the ground.
 
     land = 1 - exp(-troops / troops_scale); air = 1 - exp(-(aircraft + US air support in
     aircraft equivalents) / air_scale); sea = 1 - exp(-warships / sea_scale);
-    tripwire = (1 - exp(-troops / tripwire_troops)) * exp(-distance / tripwire_range) * perceived
-    US military backstop (a few troops near the front, backed by a credible patron);
+    tripwire = (1 - exp(-troops / tripwire_troops)) * exp(-distance / tripwire_range) * patron,
+    where patron is the US's credibility while it stays engaged (a few troops near the front,
+    backed by a credible patron; Huth 1988);
     ukraine = 1 - exp(-strength); the weighted mean of the five.
     """
     troops, aircraft, warships = force
@@ -414,10 +419,8 @@ def deterrence_of(p: Params, force: list[np.ndarray], perceived: np.ndarray,
     air = saturating((aircraft + perceived[:, AIR_SUPPORT] * p["deterrence.us_air_equivalent"])
                      / p["deterrence.air_scale"])
     sea = saturating(warships / p["deterrence.sea_scale"])
-    us_mil = (perceived[:, INTEL] + perceived[:, AIR_SUPPORT] + perceived[:, LOGISTICS]) / len(
-        US_MILITARY)
     tripwire = (saturating(troops / p["deterrence.tripwire_troops"])
-                * np.exp(-p["design.distance_km"] / p["deterrence.tripwire_range_km"]) * us_mil)
+                * np.exp(-p["design.distance_km"] / p["deterrence.tripwire_range_km"]) * patron)
     ukraine = saturating(strength)
     weights = (p["deterrence.land_weight"] + p["deterrence.air_weight"] + p["deterrence.sea_weight"]
                + p["deterrence.tripwire_weight"] + p["deterrence.ukraine_weight"])
@@ -432,7 +435,8 @@ def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
 
     Russia's willingness = logistic(willingness0 + pain_weight * pain + us_pressure_weight *
     US pressure - prospects_weight * prospects - troop_hostility * russia_hostility *
-    design fill), where prospects = 1 - expected deterrence (Ukraine's own army, the pledged
+    pledged force), where pledged force = 1 - exp(-(troops / troops_scale + aircraft /
+    air_scale + warships / sea_scale)) grows with the size of the force on offer, and prospects = 1 - expected deterrence (Ukraine's own army, the pledged
     force as it would deploy and the US behind it: what Russia could still gain by force). Ukraine accepts
     with probability logistic((expected deterrence - accept_mid) / accept_spread). A ceasefire
     is agreed with probability negotiation_rate * willingness * acceptance, unless one broke
@@ -443,7 +447,7 @@ def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
     pain = np.clip((p["russia.growth_war"] - s.growth) / p["russia.pain_span"], 0.0, 1.0)
     us_pressure = (1.0 - s.disengaged) * np.minimum(1.0, s.frustration / p["us.threat_level"])
     prospects = 1.0 - force["expected_deterrence"]
-    hostile = p["design.russia_hostility"] * force["design_fill"]
+    hostile = p["design.russia_hostility"] * force["pledged_force"]
     willing = logistic(p["russia.willingness0"] + p["russia.pain_weight"] * pain
                        + p["russia.us_pressure_weight"] * us_pressure
                        - p["russia.prospects_weight"] * prospects
@@ -476,7 +480,7 @@ def step(s: RunState, p: Params, world: World, theta: np.ndarray, contribution: 
     announced, perceived = us_policy(s, p, u)
     pressure = sanctions_pressure(s, p)
     russian_economy(s, p, pressure, u)
-    support = support_usd_bn(s, p, world, announced)
+    support = support_usd_bn(s, p, world, perceived)
     ukraine_army(s, p, support)
     met = need_met(s, p, contribution, support)
     commitment_cascade(s, p, world, theta, perceived, pressure, met, u[:, SLOTS_FIXED:])

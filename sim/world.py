@@ -23,9 +23,9 @@ KYIV = (50.45, 30.52)
 EXPOSURE_RANGE_KM = 3000.0
 """Distance from Kyiv beyond which distance adds no threat exposure."""
 EXPOSURE_BORDER_WEIGHT = 0.5
-"""Share of threat exposure from a land border with Russia or Belarus (docs/ODD.md 7.7)."""
+"""Share of threat exposure from a land border with Russia or Belarus (docs/ODD.md 7.8)."""
 EXPOSURE_DISTANCE_WEIGHT = 0.5
-"""Share of threat exposure from the capital's closeness to Kyiv (docs/ODD.md 7.7)."""
+"""Share of threat exposure from the capital's closeness to Kyiv (docs/ODD.md 7.8)."""
 
 
 class StateSpec(BaseModel):

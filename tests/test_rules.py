@@ -265,11 +265,11 @@ def test_russia_and_ukraine_hand_case():
     s.frustration = np.array([0.5])
     s.month = 3
     force = {"expected_deterrence": np.array([0.4]), "deterrence": np.array([0.5]),
-             "design_fill": np.array([0.5])}
+             "pledged_force": np.array([0.5])}
     u = np.full((1, rules.draws_per_month(2)), 0.9)
     u[0, rules.U_CEASEFIRE] = 0.01
     out = rules.russia_and_ukraine(s, p, force, u)
-    # pain (4-2)/4 = 0.5; US pressure 0.5/1 = 0.5; prospects 1 - 0.4 = 0.6; hostility 0.5
+    # pain (4-2)/4 = 0.5; US pressure 0.5/1 = 0.5; prospects 1 - 0.4 = 0.6; pledged force 0.5
     # willingness = logistic(-2 + 2*0.5 + 1*0.5 - 2*0.6 - 1*0.5) = logistic(-2.2)
     assert out["willingness"][0] == pytest.approx(1 / (1 + np.exp(2.2)))
     # Ukraine accepts with logistic((0.4 - 0.2)/0.1) = logistic(2)
