@@ -363,8 +363,8 @@ def forces(s: RunState, p: Params, contribution: np.ndarray,
     Pledged: the sum of pledging states' contributions, capped at what the design asks.
     Deployed: only while a ceasefire has been in force for the design's lead time, and only
     as far as enablers (US intelligence and logistics as Europe perceives them, announced x
-    credibility, or European substitutes) cover the design's need. Deterrence is computed twice from the same function: on the
-    deployed force (what deters a violation) and on the pledged force as it would deploy
+    credibility, or European substitutes) cover the design's need. Deterrence is computed
+    twice from the same function: on the deployed force (what deters a violation) and on the pledged force as it would deploy
     (what Russia and Ukraine expect when they weigh a ceasefire).
     """
     cT = s.committed.transpose(2, 1, 0)  # (M, S, R)
@@ -436,8 +436,9 @@ def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
     Russia's willingness = logistic(willingness0 + pain_weight * pain + us_pressure_weight *
     US pressure - prospects_weight * prospects - troop_hostility * russia_hostility *
     pledged force), where pledged force = 1 - exp(-(troops / troops_scale + aircraft /
-    air_scale + warships / sea_scale)) grows with the size of the force on offer, and prospects = 1 - expected deterrence (Ukraine's own army, the pledged
-    force as it would deploy and the US behind it: what Russia could still gain by force). Ukraine accepts
+    air_scale + warships / sea_scale)) grows with the size of the force on offer, and
+    prospects = 1 - expected deterrence (Ukraine's own army, the pledged force as it would
+    deploy and the US behind it: what Russia could still gain by force). Ukraine accepts
     with probability logistic((expected deterrence - accept_mid) / accept_spread). A ceasefire
     is agreed with probability negotiation_rate * willingness * acceptance, unless one broke
     down less than renegotiate_months ago. Russia breaks a ceasefire with probability

@@ -71,7 +71,6 @@ def test_constants_are_documented_with_their_values():
     scalars = {"SLOTS_FIXED": ("rules", rules.SLOTS_FIXED),
                "WEIGHT_FLOOR": ("rules", rules.WEIGHT_FLOOR),
                "MUSD_PER_BN": ("rules", rules.MUSD_PER_BN),
-               "MONTHS_PER_YEAR": ("rules", rules.MONTHS_PER_YEAR),
                "EXPOSURE_RANGE_KM": ("world", world.EXPOSURE_RANGE_KM),
                "EXPOSURE_BORDER_WEIGHT": ("world", world.EXPOSURE_BORDER_WEIGHT),
                "EXPOSURE_DISTANCE_WEIGHT": ("world", world.EXPOSURE_DISTANCE_WEIGHT)}
