@@ -364,8 +364,9 @@ def forces(s: RunState, p: Params, contribution: np.ndarray,
     Deployed: only while a ceasefire has been in force for the design's lead time, and only
     as far as enablers (US intelligence and logistics as Europe perceives them, announced x
     credibility, or European substitutes) cover the design's need. Deterrence is computed
-    twice from the same function: on the deployed force (what deters a violation) and on the pledged force as it would deploy
-    (what Russia and Ukraine expect when they weigh a ceasefire).
+    twice from the same function: on the deployed force (what deters a violation) and on
+    the pledged force as it would deploy (what Russia and Ukraine expect when they weigh a
+    ceasefire).
     """
     cT = s.committed.transpose(2, 1, 0)  # (M, S, R)
     pledged = []
