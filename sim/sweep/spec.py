@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -31,12 +30,9 @@ from sim.engine import SUMMARY_OUTCOMES
 from sim.parameters import PARAM_INFO
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean, found_repr
+from sim.scenario.yaml_safe import MAX_BYTES  # noqa: F401  (the one limit, shared)
 
 DEFAULT_OUTPUTS = ("troops", "holds")
-MAX_BYTES = 1_000_000
-"""Largest spec file accepted."""
-MAX_ALIASES = 50
-"""Most YAML aliases a spec may use (refuses alias bombs)."""
 
 
 def check_param(path: str) -> str:
@@ -232,26 +228,18 @@ def _bounds(r: Any, lo: float, hi: float) -> tuple[float, float]:
 
 # --------------------------------------------------------------------------- loading
 
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the YAML node at ``loc`` (as deep as it exists)."""
-    line = None if node is None else node.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if getattr(k, "value", None) == str(part)),
-                       None)
-            if nxt is None:
-                break
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(
-                node.value):
-            node = node.value[part]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
+def _line_of(lines: dict[tuple, int] | None, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the key path ``loc`` (or of its deepest written parent)."""
+    if not lines:
+        return None
+    for n in range(len(loc), -1, -1):
+        line = lines.get(tuple(loc[:n]))
+        if line is not None:
+            return line
+    return None
 
 
-def _issues(exc: ValidationError, node: yaml.Node | None, file: str) -> list[Issue]:
+def _issues(exc: ValidationError, node: dict[tuple, int] | None, file: str) -> list[Issue]:
     out = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (
@@ -268,41 +256,27 @@ def _issues(exc: ValidationError, node: yaml.Node | None, file: str) -> list[Iss
 
 
 def load_spec[T: _RunSpec](path: str | Path, model: type[T]) -> T:
-    """A validated spec from a YAML file (ScenarioError with file, line and key otherwise)."""
+    """A validated spec from a YAML file (ScenarioError with file, line and key otherwise).
+
+    Read with the scenario files' safe YAML reader (:mod:`sim.scenario.yaml_safe`): a regular
+    file of at most MAX_BYTES, plain data, the same alias, size and nesting limits."""
+    from sim.scenario.yaml_safe import read
+
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"cannot read the spec ({exc.strerror})", file=file) from None
-    if len(text) > MAX_BYTES:
-        raise ScenarioError(f"spec file too large ({len(text):,} bytes)", file=file,
-                            expected=f"at most {MAX_BYTES:,} bytes")
-    try:
-        aliases = sum(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, yaml.SafeLoader))
-        if aliases > MAX_ALIASES:
-            raise ScenarioError("too many YAML aliases (*name)", file=file,
-                                expected=f"at most {MAX_ALIASES}", found=str(aliases))
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ScenarioError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
-                            line=mark.line + 1 if mark else None) from None
-    if not isinstance(data, dict):
-        raise ScenarioError("expected a mapping of keys (name, scenario, ...)", file=file,
-                            found=found_repr(data))
+    doc = read(path, file, what="spec", dotted_sections=())
+    data = doc.data
+    kind_default = model.model_fields["kind"].default
     guessed = "sweep" if "axes" in data else "sensitivity" if "method" in data else None
-    kind = data.get("kind", guessed or model.model_fields["kind"].default)
-    if kind != model.model_fields["kind"].default:
-        raise ScenarioError(f"this is a {kind!r} spec, expected "
-                            f"{model.model_fields['kind'].default!r}", file=file,
-                            line=_line_of(node, ("kind",)), key="kind")
+    kind = data.get("kind", guessed or kind_default)
+    if kind != kind_default:
+        raise ScenarioError(f"this is a {kind!r} spec, expected {kind_default!r}", file=file,
+                            line=_line_of(doc.lines, ("kind",)), key="kind")
     try:
         spec = model.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_issues(exc, node, file)) from None
-    spec._file, spec._node = path, node
+        raise ScenarioError(_issues(exc, doc.lines, file)) from None
+    spec._file, spec._node = path, doc.lines
     return spec
 
 
