@@ -38,6 +38,8 @@ KINDS = frozenset({"run", "compare", "sweep", "sensitivity", "design", "discover
 """``kind`` of the manifests this program writes: a folder holding one may be replaced."""
 MANIFEST = "manifest.json"
 CHUNKS = "chunks"
+FOLDER_MODE = 0o755
+"""Permissions of an output folder (temporary folders are made private, then opened)."""
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 """Largest manifest.json read (a run's manifest holds its resolved scenario)."""
 
@@ -320,6 +322,7 @@ def staged(path: str | Path, kind: str, *, option: str = "--out",
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f"{_tmp_prefix(target)}{os.getpid()}-",
                                         dir=target.parent))
+            os.chmod(tmp, FOLDER_MODE)
         except OSError as exc:
             raise _named(exc, target.parent) from None
         try:
@@ -384,7 +387,7 @@ def sweep_folder(path: str | Path, kind: str, *, resume: bool = False,
         elif not work.exists() and has_result:
             _link_result(target, work)
         try:
-            work.mkdir(exist_ok=True)
+            work.mkdir(mode=FOLDER_MODE, exist_ok=True)
             for stray in work.glob(".*.tmp"):  # a killed atomic write
                 stray.unlink(missing_ok=True)
             yield work
@@ -402,6 +405,7 @@ def sweep_folder(path: str | Path, kind: str, *, resume: bool = False,
 def _link_result(target: Path, work: Path) -> None:
     """Hard links (else copies) of a complete result's data in a fresh work folder."""
     tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(target), dir=target.parent))
+    os.chmod(tmp, FOLDER_MODE)
     keep = ["results.parquet", MANIFEST]
     for name in keep:
         if (target / name).is_file():

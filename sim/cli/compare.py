@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, nonnegative_int, output_dir, positive_int
+from sim.cli.common import add_command, nonnegative_int, positive_int
 
 
 def register(subparsers: Any) -> None:
@@ -32,12 +32,21 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim import api
+    from sim import api, limits
+    from sim.outdir import staged
 
-    cmp = api.compare(args.scenarios or None, replicates=args.replicates,
-                      progress=args.progress, seed=args.seed)
-    out = output_dir(args.out, Path("out") / "compare")
-    report = cmp.write_report(out)
+    items = args.scenarios or api.default_scenarios()
+    scenarios = [api.load(x) for x in items]  # every bad file is reported before anything runs
+    if args.replicates is not None or args.seed is not None:
+        scenarios = [api.with_overrides(sc, {
+            **({"replicates": args.replicates} if args.replicates is not None else {}),
+            **({"seed": args.seed} if args.seed is not None else {})}) for sc in scenarios]
+    limits.check_compare([(sc.name, sc.replicates, sc.horizon, len(sc.states()))
+                          for sc in scenarios])
+    out = Path(args.out if args.out is not None else Path("out") / "compare")
+    with staged(out, "compare") as tmp:  # checks and locks --out before running
+        cmp = api.compare(scenarios, progress=args.progress)
+        report = out / cmp.write_report(tmp).relative_to(tmp)
     t = cmp.table
     print(f"compared {len(cmp.names)} scenarios: {', '.join(cmp.names)}")
     for name in t.index:

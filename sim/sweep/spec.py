@@ -10,8 +10,8 @@ line, the dotted key, what was expected and what was found.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,10 +83,15 @@ class Axis(_Strict):
 
     @model_validator(mode="after")
     def _one_form(self) -> Axis:
+        from sim.limits import MAX_DESIGN_RUNS
+
         if (self.values is None) == (self.linspace is None):
             raise ValueError("give exactly one of 'values' or 'linspace'")
         if self.linspace is not None and self.linspace[2] < 1:
             raise ValueError("linspace needs at least 1 value")
+        if self.linspace is not None and self.linspace[2] > MAX_DESIGN_RUNS:
+            raise ValueError(f"linspace asks for {self.linspace[2]:,} values, more than the "
+                             f"{MAX_DESIGN_RUNS:,} runs a sweep may have")
         grid = self.grid()
         if len(np.unique(grid)) != len(grid):
             raise ValueError(f"{self.param}: values are repeated")
@@ -143,6 +148,14 @@ class SweepSpec(_RunSpec):
 
     @model_validator(mode="after")
     def _distinct(self) -> SweepSpec:
+        from sim.limits import MAX_DESIGN_RUNS
+
+        points = math.prod(self.shape)
+        if points * self.replicates > MAX_DESIGN_RUNS:
+            raise ValueError(
+                f"the grid has {points:,} points × {self.replicates:,} replicates = "
+                f"{points * self.replicates:,} runs, more than the {MAX_DESIGN_RUNS:,} a sweep "
+                "may have: use fewer values per axis or fewer replicates")
         params = [a.param for a in self.axes]
         dup = {p for p in params if params.count(p) > 1}
         if dup:
@@ -158,12 +171,49 @@ class SweepSpec(_RunSpec):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(len(a.grid()) for a in self.axes)
+        return tuple(len(a.values) if a.values is not None else int(a.linspace[2])  # type: ignore[index]
+                     for a in self.axes)
 
     def points(self) -> np.ndarray:
         """Every grid point (P, D) in C order: point index = ravel_multi_index(axis indices)."""
-        grids = [a.grid() for a in self.axes]
-        return np.array(list(itertools.product(*grids)), dtype=np.float64).reshape(-1, len(grids))
+        return self.grid()[:]
+
+    def grid(self) -> Grid:
+        """The grid points, made a slice at a time (:class:`Grid`)."""
+        return Grid([a.grid() for a in self.axes])
+
+
+class Grid:
+    """The points of a full-factorial grid, in C order, without holding them all.
+
+    Behaves like the (P, D) float64 array of the points where a sweep needs it: ``shape``,
+    ``len`` and slicing rows (``grid[lo:hi]`` is an array); ``blocks()`` yields the rows a
+    block at a time."""
+
+    def __init__(self, axes: list[np.ndarray]):
+        self.axes = [np.asarray(a, dtype=np.float64) for a in axes]
+        self.sizes = tuple(len(a) for a in self.axes)
+        self.shape = (math.prod(self.sizes), len(self.axes))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, index: slice) -> np.ndarray:
+        if not isinstance(index, slice):
+            raise TypeError("a Grid is sliced by rows: grid[lo:hi]")
+        rows = np.arange(*index.indices(self.shape[0]), dtype=np.int64)
+        if not len(rows):
+            return np.empty((0, self.shape[1]), dtype=np.float64)
+        idx = np.unravel_index(rows, self.sizes)
+        return np.column_stack([a[i] for a, i in zip(self.axes, idx, strict=True)])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = self[:]
+        return out if dtype is None else out.astype(dtype)
+
+    def blocks(self, rows: int = 1 << 16) -> Any:
+        for lo in range(0, self.shape[0], rows):
+            yield self[lo:lo + rows]
 
 
 class Range(_Strict):
@@ -208,6 +258,19 @@ class SensitivitySpec(_RunSpec):
             raise ValueError(f"{sorted(both)[0]!r} is both varied and fixed")
         if self.method == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(f"samples for sobol must be a power of 2, found {self.samples}")
+        from sim.limits import MAX_DESIGN_RUNS, MAX_SAMPLE_VALUES
+
+        d = len(self.parameters)
+        points = self.samples * (d + 2 if self.method == "sobol" else d + 1)
+        if points * self.replicates > MAX_DESIGN_RUNS:
+            raise ValueError(f"{points:,} sample points × {self.replicates:,} replicates = "
+                             f"{points * self.replicates:,} runs, more than the "
+                             f"{MAX_DESIGN_RUNS:,} a spec may ask for: lower samples or "
+                             "replicates")
+        if points * d > MAX_SAMPLE_VALUES:
+            raise ValueError(f"the sample has {points:,} points × {d} parameters = "
+                             f"{points * d:,} values, more than {MAX_SAMPLE_VALUES:,}: lower "
+                             "samples")
         return self
 
     def problem(self) -> dict[str, Any]:
