@@ -286,7 +286,8 @@ def dotted(path: Path_) -> str:
 def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> ScenarioError:
     line = text[: max(exc.position, 0)].count("\n") + 1
     char = exc.character
-    shown = f"U+{ord(char):04X}" if isinstance(char, str) else repr(char)
+    code = ord(char) if isinstance(char, str) else char if isinstance(char, int) else None
+    shown = f"character U+{code:04X}" if code is not None else repr(char)
     return ScenarioError("file holds a character YAML does not allow", file=file, line=line,
                          expected="printable text", found=f"{shown} ({exc.reason})")
 
