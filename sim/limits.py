@@ -18,7 +18,8 @@ MAX_COMPARE_ROWS = 4_000_000
 MAX_DESIGN_RUNS = 10_000_000
 """``sweep`` and ``sensitivity``: points × replicates."""
 MAX_SAMPLE_VALUES = 20_000_000
-"""``sensitivity``: sample points × parameters (the SALib sample is built in memory)."""
+"""``sensitivity``: sample points × parameters (the SALib sample is built in memory);
+``sweep``: grid points × axes (the per-point table holds every point's values)."""
 
 
 class TooLarge(ValueError):

@@ -148,7 +148,7 @@ class SweepSpec(_RunSpec):
 
     @model_validator(mode="after")
     def _distinct(self) -> SweepSpec:
-        from sim.limits import MAX_DESIGN_RUNS
+        from sim.limits import MAX_DESIGN_RUNS, MAX_SAMPLE_VALUES
 
         points = math.prod(self.shape)
         if points * self.replicates > MAX_DESIGN_RUNS:
@@ -156,6 +156,11 @@ class SweepSpec(_RunSpec):
                 f"the grid has {points:,} points × {self.replicates:,} replicates = "
                 f"{points * self.replicates:,} runs, more than the {MAX_DESIGN_RUNS:,} a sweep "
                 "may have: use fewer values per axis or fewer replicates")
+        if points * len(self.axes) > MAX_SAMPLE_VALUES:
+            raise ValueError(
+                f"the grid has {points:,} points × {len(self.axes)} axes = "
+                f"{points * len(self.axes):,} values, more than {MAX_SAMPLE_VALUES:,}: use "
+                "fewer values per axis")
         params = [a.param for a in self.axes]
         dup = {p for p in params if params.count(p) > 1}
         if dup:
