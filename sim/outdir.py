@@ -379,10 +379,10 @@ def sweep_folder(path: str | Path, kind: str, *, resume: bool = False,
             if has_result:
                 raise OutputError(f"{target} already holds {kind} results: pass --resume to "
                                   "continue them or --overwrite to start again")
-            if _has_chunks(work):
-                raise OutputError(f"{target}: an interrupted {kind} left its chunks in "
-                                  f"{work.name}: pass --resume to continue it or --overwrite "
-                                  "to start again")
+            if _has_chunks(work) or (work / "results.parquet").exists():
+                raise OutputError(f"{target}: an interrupted {kind} left its work in "
+                                  f"{work.name} beside it: pass --resume to continue it or "
+                                  "--overwrite to start again")
             shutil.rmtree(work, ignore_errors=True)
         elif not work.exists() and has_result:
             _link_result(target, work)
