@@ -19,7 +19,9 @@ MAX_DESIGN_RUNS = 10_000_000
 """``sweep`` and ``sensitivity``: points × replicates."""
 MAX_SAMPLE_VALUES = 20_000_000
 """``sensitivity``: sample points × parameters (the SALib sample is built in memory);
-``sweep``: grid points × axes (the per-point table holds every point's values)."""
+``sweep``: runs × axes (the per-point table reads every run's parameter values)."""
+MAX_POINT_ROWS = 2_000_000
+"""``sweep``: grid points × outputs (the per-point statistics are built in memory)."""
 
 
 class TooLarge(ValueError):

@@ -213,7 +213,8 @@ def clean_strays(target: Path) -> None:
 
 # --------------------------------------------------------------------------- finishing
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """sha256 of a file, read a megabyte at a time."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -231,7 +232,7 @@ def list_files(folder: Path) -> dict[str, dict[str, Any]]:
             rel = p.relative_to(folder).as_posix()
             if rel == MANIFEST:
                 continue
-            out[rel] = {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+            out[rel] = {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
     return out
 
 

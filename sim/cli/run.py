@@ -155,7 +155,7 @@ class _StatesStream:
         import shutil
 
         from sim.io import write_json
-        from sim.report import sha256_file
+        from sim.outdir import sha256_file  # streamed: the states CSV may be gigabytes
 
         paths = self.stream.close()
         manifest_path = self.folder / "manifest.json"

@@ -148,7 +148,7 @@ class SweepSpec(_RunSpec):
 
     @model_validator(mode="after")
     def _distinct(self) -> SweepSpec:
-        from sim.limits import MAX_DESIGN_RUNS, MAX_SAMPLE_VALUES
+        from sim.limits import MAX_DESIGN_RUNS, MAX_POINT_ROWS, MAX_SAMPLE_VALUES
 
         points = math.prod(self.shape)
         if points * self.replicates > MAX_DESIGN_RUNS:
@@ -156,11 +156,17 @@ class SweepSpec(_RunSpec):
                 f"the grid has {points:,} points × {self.replicates:,} replicates = "
                 f"{points * self.replicates:,} runs, more than the {MAX_DESIGN_RUNS:,} a sweep "
                 "may have: use fewer values per axis or fewer replicates")
-        if points * len(self.axes) > MAX_SAMPLE_VALUES:
+        runs, d = points * self.replicates, len(self.axes)
+        if runs * d > MAX_SAMPLE_VALUES:
             raise ValueError(
-                f"the grid has {points:,} points × {len(self.axes)} axes = "
-                f"{points * len(self.axes):,} values, more than {MAX_SAMPLE_VALUES:,}: use "
-                "fewer values per axis")
+                f"{runs:,} runs × {d} axes = {runs * d:,} parameter values, more than "
+                f"{MAX_SAMPLE_VALUES:,}: use fewer values per axis, fewer axes or fewer "
+                "replicates")
+        if points * len(self.outputs) > MAX_POINT_ROWS:
+            raise ValueError(
+                f"the grid has {points:,} points × {len(self.outputs)} outputs = "
+                f"{points * len(self.outputs):,} rows of statistics, more than "
+                f"{MAX_POINT_ROWS:,}: use fewer values per axis (more replicates are fine)")
         params = [a.param for a in self.axes]
         dup = {p for p in params if params.count(p) > 1}
         if dup:
