@@ -83,7 +83,7 @@ test: venv
 	$(VPY) -m pytest -q $(PYTEST_ARGS)
 
 demo: venv
-	$(VENV)/bin/coalition-sim compare --out out/compare
+	$(VENV)/bin/coalition-sim compare --designs all --out out/compare
 
 docs: venv
 	$(VPY) -m sim.odd

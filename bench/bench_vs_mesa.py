@@ -87,9 +87,10 @@ def main() -> int:
         point = index[row["us.backstop_scale"]] * args.n + index[row["sanctions.scale"]]
         i = point * args.replicates + (int(row["rng"]) - args.seed)
         assert cols["seed"][i] == row["rng"] and row["Step"] == horizon
-        if (row["troops"] != cols["troops"][i] or bool(row["ceasefire"]) != bool(cols["holds"][i])
+        if (row["pledged_troops"] != cols["pledged_troops"][i]
+                or bool(row["ceasefire_in_force"]) != bool(cols["holds"][i])
                 or row["deterrence"] != cols["deterrence"][i]):
-            mismatch.append((row["RunId"], row["troops"], cols["troops"][i]))
+            mismatch.append((row["RunId"], row["pledged_troops"], cols["pledged_troops"][i]))
     assert len(seen) == runs, f"mesa returned {len(seen)} runs, expected {runs}"
 
     agent_steps = runs * agents * horizon

@@ -16,12 +16,9 @@ _API = ("load", "with_overrides", "run", "compare", "RunResult", "Comparison", "
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from importlib import metadata
+        from sim.version import project_version
 
-        try:
-            return metadata.version("coalition-sim")
-        except metadata.PackageNotFoundError:  # a source tree that is not installed
-            return "0+unknown"
+        return project_version()
     if name in _API:
         from sim import api
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from sim.parameters import BACKSTOP, MODES
+from sim.rules import BACKSTOP_PATHS
 
 if TYPE_CHECKING:
     from sim.model import CoalitionModel
@@ -30,7 +31,7 @@ class CoalitionState(mesa.Agent):
     @property
     def commitments(self) -> dict[str, bool]:
         """Mode → committed, this month."""
-        row = self.model.simulation.state.committed[0, self.index]
+        row = self.model.simulation.run_state.committed[0, self.index]
         return {m: bool(row[i]) for i, m in enumerate(MODES)}
 
     @property
@@ -47,8 +48,8 @@ class CoalitionState(mesa.Agent):
     @property
     def troops(self) -> float:
         """Ground troops committed this month."""
-        on = self.model.simulation.state.committed[0, self.index, 0]
-        return float(on * self.model.simulation.troops_by_state[0, self.index])
+        on = self.model.simulation.run_state.committed[0, self.index, 0]
+        return float(on * self.model.simulation.contribution[0, self.index, 0])
 
     @property
     def burden_pct_gdp(self) -> float:
@@ -62,49 +63,59 @@ class UnitedStates(mesa.Agent):
     @property
     def backstop(self) -> dict[str, float]:
         p = self.model.simulation.params
-        return {k: float(p[f"us.backstop.{k}"][0]) for k in BACKSTOP}
+        return {k: float(p[path][0]) for k, path in zip(BACKSTOP, BACKSTOP_PATHS, strict=True)}
 
     @property
     def credibility(self) -> float:
-        return float(self.model.simulation.state.credibility[0])
+        return float(self.model.simulation.run_state.credibility[0])
 
     @property
     def frustration(self) -> float:
-        return float(self.model.simulation.state.frustration[0])
+        return float(self.model.simulation.run_state.frustration[0])
 
     @property
     def tariffs(self) -> float:
-        return float(self.model.simulation.state.tariffs[0])
+        return float(self.model.simulation.run_state.tariffs[0])
 
     @property
     def disengaged(self) -> bool:
-        return bool(self.model.simulation.state.disengaged[0])
+        return bool(self.model.simulation.run_state.disengaged[0])
 
 
 class Russia(mesa.Agent):
-    """Russia: growth under sanctions, willingness to negotiate, ceasefire conduct."""
+    """Russia: growth under sanctions, willingness to agree a ceasefire, ceasefire conduct."""
 
     @property
     def growth(self) -> float:
-        return float(self.model.simulation.state.growth[0])
+        return float(self.model.simulation.run_state.growth[0])
 
     @property
     def willingness(self) -> float:
-        return float(self.model.simulation.state.derived.get("willingness", [0.0])[0])
+        return float(self.model.simulation.run_state.derived.get("willingness", [0.0])[0])
+
+    @property
+    def breakdowns(self) -> int:
+        """Ceasefires Russia has broken so far."""
+        return int(self.model.simulation.run_state.breakdowns[0])
 
     @property
     def violated(self) -> bool:
-        return bool(self.model.simulation.state.violated[0])
+        """Russia has broken at least one ceasefire."""
+        return self.breakdowns > 0
 
 
 class Ukraine(mesa.Agent):
-    """Ukraine: accepts a ceasefire only with guarantees on land, at sea and in the air."""
+    """Ukraine: its army's strength, and whether it accepts the guarantees on offer."""
 
     @property
-    def guarantees(self) -> dict[str, float]:
-        d = self.model.simulation.state.derived
-        return {k: float(d.get(f"{k}_guarantee", [0.0])[0]) for k in ("land", "sea", "air")}
+    def strength(self) -> float:
+        return float(self.model.simulation.run_state.strength[0])
+
+    @property
+    def acceptance(self) -> float:
+        """Chance Ukraine accepts a ceasefire with the guarantees on offer this month."""
+        return float(self.model.simulation.run_state.derived.get("ukraine_accepts", [0.0])[0])
 
     @property
     def ceasefire(self) -> bool:
-        return bool(self.model.simulation.state.ceasefire[0])
+        return bool(self.model.simulation.run_state.ceasefire[0])

@@ -7,7 +7,10 @@ The command line is a thin layer over these functions; notebooks use them direct
     res = api.run(sc, replicates=50)
     res.summary.describe()
     cmp = api.compare()            # all seed scenarios
-    cmp.table; cmp.matrix; cmp.write_report("out/compare")
+    cmp.table; cmp.matrix
+
+Writing output folders (tables, figures, report) is one layer up, in ``sim.report``:
+``report.write_run(res, "out/run")`` and ``report.write_comparison(cmp, "out/compare")``.
 """
 
 from __future__ import annotations
@@ -23,11 +26,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import engine, rules
-from sim.parameters import MODES, PARAM_INFO
+from sim import engine, outcomes, rules, stats
+from sim.parameters import MODES, path_problem
+from sim.progress import progress as progress_bar
+from sim.scenario.designs import design_names
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean
 from sim.scenario.loader import SCENARIOS_DIR, load_resolved, scenario_names
 from sim.scenario.schema import Scenario
+from sim.scenario.validate import check_scenario
 
 CHUNK = 1000
 """Runs simulated at once; memory stays bounded whatever the number of replicates."""
@@ -37,13 +43,8 @@ SEED_SCENARIOS: tuple[str, ...] = (
     "us-backstop-erodes", "europe-steps-up",
 )
 """The article-based scenarios ``compare`` runs by default (those present in scenarios/)."""
-SCALAR_KEYS = ("description", "start", "horizon", "replicates", "seed")
+SCALAR_KEYS = ("description", "start", "horizon", "replicates", "seed", "design")
 """Top-level scenario keys an override may set besides parameters."""
-BINARY_OUTCOMES = frozenset({"force_met", "ceasefire", "violated", "holds", "us_disengaged",
-                             "tariffs_applied"})
-"""Per-run outcomes that are 0/1: their mean is a probability."""
-BINARY_STEPS = frozenset({"ceasefire", "violated", "disengaged"})
-"""Monthly outcomes that are 0/1 in each run."""
 
 
 # --- loading and overrides -----------------------------------------------------------------
@@ -59,24 +60,27 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> S
     """A copy of ``scenario`` with dotted-path overrides applied and validated.
 
     Keys are parameter paths (``us.backstop_scale``) or top-level keys (``horizon``,
-    ``replicates``, ``seed``, ``start``, ``description``). Bad keys or values raise
-    ScenarioError naming the key, with "did you mean".
+    ``replicates``, ``seed``, ``start``, ``description``, ``design``). A ``design`` puts that
+    design's ``design.*`` values on the table (explicit ``design.*`` overrides in the same
+    call still win). Bad keys or values raise ScenarioError naming the key, with "did you
+    mean".
     """
     if not overrides:
         return scenario
     data = scenario.model_dump(mode="python")
     issues: list[Issue] = []
+    if "design" in overrides:  # the new design's values replace the old design's
+        data["parameters"]["design"] = {}
     for key, value in overrides.items():
         if key in SCALAR_KEYS:
             data[key] = value
             continue
-        info = PARAM_INFO.get(key)
-        if info is None:
+        problem = path_problem(key)
+        if problem is not None:
             issues.append(Issue("unknown parameter", "override", None, key,
-                                expected="a dotted parameter path (coalition-sim explain "
-                                         "lists them) or one of " + ", ".join(SCALAR_KEYS),
-                                found=repr(key),
-                                suggestion=did_you_mean(key, [*PARAM_INFO, *SCALAR_KEYS])))
+                                expected=problem.expected + " or one of " + ", ".join(SCALAR_KEYS),
+                                found=problem.found,
+                                suggestion=problem.suggestion or did_you_mean(key, SCALAR_KEYS)))
             continue
         node = data["parameters"]
         *groups, leaf = key.split(".")
@@ -85,8 +89,6 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> S
         node[leaf] = value
     if issues:
         raise ScenarioError(issues)
-    from sim.scenario.validate import check_scenario
-
     return check_scenario(data, {}, "override")
 
 
@@ -114,8 +116,8 @@ class RunResult:
 
     scenario: Scenario
     seeds: np.ndarray
-    steps: pd.DataFrame  # run, seed, month, date, one column per engine.STEP_OUTCOMES
-    summary: pd.DataFrame  # run, seed, one column per engine.SUMMARY_OUTCOMES
+    steps: pd.DataFrame  # run, seed, month, date, one column per outcomes.MONTHLY
+    summary: pd.DataFrame  # run, seed, one column per outcomes.PER_RUN
     states: pd.DataFrame  # run, seed, code, name, per-mode commitments, troops, burden
     log: pd.DataFrame  # month, date, note
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -124,12 +126,6 @@ class RunResult:
     @property
     def name(self) -> str:
         return self.scenario.name
-
-    def write(self, out_dir: str | Path, figures: bool = True) -> list[Path]:
-        """Write tables (Parquet and CSV), figures and nothing else (see sim.report)."""
-        from sim.report import write_run
-
-        return write_run(self, Path(out_dir), figures=figures)
 
 
 def _final_params(batch: engine.Batch) -> rules.Params:
@@ -145,7 +141,7 @@ def _state_frame(batch: engine.Batch, res: engine.Results, run0: int) -> pd.Data
     world, R = batch.world, batch.runs
     S = world.size
     params = _final_params(batch)
-    troops = res.committed[:, :, 0] * rules.ground_troops(world, params)
+    troops = res.committed[:, :, 0] * rules.contributions(world, params)[:, :, rules.GROUND]
     gdp = world.gdp
     cost = res.burden_pct_gdp * gdp[None, :] / 100.0  # USD bn per year
     total = cost.sum(axis=1, keepdims=True)
@@ -208,9 +204,7 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
     steps, summary, states = [], [], []
     state_columns: list[str] = []
     log: list[tuple[int, str]] = []
-    from sim.cli.common import progress as bar
-
-    with bar(total=len(seeds), desc=scenario.name, enabled=progress) as pbar:
+    with progress_bar(total=len(seeds), desc=scenario.name, enabled=progress) as pbar:
         for lo in range(0, len(seeds), chunk):
             part = first if lo == 0 else engine.compile_batch(
                 scenario, seeds=seeds[lo:lo + chunk], world=first.world)
@@ -244,72 +238,23 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
 
 # --- comparing -----------------------------------------------------------------------------
 
-TABLE_OUTCOMES: tuple[str, ...] = (
-    "troops", "force_met", "committing_states", "presence_states",
-    *(f"n_{m}" for m in MODES), "deterrence", "deterrence_mean", "ceasefire", "violated",
-    "holds", "growth", "pressure", "us_disengaged",
-)
-"""Per-run outcomes in the comparison table, in order."""
-BAND_OUTCOMES: tuple[str, ...] = ("troops", "deterrence", "ceasefire", "growth",
-                                  "committing_states", "us_backstop")
-"""Monthly outcomes kept for the comparison figures."""
-Z90 = 1.6448536269514722
-
-
-def wilson(p: float, n: int, z: float = Z90) -> tuple[float, float]:
-    """Wilson score interval of a proportion (90% by default)."""
-    if n == 0:
-        return float("nan"), float("nan")
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return max(0.0, c - h), min(1.0, c + h)
-
-
-def outcome_stats(summary: pd.DataFrame, outcomes: Sequence[str] = TABLE_OUTCOMES) -> dict:
-    """{outcome: {mean, p5, p95}}; for 0/1 outcomes the interval is Wilson's 90% interval."""
-    out = {}
-    n = len(summary)
-    for k in outcomes:
-        x = summary[k].to_numpy(dtype=float)
-        if k in BINARY_OUTCOMES:
-            p = float(np.mean(x)) if n else float("nan")
-            lo, hi = wilson(p, n)
-        else:
-            x = x[~np.isnan(x)]
-            p = float(np.mean(x)) if len(x) else float("nan")
-            lo, hi = (float(np.percentile(x, 5)), float(np.percentile(x, 95))) if len(x) else (
-                float("nan"), float("nan"))
-        out[k] = {"mean": p, "p5": lo, "p95": hi}
-    return out
-
-
-def bands(steps: pd.DataFrame, outcomes: Sequence[str] = BAND_OUTCOMES) -> pd.DataFrame:
-    """Per month: mean, p5 and p95 of each outcome over runs (long: month, outcome, stats).
-
-    For 0/1 outcomes (ceasefire, violated, disengaged) the band is the 90% Wilson interval
-    of the share of runs."""
-    rows = []
-    for k in outcomes:
-        g = steps.groupby("month")[k]
-        m = g.mean()
-        if k in BINARY_STEPS:
-            n = g.size().to_numpy()
-            lo, hi = np.array([wilson(p, int(c)) for p, c in zip(m.to_numpy(), n,
-                                                                 strict=True)]).T
-        else:
-            q = g.quantile([0.05, 0.95]).unstack()
-            lo, hi = q[0.05].to_numpy(), q[0.95].to_numpy()
-        rows.append(pd.DataFrame({"month": m.index, "outcome": k, "mean": m.to_numpy(),
-                                  "p5": lo, "p95": hi}))
-    return pd.concat(rows, ignore_index=True)
-
-
 @dataclass
 class Comparison:
-    """Several scenarios run side by side."""
+    """Several scenarios (and, with designs, scenario × design cells) run side by side."""
 
     results: dict[str, RunResult]
+    cells: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Result label → (scenario name, design name), when designs were compared."""
+
+    def design_grid(self, outcome: str, stat: str = "mean") -> pd.DataFrame:
+        """Scenario × design table of one per-run outcome's ``stat`` (mean, lo or hi)."""
+        t = self.table
+        rows: dict[str, dict[str, float]] = {}
+        for label, (scenario, design) in self.cells.items():
+            rows.setdefault(scenario, {})[design] = float(t.loc[label, (outcome, stat)])
+        grid = pd.DataFrame.from_dict(rows, orient="index")
+        grid.index.name, grid.columns.name = "scenario", "design"
+        return grid
 
     @property
     def names(self) -> list[str]:
@@ -317,11 +262,11 @@ class Comparison:
 
     @property
     def table(self) -> pd.DataFrame:
-        """Scenario × (outcome, stat): mean, p5, p95 over replicates."""
+        """Scenario × (outcome, stat): mean, lo, hi over replicates (``sim.stats.interval``)."""
         data = {}
         for name, r in self.results.items():
-            stats = outcome_stats(r.summary)
-            data[name] = {(k, s): v for k, d in stats.items() for s, v in d.items()}
+            st = stats.outcome_stats(r.summary, outcomes.COMPARE_TABLE)
+            data[name] = {(k, s): v for k, d in st.items() for s, v in d.items()}
         df = pd.DataFrame.from_dict(data, orient="index")
         df.columns = pd.MultiIndex.from_tuples(df.columns, names=["outcome", "stat"])
         df.index.name = "scenario"
@@ -348,16 +293,10 @@ class Comparison:
         """Per scenario and month: mean and 90% band of the figure outcomes."""
         out = []
         for name, r in self.results.items():
-            b = bands(r.steps, [k for k in BAND_OUTCOMES if k in r.steps.columns])
+            b = stats.bands(r.steps, [k for k in outcomes.COMPARE_BANDS if k in r.steps.columns])
             b.insert(0, "scenario", name)
             out.append(b)
         return pd.concat(out, ignore_index=True)
-
-    def write_report(self, out_dir: str | Path) -> Path:
-        """report.md with figures and tables in ``out_dir``; returns the report's path."""
-        from sim.report import write_comparison
-
-        return write_comparison(self, Path(out_dir))
 
 
 def default_scenarios(directory: Path = SCENARIOS_DIR) -> list[str]:
@@ -368,19 +307,46 @@ def default_scenarios(directory: Path = SCENARIOS_DIR) -> list[str]:
 
 def compare(names_or_scenarios: Sequence[str | Path | Scenario] | None = None,
             replicates: int | None = None, progress: bool | None = False,
-            seed: int | None = None) -> Comparison:
-    """Run each scenario (default: all seed scenarios) and put them side by side."""
+            seed: int | None = None, designs: Sequence[str] | None = None) -> Comparison:
+    """Run each scenario (default: all seed scenarios) and put them side by side.
+
+    With ``designs`` (names of scenarios/designs/*.yaml, or ``["all"]``), every scenario runs
+    with every design: the results are labelled ``"<scenario> × <design>"`` and
+    ``Comparison.design_grid`` tabulates them. Every design of a scenario uses the same seeds
+    (common random numbers), so differences between designs are not seed noise.
+    """
     items = list(names_or_scenarios) if names_or_scenarios else default_scenarios()
     scenarios = [load(x) for x in items]  # every bad file is reported before anything runs
+    chosen = resolve_designs(designs)
     results: dict[str, RunResult] = {}
+    cells: dict[str, tuple[str, str]] = {}
     for sc in scenarios:
-        name = sc.name
-        k = 2
-        while name in results:
-            name, k = f"{sc.name}#{k}", k + 1
-        results[name] = run(sc, replicates=replicates, seed=seed, progress=progress,
-                            step_outcomes=BAND_OUTCOMES)
-    return Comparison(results)
+        for design in chosen or [None]:
+            variant = sc if design is None else with_overrides(sc, {"design": design})
+            base = sc.name if design is None else f"{sc.name} × {design}"
+            name, k = base, 2
+            while name in results:
+                name, k = f"{base}#{k}", k + 1
+            results[name] = run(variant, replicates=replicates, seed=seed, progress=progress,
+                                step_outcomes=outcomes.COMPARE_BANDS)
+            cells[name] = (sc.name, variant.design)
+    return Comparison(results, cells if chosen else {})
+
+
+def resolve_designs(designs: Sequence[str] | None) -> list[str]:
+    """Design names to compare: ``["all"]`` means every file in scenarios/designs/."""
+    if not designs:
+        return []
+    names = design_names()
+    if list(designs) == ["all"]:
+        return names
+    bad = [d for d in designs if d not in names]
+    if bad:
+        raise ScenarioError([Issue("unknown design", "--designs", None, "designs",
+                                   expected="one of " + ", ".join(names) + " (or all)",
+                                   found=repr(d), suggestion=did_you_mean(d, names))
+                             for d in bad])
+    return list(dict.fromkeys(designs))
 
 
 __all__ = ["Comparison", "RunResult", "compare", "load", "run", "scenario_hash",

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.engine import SUMMARY_OUTCOMES
+from sim.outcomes import PER_RUN_NAMES
 from sim.scenario.errors import did_you_mean
 
 _OPS: dict[type, Callable[[Any, Any], Any]] = {
@@ -147,7 +147,7 @@ def input_columns(results: str | Path) -> list[str]:
         except (ValueError, RecursionError):
             pass
     names = pq.read_schema(results).names
-    return [c for c in names if c not in ID_COLUMNS and c not in SUMMARY_OUTCOMES]
+    return [c for c in names if c not in ID_COLUMNS and c not in PER_RUN_NAMES]
 
 
 @dataclass

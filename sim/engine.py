@@ -13,33 +13,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import rules, streams
-from sim.parameters import MODES, PARAM_INFO, flatten
+from sim import outcomes, rules, streams
+from sim.parameters import MODES, check_value, flatten
 from sim.scenario.schema import Scenario
 from sim.world import World
 
-STEP_OUTCOMES: tuple[str, ...] = (
-    "troops", "deterrence", "pressure", "willingness", "growth", "ceasefire", "violated",
-    "us_backstop", "us_perceived", "credibility", "tariffs", "disengaged", "land_guarantee",
-    "air_guarantee", "sea_guarantee", "cohesion", "committing_states", "presence_states",
-    *(f"n_{m}" for m in MODES),
-)
-"""Outcomes recorded every month, each (R, T)."""
+STEP_OUTCOMES: tuple[str, ...] = outcomes.MONTHLY_NAMES
+"""Outcomes recorded every month, each (R, T) (declared in sim/outcomes.py)."""
+SUMMARY_OUTCOMES: tuple[str, ...] = outcomes.PER_RUN_NAMES
+"""Per-run outcomes at the horizon, each (R,) (declared in sim/outcomes.py)."""
 
-SUMMARY_OUTCOMES: tuple[str, ...] = (
-    "troops", "troops_max", "force_met", "presence_states", "committing_states",
-    *(f"n_{m}" for m in MODES), "deterrence", "deterrence_mean", "ceasefire",
-    "ceasefire_month", "violated", "violation_month", "holds", "growth", "pressure",
-    "us_disengaged", "tariffs_applied",
-)
-"""Per-run outcomes at the horizon, each (R,)."""
 
-_THRESHOLD_KEYS = frozenset(
-    k for k in PARAM_INFO if k.startswith("coalition.") and (
-        k.endswith("_threshold") or k.endswith("_threshold_scale") or k in {
-            "coalition.capacity_weight", "coalition.spending_weight", "coalition.home_defence",
-            "coalition.approval_cost", "coalition.fiscal_cost", "coalition.cost_weight",
-            "coalition.deploy_share"}))
+BURDEN_PCT_GDP = ("burden.air_pct_gdp", "burden.sea_pct_gdp", "burden.financing_pct_gdp",
+                  "burden.arms_pct_gdp", "burden.training_pct_gdp")
+"""Yearly cost of each mode after ground troops, % of GDP, in the order of MODES[1:]."""
 
 
 @dataclass
@@ -75,7 +62,9 @@ def compile_batch(scenario: Scenario, seeds: Sequence[int] | np.ndarray | None =
                   world: World | None = None) -> Batch:
     """Arrays for running ``scenario`` once per seed (default: its replicates).
 
-    ``values`` overrides parameters by dotted path, with a scalar or one value per run.
+    ``values`` overrides parameters by dotted path, with a scalar or one value per run; each
+    is checked by ``parameters.check_value`` (ParameterError names the path, the range and the
+    value found).
     """
     if seeds is None:
         seeds = scenario.seed + np.arange(scenario.replicates, dtype=np.int64)
@@ -84,8 +73,7 @@ def compile_batch(scenario: Scenario, seeds: Sequence[int] | np.ndarray | None =
     base = flatten(scenario.parameters)
     params = {k: np.full(runs, v, dtype=np.float64) for k, v in base.items()}
     for k, v in (values or {}).items():
-        if k not in params:
-            raise KeyError(f"unknown parameter {k!r}")
+        check_value(k, v)
         params[k] = np.broadcast_to(np.asarray(v, dtype=np.float64), (runs,)).copy()
     world = world or World.from_specs(scenario.states(), scenario.start)
     events = [(e.month, dict(e.set), e.note) for e in sorted(scenario.events, key=lambda e: e.month)]
@@ -105,50 +93,53 @@ class Simulation:
     def __init__(self, batch: Batch):
         self.batch = batch
         self.params = {k: v.copy() for k, v in batch.params.items()}
-        self.state = rules.initial_state(batch.runs, batch.world.size, self.params)
+        self.run_state = rules.initial_state(batch.runs, batch.world.size, self.params)
         self._draws = rules.draws_per_month(batch.world.size)
         self._rebuild()
         self.log: list[tuple[int, str]] = []
 
     def _rebuild(self) -> None:
         self.theta = rules.thresholds(self.batch.world, self.params, self.batch.shift)
-        self.troops_by_state = rules.ground_troops(self.batch.world, self.params)
+        self.contribution = rules.contributions(self.batch.world, self.params)
 
     @property
     def month(self) -> int:
-        return self.state.month
+        return self.run_state.month
 
     def step(self) -> None:
         """Apply the next month's events, then advance one month."""
-        month = self.state.month + 1
+        month = self.run_state.month + 1
         changed = False
         for at, values, note in self.batch.events:
             if at == month:
                 for k, v in values.items():
                     self.params[k] = np.full(self.batch.runs, v)
-                    changed |= k in _THRESHOLD_KEYS
+                    changed |= k in rules.STATIC_PARAMS
                 self.log.append((month, note))
         if changed:
             self._rebuild()
         u = streams.uniforms(self.batch.keys, (month - 1) * self._draws, self._draws)
-        rules.step(self.state, self.params, self.batch.world, self.theta, self.troops_by_state, u)
+        rules.step(self.run_state, self.params, self.batch.world, self.theta, self.contribution, u)
 
     def outcomes(self) -> dict[str, np.ndarray]:
         """This month's outcomes, each (R,) (see STEP_OUTCOMES)."""
-        s, d = self.state, self.state.derived
+        s, d = self.run_state, self.run_state.derived
         cT = s.committed.transpose(2, 1, 0)  # (M, S, R): see sim/rules.py on the layout
         by_mode = cT.sum(axis=1)  # (M, R) counts
         presence = cT[0] | cT[1] | cT[2]
         anything = presence | cT[3] | cT[4] | cT[5]
-        out = {k: d[k] for k in ("troops", "deterrence", "pressure", "willingness", "us_backstop",
-                                 "us_perceived", "land_guarantee", "air_guarantee",
-                                 "sea_guarantee", "cohesion")}
-        out.update(growth=s.growth, ceasefire=s.ceasefire, violated=s.violated,
-                   credibility=s.credibility, tariffs=s.tariffs, disengaged=s.disengaged,
-                   committing_states=anything.sum(axis=0), presence_states=presence.sum(axis=0))
+        out = {k: d[k] for k in (
+            "pledged_troops", "deployed_troops", "pledged_aircraft", "deployed_aircraft",
+            "pledged_warships", "deployed_warships", "enabler_gap", "design_fill", "deterrence",
+            "expected_deterrence", "pressure", "willingness", "ukraine_accepts",
+            "violation_hazard", "support_usd_bn", "us_backstop", "us_perceived")}
+        out.update(growth=s.growth, ukraine_strength=s.strength, ceasefire_in_force=s.ceasefire,
+                   breakdowns=s.breakdowns, credibility=s.credibility, tariffs=s.tariffs,
+                   disengaged=s.disengaged, pledging_states=anything.sum(axis=0),
+                   presence_states=presence.sum(axis=0))
         for i, m in enumerate(MODES):
             out[f"n_{m}"] = by_mode[i]
-        return out
+        return {k: out[k] for k in STEP_OUTCOMES}
 
 
 @dataclass
@@ -164,13 +155,12 @@ class Results:
 
 
 def burden(batch: Batch, committed: np.ndarray, params: rules.Params) -> np.ndarray:
-    """Yearly cost of each state's commitments as % of its GDP (R, S)."""
-    b = "burden."
-    troops = rules.ground_troops(batch.world, params)
-    ground = committed[:, :, 0] * troops * params[b + "troop_cost_musd"][:, None] / 1000.0
-    pct = 100.0 * ground / batch.world.gdp[None, :]
-    for i, m in enumerate(MODES[1:], start=1):
-        pct = pct + committed[:, :, i] * params[f"{b}{m}_pct_gdp"][:, None]
+    """Yearly cost of each state's pledges as % of its GDP (R, S)."""
+    troops = rules.contributions(batch.world, params)[:, :, rules.GROUND]
+    ground_musd = committed[:, :, rules.GROUND] * troops * params["burden.troop_cost_musd"][:, None]
+    pct = 100.0 * (ground_musd / rules.MUSD_PER_BN) / batch.world.gdp[None, :]
+    for i, path in enumerate(BURDEN_PCT_GDP, start=1):
+        pct = pct + committed[:, :, i] * params[path][:, None]
     return pct
 
 
@@ -179,30 +169,30 @@ def simulate(batch: Batch, record_steps: bool = True) -> Results:
     sim = Simulation(batch)
     T, R = batch.horizon, batch.runs
     steps = {k: np.empty((R, T)) for k in STEP_OUTCOMES} if record_steps else None
-    troops_max = np.zeros(R)
+    deployed_max = np.zeros(R)
     deterrence_sum = np.zeros(R)
     for t in range(T):
         sim.step()
-        d = sim.state.derived
-        troops_max = np.maximum(troops_max, d["troops"])
+        d = sim.run_state.derived
+        deployed_max = np.maximum(deployed_max, d["deployed_troops"])
         deterrence_sum = deterrence_sum + d["deterrence"]
         if steps is not None:
             out = sim.outcomes()
             for k in STEP_OUTCOMES:
                 steps[k][:, t] = out[k]
     out = sim.outcomes()
-    s = sim.state
+    s = sim.run_state
     summary = {k: np.asarray(out[k], dtype=np.float64) for k in (
-        "troops", "presence_states", "committing_states", "deterrence", "growth", "pressure",
+        "pledged_troops", "deployed_troops", "enabler_gap", "design_fill", "presence_states",
+        "pledging_states", "deterrence", "growth", "pressure", "ukraine_strength", "breakdowns",
         *(f"n_{m}" for m in MODES))}
     summary.update(
-        troops_max=troops_max,
-        force_met=(out["troops"] >= sim.params["deterrence.force_requirement"]).astype(float),
-        deterrence_mean=deterrence_sum / T,
-        ceasefire=(~np.isnan(s.ceasefire_month)).astype(float),
-        ceasefire_month=s.ceasefire_month,
-        violated=s.violated.astype(float),
-        violation_month=s.violation_month,
+        deployed_troops_max=deployed_max,
+        deterrence_avg=deterrence_sum / T,
+        ceasefire_agreed=(~np.isnan(s.first_ceasefire)).astype(float),
+        first_ceasefire_month=s.first_ceasefire,
+        ceasefire_months=s.ceasefire_months.astype(float),
+        broken=(s.breakdowns > 0).astype(float),
         holds=s.ceasefire.astype(float),
         us_disengaged=s.disengaged.astype(float),
         tariffs_applied=(s.tariffs > 0).astype(float),

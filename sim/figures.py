@@ -13,44 +13,67 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from sim import outcomes  # noqa: E402
+from sim.parameters import PARAM_INFO  # noqa: E402
+
 plt.rcParams["svg.hashsalt"] = "coalition-sim"
 
-PANELS: tuple[tuple[str, str, str], ...] = (
-    ("troops", "Ground troops committed", "troops"),
-    ("deterrence", "Deterrence credibility", "0-1"),
-    ("ceasefire", "Ceasefire in place (share of runs)", "probability"),
-    ("growth", "Russian GDP growth", "% per year"),
-)
+PANELS: tuple[str, ...] = ("pledged_troops", "deterrence", "ceasefire_in_force", "growth")
+"""Monthly outcomes of the trajectory figure's four panels (labels from sim/outcomes.py)."""
+DEFAULT_REQUIREMENT = PARAM_INFO["design.ground_troops"].default
+"""The default design's ground troops, drawn as a dashed line on troop panels."""
 
 
-def trajectories(bands: pd.DataFrame, requirement: float | None = 30000.0,
+def palette(n: int) -> list:
+    """``n`` distinct colours: tab10 up to ten series, tab20 up to twenty, then a sampled
+    continuous map (never a repeated colour)."""
+    if n <= 10:
+        return [plt.get_cmap("tab10")(i) for i in range(n)]
+    if n <= 20:
+        return [plt.get_cmap("tab20")(i) for i in range(n)]
+    return [plt.get_cmap("turbo")(x) for x in np.linspace(0.05, 0.95, n)]
+
+
+def trajectories(bands: pd.DataFrame, requirement: float | None = DEFAULT_REQUIREMENT,
                  scenarios: Sequence[str] | None = None, title: str | None = None) -> Figure:
-    """2×2 panels of mean trajectories with 90% bands, one colour per scenario."""
+    """2×2 panels of mean trajectories with 90% bands, one colour per scenario. The troop
+    panel shows pledged troops (solid) and deployed troops (dashed) against the design's
+    ask (``requirement``)."""
     scenarios = list(scenarios or dict.fromkeys(bands["scenario"]))
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
-    colours = plt.get_cmap("tab10")
-    for ax, (key, label, unit) in zip(axes.flat, PANELS, strict=True):
+    colours = palette(len(scenarios))
+    for ax, key in zip(axes.flat, PANELS, strict=True):
+        o = outcomes.monthly(key)
+        label = o.label + (" (share of runs)" if o.is_probability else "")
+        unit = "share of runs" if o.is_probability else o.unit
         for i, name in enumerate(scenarios):
+            c = colours[i]
             b = bands[(bands["scenario"] == name) & (bands["outcome"] == key)]
             if b.empty:
                 continue
-            c = colours(i % 10)
             ax.plot(b["month"], b["mean"], color=c, lw=1.8, label=name)
-            ax.fill_between(b["month"], b["p5"], b["p95"], color=c, alpha=0.15, lw=0)
-        if key == "troops" and requirement:
-            ax.axhline(requirement, color="black", ls="--", lw=1)
-            ax.annotate(f"requirement {requirement:,.0f}", (0.01, requirement),
-                        xycoords=("axes fraction", "data"), va="bottom", fontsize=8)
+            ax.fill_between(b["month"], b["lo"], b["hi"], color=c, alpha=0.15, lw=0)
+            if key == "pledged_troops":
+                d = bands[(bands["scenario"] == name) & (bands["outcome"] == "deployed_troops")]
+                if not d.empty:
+                    ax.plot(d["month"], d["mean"], color=c, lw=1.4, ls="--")
+        if key == "pledged_troops":
+            label = "Ground troops pledged (solid) and deployed (dashed)"
+            if requirement:
+                ax.axhline(requirement, color="black", ls=":", lw=1)
+                ax.annotate(f"design asks {requirement:,.0f}", (0.01, requirement),
+                            xycoords=("axes fraction", "data"), va="bottom", fontsize=8)
         ax.set_title(label, fontsize=11)
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("month after the scenario's start")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False,
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False,
                fontsize=9)
+    rows = (len(labels) + 3) // 4
     fig.suptitle(title or "Scenarios compared: mean and 90% band over replicates", fontsize=13)
-    fig.tight_layout(rect=(0, 0.06 + 0.025 * (len(labels) > 5), 1, 0.97))
+    fig.tight_layout(rect=(0, 0.03 + 0.03 * rows, 1, 0.97))
     return fig
 
 
@@ -68,15 +91,55 @@ def commitment_matrix(matrices: pd.DataFrame | dict[str, pd.DataFrame],
     im = None
     for ax, (label, m) in zip(axes[0], matrices.items(), strict=True):
         values = m.to_numpy(dtype=float)
-        im = ax.imshow(values, aspect="auto", cmap="YlGnBu", vmin=0, vmax=1)
+        cmap = plt.get_cmap("YlGnBu").copy()
+        cmap.set_bad("#d9d9d9")  # a state missing from a scenario's world
+        im = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=1)
         ax.set_xticks(range(m.shape[1]), m.columns, rotation=40, ha="right", fontsize=8)
         ax.set_yticks(range(m.shape[0]), m.index, fontsize=8)
         for (i, j), v in np.ndenumerate(values):
-            if not np.isnan(v) and v > 0:
-                ax.text(j, i, "all" if v == 1 else f"{v:.0%}", ha="center", va="center",
-                        fontsize=6, color="white" if v > 0.6 else "black")
+            if not np.isnan(v):
+                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6,
+                        color="white" if v > 0.6 else "black")
         ax.set_title(label, fontsize=11)
-    fig.colorbar(im, ax=axes[0].tolist(), fraction=0.03, label="share of runs committing")
+    fig.colorbar(im, ax=axes[0].tolist(), fraction=0.03, label="share of runs pledging")
+    return fig
+
+
+def design_grid(grids: dict[str, pd.DataFrame], replicates: int | None = None) -> Figure:
+    """Small multiples: one scenario × design heatmap per outcome, each cell annotated with
+    its mean (probabilities as %, levels with two decimals, troops in thousands)."""
+    n = len(grids)
+    first = next(iter(grids.values()))
+    ncols = min(n, 3)
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(1.5 + ncols * (1.6 + 0.9 * first.shape[1]),
+                                      nrows * (2.2 + 0.42 * first.shape[0])))
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    for ax, (name, grid) in zip(axes.flat, grids.items(), strict=False):
+        o = outcomes.per_run(name)
+        values = grid.to_numpy(dtype=float)
+        vmax = 1.0 if o.unit in ("probability", "index 0–1", "share 0–1") else np.nanmax(values)
+        im = ax.imshow(values, cmap="viridis", vmin=0.0, vmax=vmax if vmax > 0 else 1.0,
+                       aspect="auto")
+        ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=35, ha="right", fontsize=9)
+        ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=9)
+        for (i, j), v in np.ndenumerate(values):
+            if o.is_probability:
+                text = f"{v:.0%}"
+            elif o.unit == "troops":
+                text = f"{v / 1000:.1f}k"
+            else:
+                text = f"{v:.2f}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=9,
+                    color="white" if v < 0.55 * (vmax or 1.0) else "black")
+        ax.set_title(o.label + (f"\n({o.unit})" if o.unit else ""), fontsize=10)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    reps = f" over {replicates} replicates" if replicates else ""
+    fig.suptitle(f"Force designs × scenarios: mean{reps} (same seeds for every design)",
+                 fontsize=12)
+    fig.tight_layout()
     return fig
 
 

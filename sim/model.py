@@ -42,7 +42,7 @@ class CoalitionModel(mesa.Model):
         sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         seed = _seed_of(rng, sc)
         super().__init__(rng=seed)
-        self.spec = sc  # mesa.Model reserves `scenario`
+        self.coalition_scenario = sc  # mesa.Model reserves `scenario`
         self.seed = seed
         batch = engine.compile_batch(sc, seeds=[seed], values=overrides)
         self.world = batch.world
@@ -71,7 +71,7 @@ class CoalitionModel(mesa.Model):
     def burden(self) -> np.ndarray:
         """Yearly cost of each state's current commitments, % of GDP (S,)."""
         sim = self.simulation
-        return engine.burden(sim.batch, sim.state.committed, sim.params)[0]
+        return engine.burden(sim.batch, sim.run_state.committed, sim.params)[0]
 
     @property
     def log(self) -> list[tuple[int, str]]:
@@ -80,7 +80,7 @@ class CoalitionModel(mesa.Model):
 
     def committed_modes(self) -> dict[str, list[str]]:
         """Mode → codes of the states committed to it this month."""
-        c = self.simulation.state.committed[0]
+        c = self.simulation.run_state.committed[0]
         return {m: [self.world.codes[s] for s in np.flatnonzero(c[:, i])]
                 for i, m in enumerate(MODES)}
 

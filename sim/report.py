@@ -11,29 +11,18 @@ import platform
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from sim import io
+from sim import effects, io, outcomes, screening, stats
+from sim import figures as fg
+from sim.api import Comparison, RunResult, scenario_hash
 from sim.parameters import MODES, flatten
-
-if TYPE_CHECKING:
-    from sim.api import Comparison, RunResult
-    from sim.scenario.schema import Scenario
+from sim.scenario.designs import load_design
+from sim.scenario.schema import Scenario
+from sim.version import project_version
 
 MANIFEST_VERSION = 1
-
-
-def project_version() -> str:
-    """The installed coalition-sim version."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("coalition-sim")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def sha256_file(path: Path) -> str:
@@ -45,8 +34,6 @@ def sha256_file(path: Path) -> str:
 def write_run(result: RunResult, out: Path, figures: bool = True,
               argv: list[str] | None = None) -> list[Path]:
     """steps/summary/states/log tables (Parquet + CSV), figures and manifest.json in ``out``."""
-    from sim.api import bands, scenario_hash
-
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -56,11 +43,9 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
     written += io.write_table(result.states, out / "states")
     written += io.write_table(result.log, out / "events")
     if figures and len(result.steps):
-        from sim import figures as fg
-
-        b = bands(result.steps)
+        b = stats.bands(result.steps, outcomes.COMPARE_BANDS)
         b.insert(0, "scenario", result.name)
-        fig = fg.trajectories(b, result.scenario.parameters.deterrence.force_requirement,
+        fig = fg.trajectories(b, result.scenario.parameters.design.ground_troops,
                               title=f"{result.name}: mean and 90% band over "
                                     f"{len(result.seeds)} replicates")
         written += io.save_figure(fig, out / "trajectories")
@@ -94,16 +79,21 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
 
 # --- comparison ----------------------------------------------------------------------------
 
-COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("troops", "Ground troops", "int"),
-    ("force_met", "P(troops ≥ requirement)", "pct"),
-    ("presence_states", "States present (ground/air/sea)", "num"),
-    *((f"n_{m}", f"{m.capitalize()} states", "num") for m in MODES),
-    ("deterrence", "Deterrence", "2f"),
-    ("ceasefire", "P(ceasefire)", "pct"),
-    ("violated", "P(violated)", "pct"),
-    ("growth", "Russian growth %", "1f"),
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("pledged_troops", "int"),
+    ("deployed_troops", "int"),
+    ("enabler_gap", "2f"),
+    ("presence_states", "num"),
+    *((f"n_{m}", "num") for m in MODES),
+    ("deterrence", "2f"),
+    ("ceasefire_agreed", "pct"),
+    ("breakdowns", "2f"),
+    ("holds", "pct"),
+    ("growth", "1f"),
+    ("ukraine_strength", "2f"),
 )
+"""Per-run outcomes shown in the report's table, with their number format (labels come from
+sim/outcomes.py)."""
 
 
 def _fmt(x: float, kind: str) -> str:
@@ -120,13 +110,13 @@ def _fmt(x: float, kind: str) -> str:
 
 def markdown_table(table: pd.DataFrame) -> str:
     """The comparison table in Markdown: mean with the 90% interval below it."""
-    head = ["Scenario", *(label for _, label, _ in COLUMNS)]
+    head = ["Scenario", *(outcomes.per_run(key).label for key, _ in COLUMNS)]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["--:"] * len(COLUMNS))
              + "|"]
     for name, row in table.iterrows():
         cells = [f"`{name}`"]
-        for key, _, kind in COLUMNS:
-            m, lo, hi = row[(key, "mean")], row[(key, "p5")], row[(key, "p95")]
+        for key, kind in COLUMNS:
+            m, lo, hi = row[(key, "mean")], row[(key, "lo")], row[(key, "hi")]
             cells.append(f"{_fmt(m, kind)}<br><small>{_fmt(lo, kind)}–{_fmt(hi, kind)}</small>")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -172,9 +162,10 @@ def contrasts(cmp: Comparison) -> list[str]:
             return f"{_fmt(x0, kind)} → {_fmt(x1, kind)}"
 
         lines.append(
-            f"- `{name}` against `{parent}` ({shown}): ground troops {delta('troops', 'int')}, "
+            f"- `{name}` against `{parent}` ({shown}): troops pledged "
+            f"{delta('pledged_troops', 'int')}, "
             f"states present {delta('presence_states', 'num')}, deterrence "
-            f"{delta('deterrence', '2f')}, P(ceasefire) {delta('ceasefire', 'pct')}, "
+            f"{delta('deterrence', '2f')}, P(ceasefire agreed) {delta('ceasefire_agreed', 'pct')}, "
             f"Russian growth {delta('growth', '1f')}%.")
     if not lines:
         return []
@@ -187,45 +178,19 @@ def findings(cmp: Comparison) -> list[str]:
     """Plain-words paragraphs generated from the numbers."""
     t = cmp.table
     paras: list[str] = []
-    req = {n: r.scenario.parameters.deterrence.force_requirement for n, r in cmp.results.items()}
-    troops = t[("troops", "mean")]
-    met = t[("force_met", "mean")]
-    reach = [n for n in t.index if met[n] >= 0.5]
+    ask = {n: r.scenario.parameters.design.ground_troops for n, r in cmp.results.items()}
+    troops = t[("pledged_troops", "mean")]
+    deployed = t[("deployed_troops", "mean")]
+    gap = t[("enabler_gap", "mean")]
     best, worst = troops.idxmax(), troops.idxmin()
-    r0 = req[best]
-    if reach:
-        close = [n for n in t.index if 0.25 <= met[n] < 0.5]
-        paras.append(
-            f"**The {r0:,.0f}-troop requirement.** {_list(reach)} reach"
-            f"{'es' if len(reach) == 1 else ''} the requirement in most runs "
-            f"({', '.join(f'{met[n]:.0%}' for n in reach)} of runs)"
-            + (f"; {_list(close)} come{'s' if len(close) == 1 else ''} close "
-               f"({', '.join(f'{met[n]:.0%}' for n in close)})" if close else "")
-            + f". The largest force is in `{best}` ({troops[best]:,.0f} troops on average), the "
-            f"smallest in `{worst}` ({troops[worst]:,.0f}).")
-    else:
-        paras.append(
-            f"**The {r0:,.0f}-troop requirement.** No scenario reaches the requirement in most "
-            f"runs. The largest force is in `{best}` ({troops[best]:,.0f} troops on average, "
-            f"{met[best]:.0%} of runs at or above the requirement); the smallest in `{worst}` "
-            f"({troops[worst]:,.0f}).")
-    us = {n: float(r.steps["us_backstop"].mean()) if "us_backstop" in r.steps else np.nan
-          for n, r in cmp.results.items()}
-    us_s = pd.Series(us)
-    if len(t) >= 3 and us_s.notna().sum() >= 3 and us_s.nunique() > 1:
-        rho_t = us_s.rank().corr(troops.rank())
-        rho_d = us_s.rank().corr(t[("deterrence", "mean")].rank())
-        strong, weak = us_s.idxmax(), us_s.idxmin()
-        direction = "more" if rho_t > 0 else "fewer"
-        paras.append(
-            f"**The US backstop drives it.** Across the scenarios, the rank correlation between "
-            f"the delivered US backstop (mean over months and runs) and the troops committed "
-            f"is {rho_t:+.2f}, and with deterrence {rho_d:+.2f}: a stronger backstop brings "
-            f"{direction} troops. The backstop is strongest in `{strong}` ({us[strong]:.2f}) "
-            f"and weakest in `{weak}` ({us[weak]:.2f}), where ground troops average "
-            f"{troops[strong]:,.0f} and {troops[weak]:,.0f}. In the model, European states "
-            f"weigh the perceived US backstop in their assurance for ground, air and sea "
-            f"presence, so states whose thresholds sit near that margin tip in or out with it.")
+    paras.append(
+        f"**Pledged and deployed.** Troops are pledged through the cascade but deploy only "
+        f"after a ceasefire, after the design's lead time, and only as far as enablers allow. "
+        f"The most troops are pledged in `{best}` ({troops[best]:,.0f} on average, against "
+        f"{ask[best]:,.0f} asked) and the fewest in `{worst}` ({troops[worst]:,.0f}); at the "
+        f"horizon {deployed[best]:,.0f} and {deployed[worst]:,.0f} are deployed. The enabler "
+        f"gap is widest in `{gap.idxmax()}` ({gap.max():.0%} of the need uncovered) and "
+        f"narrowest in `{gap.idxmin()}` ({gap.min():.0%}).")
     ground = cmp.shares("ground")
     if ground.shape[1] >= 2:
         hi_, lo_ = ground.max(axis=1), ground.min(axis=1)
@@ -247,20 +212,28 @@ def findings(cmp: Comparison) -> list[str]:
                          f"(among them {', '.join(never[:6])})")
         if parts:
             paras.append("**Which states tip.** " + "; ".join(parts) + ".")
-    cf = t[("ceasefire", "mean")]
-    vi = t[("violated", "mean")]
+    cf = t[("ceasefire_agreed", "mean")]
+    vi = t[("breakdowns", "mean")]
     top = cf.idxmax()
     text = (f"**Ceasefire.** A ceasefire within the horizon is most likely in `{top}` "
             f"({cf[top]:.0%} of runs) and least likely in `{cf.idxmin()}` "
             f"({cf[cf.idxmin()]:.0%}).")
-    with_cf = [n for n in t.index if cf[n] > 0]
-    if with_cf:
-        worst_v = max(with_cf, key=lambda n: vi[n] / cf[n])
-        text += (f" Where ceasefires happen, the share violated is highest in `{worst_v}` "
-                 f"({vi[worst_v] / cf[worst_v]:.0%} of ceasefires), since Russia weighs "
-                 f"violation against the deterrence it faces (mean deterrence "
-                 f"{t.loc[worst_v, ('deterrence', 'mean')]:.2f} there, against "
-                 f"{t[('deterrence', 'mean')].max():.2f} at best).")
+    months = t[("ceasefire_months", "mean")]
+    at_risk = [n for n in t.index if months[n] > 0]
+    if at_risk:
+        rate = {n: 100.0 * vi[n] / months[n] for n in at_risk}
+        worst_v, best_v = max(rate, key=rate.get), min(rate, key=rate.get)
+        text += (f" Per 100 months of ceasefire (the months at risk), Russia breaks one "
+                 f"{rate[worst_v]:.1f} times in `{worst_v}` and {rate[best_v]:.1f} times in "
+                 f"`{best_v}`: it weighs a violation against the deterrence it faces (mean "
+                 f"deterrence {t.loc[worst_v, ('deterrence', 'mean')]:.2f} and "
+                 f"{t.loc[best_v, ('deterrence', 'mean')]:.2f}), and the hazard falls as a "
+                 f"ceasefire ages.")
+    never = [n for n in t.index if cf[n] == 0]
+    if never:
+        text += (f" No ceasefire is agreed in {_list(never)}: Russia's willingness stays too "
+                 f"low there (too little economic pain or US pressure against its battlefield "
+                 f"prospects).")
     paras.append(text)
     g = t[("growth", "mean")]
     pr = t[("pressure", "mean")]
@@ -279,11 +252,194 @@ def findings(cmp: Comparison) -> list[str]:
     return paras
 
 
-def write_comparison(cmp: Comparison, out: Path) -> Path:
-    """report.md, figures (PNG, SVG), tables (Parquet, CSV) and manifest.json in ``out``."""
-    from sim import figures as fg
-    from sim.api import scenario_hash
+DESIGN_OUTCOMES: tuple[str, ...] = ("ceasefire_agreed", "holds", "deterrence_avg",
+                                    "deployed_troops", "enabler_gap", "breakdowns")
+"""Per-run outcomes of the design × scenario grid."""
 
+
+def design_section(cmp: Comparison, out: Path, written: list[Path]) -> list[str]:
+    """The design × scenario table, grid figure and paragraph (empty without designs)."""
+    if not cmp.cells:
+        return []
+    grids = {o: cmp.design_grid(o) for o in DESIGN_OUTCOMES}
+    rows = []
+    for (label, (scenario, design)) in cmp.cells.items():
+        for o in DESIGN_OUTCOMES:
+            rows.append({"scenario": scenario, "design": design, "outcome": o,
+                         "mean": cmp.table.loc[label, (o, "mean")],
+                         "lo": cmp.table.loc[label, (o, "lo")],
+                         "hi": cmp.table.loc[label, (o, "hi")]})
+    written += io.write_table(pd.DataFrame(rows), out / "design_grid")
+    n = {len(r.seeds) for r in cmp.results.values()}
+    fig = fg.design_grid(grids, n.pop() if len(n) == 1 else None)
+    written += io.save_figure(fig, out / "designs")
+    fg.close(fig)
+    agreed, holds = grids["ceasefire_agreed"], grids["holds"]
+    best_holds = holds.idxmax(axis=1)
+    lines = [f"- `{sc}`: ceasefire held at the horizon most often with "
+             f"`{best_holds[sc]}` ({holds.loc[sc, best_holds[sc]]:.0%}), least often with "
+             f"`{holds.loc[sc].idxmin()}` ({holds.loc[sc].min():.0%}); agreed most often with "
+             f"`{agreed.loc[sc].idxmax()}` ({agreed.loc[sc].max():.0%})."
+             for sc in holds.index]
+    labels = {d: load_design(d) for d in holds.columns}
+    legend = [f"`{d}`: {x.label}" + (" — hypothetical" if x.hypothetical else "")
+              for d, x in labels.items()]
+    return [
+        "## Force designs compared",
+        "",
+        "![Design × scenario: P(ceasefire agreed), P(holds), mean deterrence, troops deployed, "
+        "enabler gap and breakdowns](designs.png)",
+        "",
+        "*Every design runs with the same seeds in each scenario (common random numbers). "
+        "Table: `design_grid.csv` (mean and 90% interval of each cell).*",
+        "",
+        *lines,
+        "",
+        "Designs: " + "; ".join(legend) + ".",
+        "",
+    ]
+
+
+KEY_FOR_SCREENING: tuple[str, ...] = ("ceasefire_agreed", "holds", "deterrence_avg",
+                                      "deployed_troops")
+"""Outcomes the report screens (Morris) and checks for knife edges."""
+
+
+def _effect_cell(row: pd.Series) -> str:
+    v, lo, hi = row["value"], row["lo"], row["hi"]
+    if row["kind"] == "probability":
+        text = f"{v * 100:+.0f} pts<br><small>{lo * 100:+.0f} to {hi * 100:+.0f}</small>"
+    elif row["unit"] == "troops":
+        text = f"{v:+,.0f}<br><small>{lo:+,.0f} to {hi:+,.0f}</small>"
+    else:
+        text = f"{v:+.2f}<br><small>{lo:+.2f} to {hi:+.2f}</small>"
+    return f"*{text} (≈0)*" if row["includes_zero"] else text
+
+
+def effects_section(cmp: Comparison, reference: str | None, written: list[Path],
+                    out: Path) -> tuple[list[str], str]:
+    """The question and the paired differences against the reference; returns the lines and
+    the reference's label."""
+    table = effects.effects(cmp, reference)
+    refs = effects.references(cmp, reference)
+    ref_label = next(iter(refs.values())) if refs else cmp.names[0]
+    _, constant = effects.varying(cmp, effects.KEY_OUTCOMES)
+    n = {len(r.seeds) for r in cmp.results.values()}
+    reps = n.pop() if len(n) == 1 else None
+    what = (f"{len({sc for sc, _ in cmp.cells.values()})} scenarios × "
+            f"{len({d for _, d in cmp.cells.values()})} force designs" if cmp.cells
+            else f"{len(cmp.names)} scenarios")
+    against = ("within each scenario, every design against the reference design "
+               f"`{ref_label.split(' × ')[-1]}`" if cmp.cells
+               else f"every scenario against the reference `{ref_label}`")
+    lines = [
+        f"**The question.** This report compares {what}"
+        + (f" over {reps} replicates each" if reps else "")
+        + f", {against}: what does each change in the chance that a ceasefire is agreed and "
+        "holds, in how often Russia breaks one (per 100 months of ceasefire, the months at "
+        "risk), in deterrence, in the troops actually deployed, in the states pledging and in "
+        "Russian growth — and how sure are we? Each comparison is paired run by run (the same "
+        "seeds meet the same random numbers), with a 90% bootstrap interval; where the "
+        "interval includes zero the report says no effect is detectable with these runs.",
+        "",
+    ]
+    if table.empty:
+        return lines + ["Only one scenario is compared: there is no effect to state.", ""], \
+            ref_label
+    written += io.write_table(table, out / "effects")
+    order = list(dict.fromkeys(table["outcome"]))
+    head = [effects.RATE_LABEL if o == effects.RATE else outcomes.per_run(o).label
+            for o in order]
+    rows = ["| Compared with its reference | " + " | ".join(head) + " |",
+            "|---|" + "--:|" * len(order)]
+    for name, g in table.groupby("compared", sort=False):
+        cells = {r["outcome"]: _effect_cell(r) for _, r in g.iterrows()}
+        rows.append(f"| `{name}` | " + " | ".join(cells.get(o, "–") for o in order) + " |")
+    lines += [f"## Effects against `{ref_label}`" if not cmp.cells else
+              "## Effects of each design against the reference design", "",
+              "Mean paired difference (compared − reference), 90% bootstrap interval below; "
+              "*italic (≈0)*: the interval includes zero. Table: `effects.csv`.", "",
+              *rows, ""]
+    words = []
+    for name, g in table.groupby("compared", sort=False):
+        key = g[g["outcome"].isin(["ceasefire_agreed", "holds", effects.RATE])]
+        parts = [effects.describe_effect(r) for _, r in key.iterrows()]
+        if parts:
+            words.append(f"- `{name}` against `{g['reference'].iloc[0]}`: " + "; ".join(parts)
+                         + ".")
+    lines += words + [""]
+    if constant:
+        lines += ["Left out because they do not vary across the compared runs: "
+                  + ", ".join(outcomes.per_run(k).label for k in constant) + ".", ""]
+    return lines, ref_label
+
+
+def screening_section(cmp: Comparison, ref_label: str, written: list[Path],
+                      out: Path) -> list[str]:
+    """Morris screening and knife-edge scan around the reference run."""
+    sc = cmp.results[ref_label].scenario
+    lines = [f"## What drives the key outcomes in `{ref_label}`", ""]
+    try:
+        morris = screening.morris_screen(sc, KEY_FOR_SCREENING)
+    except ImportError:  # SALib is in the optional "analysis" extra
+        lines += ["Screening skipped: install the `analysis` extra (SALib) to rank "
+                  "parameters.", ""]
+        morris = None
+    if morris is not None:
+        written += io.write_table(morris, out / "screening")
+        lines += ["A quick Morris screening (SALib; 8 trajectories over every parameter's "
+                  "documented range, 16 replicates per point) ranks which parameters move each "
+                  "key outcome most (μ*: mean absolute elementary effect, in the outcome's "
+                  "unit), with each parameter's evidence grade. A parameter graded "
+                  "`assumption` near the top is where better evidence would matter most. "
+                  "Table: `screening.csv`.", "",
+                  "| outcome | most influential parameters (μ*, grade) |", "|---|---|"]
+        for k in KEY_FOR_SCREENING:
+            top = morris[morris["outcome"] == k].sort_values("mu_star", ascending=False).head(5)
+            o = outcomes.per_run(k)
+            fmt = (lambda x: f"{x:,.0f}") if o.unit == "troops" else (lambda x: f"{x:.2f}")
+            cells = "; ".join(f"`{r.param}` {fmt(r.mu_star)} ({r.grade})"
+                              for r in top.itertuples())
+            lines.append(f"| {o.label} ({o.unit}) | {cells} |")
+        lines.append("")
+    edges = screening.knife_edges(sc, ("ceasefire_agreed", "holds"), replicates=100)
+    flagged = edges[edges["knife_edge"]]
+    written += io.write_table(edges, out / "knife_edges")
+    lines += ["## Knife edges", ""]
+    if flagged.empty:
+        lines += [f"No single parameter moved by ±{screening.STEP:.0%} of its documented range "
+                  f"changes P(ceasefire agreed) or P(holds) in `{ref_label}` by more than "
+                  f"{screening.MAX_JUMP * 100:.0f} points (100 runs per move, the same seeds; "
+                  f"largest change {edges['jump'].abs().max() * 100:.0f} points). Table: "
+                  "`knife_edges.csv`.", ""]
+    else:
+        lines += [f"Small moves (±{screening.STEP:.0%} of a parameter's range) that change a key "
+                  f"outcome by more than {screening.MAX_JUMP * 100:.0f} points in "
+                  f"`{ref_label}`: results near these values rest on a knife edge.", ""]
+        for r in flagged.itertuples():
+            lines.append(f"- `{r.param}` {r.base_value:g} → {r.value:g}: "
+                         f"{outcomes.per_run(r.outcome).label} {r.base:.0%} → {r.moved:.0%}")
+        lines.append("")
+    return lines
+
+
+def command_line(cmp: Comparison, reps: str) -> str:
+    """The ``coalition-sim compare`` command that repeats ``cmp``."""
+    if not cmp.cells:
+        return f"coalition-sim compare {' '.join(cmp.names)} --replicates {reps}"
+    scenarios = " ".join(dict.fromkeys(sc for sc, _ in cmp.cells.values()))
+    designs = ",".join(dict.fromkeys(d for _, d in cmp.cells.values()))
+    return f"coalition-sim compare {scenarios} --replicates {reps} --designs {designs}"
+
+
+def write_comparison(cmp: Comparison, out: Path, reference: str | None = None,
+                     screen: bool = True) -> Path:
+    """report.md, figures (PNG, SVG), tables (Parquet, CSV) and manifest.json in ``out``.
+
+    ``reference`` names the scenario (or, with designs, the design) every other is compared
+    with (default: the first scenario; the default design). ``screen=False`` skips the Morris
+    screening and knife-edge scan (a few seconds).
+    """
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     table = cmp.table
@@ -297,7 +453,7 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
     summary = pd.concat([r.summary.assign(scenario=n) for n, r in cmp.results.items()],
                         ignore_index=True)
     written += io.write_table(summary[["scenario", *summary.columns[:-1]]], out / "summary")
-    reqs = {r.scenario.parameters.deterrence.force_requirement for r in cmp.results.values()}
+    reqs = {r.scenario.parameters.design.ground_troops for r in cmp.results.values()}
     fig = fg.trajectories(bands, reqs.pop() if len(reqs) == 1 else None)
     written += io.save_figure(fig, out / "comparison")
     fg.close(fig)
@@ -307,21 +463,29 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
                                 "Any presence (ground, air or sea)": matrix})
     written += io.save_figure(fig, out / "commitment_matrix")
     fg.close(fig)
+    designs = design_section(cmp, out, written)
+    question, ref_label = effects_section(cmp, reference, written, out)
+    screened = screening_section(cmp, ref_label, written, out) if screen else []
     n = {len(r.seeds) for r in cmp.results.values()}
     reps = f"{n.pop()}" if len(n) == 1 else "varying numbers of"
     text = [
-        "# Coalition scenarios compared",
+        "# What changes the reassurance-force outcomes, and how sure we are",
         "",
-        "![Troops against the requirement, deterrence, ceasefire and Russian growth, per "
+        *question,
+        "![Troops pledged and deployed, deterrence, ceasefire and Russian growth, per "
         "scenario: mean and 90% band over replicates](comparison.png)",
         "",
         f"*Mean (line) and 90% band (5th–95th percentile over {reps} replicates) per month. "
-        f"Dashed line: the force requirement.*",
+        f"Troops: pledged (solid), deployed (dashed); dotted line: the ground troops the "
+        f"design asks for.*",
         "",
+        *designs,
+        *screened,
         "## Outcomes at the horizon",
         "",
-        "Each cell: mean over replicates, with the 90% interval below it (5th–95th "
-        "percentile; for probabilities, the 90% Wilson interval of the estimate).",
+        "Each cell: mean over replicates, with the 90% interval of the mean below it "
+        "(Wilson's for probabilities, Student's t otherwise). Table: `comparison.csv`, which "
+        "also gives the 5th–95th percentile of the runs (`_p5`, `_p95`).",
         "",
         markdown_table(table),
         "",
@@ -333,9 +497,9 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
         "![Share of runs in which each state commits ground troops (left) and any presence "
         "(right) at the horizon, per scenario](commitment_matrix.png)",
         "",
-        "*Share of runs in which each state commits at the horizon: ground troops (left), "
-        "any ground, air or sea presence (right). Blank: never; a state missing from a "
-        "scenario's world has no cell.*",
+        "*Share of runs in which each state pledges at the horizon: ground troops (left), "
+        "any ground, air or sea presence (right), as a percentage in every cell; a state "
+        "missing from a scenario's world has a grey cell.*",
         "",
         "## Scenarios",
         "",
@@ -347,7 +511,7 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
         f"coalition-sim {project_version()}; replicate *i* of a scenario uses seed "
         "`seed + i`. Tables: `comparison.csv`, `commitment_matrix.csv`, `trajectories.csv`, "
         "`summary.csv` (and Parquet). Command: "
-        f"`coalition-sim compare {' '.join(cmp.names)} --replicates {reps}`.",
+        f"`{command_line(cmp, reps)}`.",
         "",
     ]
     report = io.atomic_write_text(out / "report.md", "\n".join(text))
@@ -368,11 +532,6 @@ def write_comparison(cmp: Comparison, out: Path) -> Path:
     }
     io.write_manifest(out, manifest)
     return report
-
-
-def describe_outputs(paths: list[Path]) -> str:
-    """One line per output file."""
-    return "\n".join(f"  {p}" for p in paths)
 
 
 __all__ = ["findings", "markdown_table", "write_comparison", "write_run"]

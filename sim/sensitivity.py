@@ -18,6 +18,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from sim.io import save_figure, write_parquet, write_table
+from sim.sweep.runner import Design, run_design
+from sim.sweep.spec import resolve_scenario
+
 Method = Literal["sobol", "morris"]
 Model = Callable[[np.ndarray], Mapping[str, np.ndarray] | np.ndarray]
 Problem = dict[str, Any]
@@ -180,8 +184,6 @@ def coalition_model(design_of: Callable[[np.ndarray], Any], outputs: list[str],
     """
     import pyarrow.parquet as pq
 
-    from sim.sweep.runner import run_design
-
     def f(X: np.ndarray) -> dict[str, np.ndarray]:
         design = design_of(X)
         report = run_design(design, out_dir, **run_options)
@@ -209,9 +211,6 @@ def run_sensitivity(spec: Any, out_dir: str | Path, *, chunk_size: int | None = 
                     figures: bool = True, **run_options: Any) -> SensitivityOutputs:
     """A sensitivity spec end to end: results.parquet of every run, indices.{parquet,csv},
     sample.parquet, figures/bar-<output> and figures/tornado-<output>."""
-    from sim.io import save_figure, write_parquet, write_table
-    from sim.sweep.runner import Design
-    from sim.sweep.spec import resolve_scenario
 
     out_dir = Path(out_dir)
     sc = resolve_scenario(spec)

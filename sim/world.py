@@ -22,6 +22,10 @@ KYIV = (50.45, 30.52)
 """Latitude and longitude of Kyiv, from which exposure distance is measured."""
 EXPOSURE_RANGE_KM = 3000.0
 """Distance from Kyiv beyond which distance adds no threat exposure."""
+EXPOSURE_BORDER_WEIGHT = 0.5
+"""Share of threat exposure from a land border with Russia or Belarus (docs/ODD.md 7.7)."""
+EXPOSURE_DISTANCE_WEIGHT = 0.5
+"""Share of threat exposure from the capital's closeness to Kyiv (docs/ODD.md 7.7)."""
 
 
 class StateSpec(BaseModel):
@@ -133,7 +137,8 @@ class World:
         lat, lon = col("lat"), col("lon")
         border = np.array([s.border_russia_belarus for s in specs])
         dist = _haversine_km(lat, lon, *KYIV)
-        exposure = 0.5 * border + 0.5 * np.clip(1.0 - dist / EXPOSURE_RANGE_KM, 0.0, 1.0)
+        exposure = (EXPOSURE_BORDER_WEIGHT * border
+                    + EXPOSURE_DISTANCE_WEIGHT * np.clip(1.0 - dist / EXPOSURE_RANGE_KM, 0.0, 1.0))
         personnel, aircraft, warships = col("active_personnel"), col("combat_aircraft"), col(
             "major_warships")
         gdp, pct = col("gdp_usd_bn"), col("defence_pct_gdp")

@@ -1,33 +1,39 @@
 """End to end: the classroom app in a real browser (Playwright + Debian's headless Chromium).
 
-Starts ``solara run sim/app/app.py`` on a free port of 127.0.0.1, moves a slider, presses
-Reset and Step, picks another scenario, checks that the views change, that no request failed
-or left 127.0.0.1, and saves docs/img/app.png. Skipped without /usr/bin/chromium, except
-in CI (the ``CI`` environment variable set), where a missing browser is a failure.
+Starts ``coalition-sim app --port 0`` (the default scenario, as ``make app`` does) and drives
+the page as a teacher would: every scenario picked, Reset and played; a scenario switched
+while playing; both colour schemes and the theme toggle (contrast computed from the rendered
+colours); the README's classroom walkthrough, sentence by sentence; a 1280x720 projector;
+sliders, explanations and the map's tiles (names, overlaps, clipping). No request may fail or
+leave 127.0.0.1. Saves docs/img/app.png. Nothing here is timed: waits are for states, with a
+generous ceiling. Skipped without /usr/bin/chromium, except in CI (``CI`` set), where a
+missing browser is a failure.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
+import re
 import subprocess
-import time
+import sys
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from sim.app.session import ENV_SCENARIO
-from sim.cli.app import APP_FILE, HOST, solara_command
-from sim.scenario import load_scenario
+from sim.app.session import controls, defaults
+from sim.scenario import load_scenario, scenario_names
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "docs" / "img" / "app.png"
+README = ROOT / "README.md"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 90_000  # generous: the machine is shared; no timing is asserted
+PROJECTOR = {"width": 1280, "height": 720}
+DEV_CONTROLS = ("Render Interval", "Use Threads", "Play Interval", "Information", "Time: ")
 
 
 def _need_browser() -> None:
@@ -39,31 +45,29 @@ def _need_browser() -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    """The app server on a free port (its own PID, stopped by that PID at the end)."""
+    """``coalition-sim app --port 0`` (its own process, stopped by its PID at the end)."""
     _need_browser()
-    port = _free_port()
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-           ENV_SCENARIO: "classroom-five"}
-    proc = subprocess.Popen(solara_command(port), cwd=APP_FILE.parent, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--port", "0", "--no-open"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            cwd=ROOT)
+    found: list[str] = []
+
+    def read() -> None:
+        for line in proc.stdout:
+            m = re.search(r"http://127\.0\.0\.1:\d+", line)
+            if m:
+                found.append(m.group(0))
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=120)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, f"app server exited with code {proc.returncode}"
-            with contextlib.suppress(OSError), socket.create_connection((HOST, port), 0.5):
-                break
-            time.sleep(0.3)
-        else:
-            pytest.fail("the app server did not listen within 120 s")
-        yield f"http://{HOST}:{port}"
+        if not found:
+            pytest.fail(f"the app printed no address (exit code {proc.poll()})")
+        yield found[0]
     finally:
         proc.terminate()
         try:
@@ -79,121 +83,395 @@ def browser():
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
-
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
         b.close()
 
 
-MAP_HASH = """async e => {
-  const r = await fetch(e.src); const b = new Uint8Array(await r.arrayBuffer());
-  let h = 0; for (const x of b) h = (h * 31 + x) >>> 0; return h; }"""
+class Traffic:
+    """Every request, failure, error status and websocket of a page."""
+
+    def __init__(self, page, server: str) -> None:
+        self.origin = urlparse(server)
+        self.requests: list[str] = []
+        self.failed: list = []
+        self.bad: list = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("requestfailed", lambda r: self.failed.append((r.url, r.failure)))
+        page.on("response", lambda r: self.bad.append((r.url, r.status)) if r.status >= 400
+                else None)
+        page.on("websocket", lambda ws: self.requests.append(ws.url))
+
+    def check(self) -> None:
+        assert self.requests, "no request was recorded"
+        outside = [u for u in self.requests if not u.startswith(("blob:", "data:"))
+                   and (urlparse(u).hostname, urlparse(u).port)
+                   != (self.origin.hostname, self.origin.port)]
+        assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"
+        assert self.failed == [], f"failed requests: {self.failed[:5]}"
+        assert self.bad == [], f"error responses: {self.bad[:5]}"
+
+
+def _open(browser, server: str, viewport=PROJECTOR, scheme: str = "light"):
+    page = browser.new_page(viewport=viewport, color_scheme=scheme)
+    page.set_default_timeout(TIMEOUT_MS)
+    traffic = Traffic(page, server)
+    page.goto(server + "/", wait_until="domcontentloaded")
+    _button(page, "Step").wait_for()
+    page.locator(".status-month").wait_for()
+    return page, traffic
+
+
+def _button(page, name: str):
+    return page.get_by_role("button", name=name, exact=True)
 
 
 def _month(page) -> int:
     return int(page.locator(".status-month").inner_text().split()[0])
 
 
-def _step_to(page, month: int) -> None:
-    step = page.get_by_role("button", name="Step", exact=True)
-    while _month(page) < month:
+def _wait_month(page, at_least: int) -> None:
+    page.wait_for_function(
+        f"parseInt(document.querySelector('.status-month').innerText) >= {at_least}")
+
+
+def _step(page, times: int = 1) -> None:
+    for _ in range(times):
         before = _month(page)
-        step.click()
-        page.wait_for_function(
-            f"parseInt(document.querySelector('.status-month').innerText) > {before}",
-            timeout=TIMEOUT_MS)
+        _button(page, "Step").click()
+        _wait_month(page, before + 1)
 
 
-def _image_changes(page, image, old: int) -> bool:
-    """True once ``image`` shows other bytes than ``old`` (images arrive after the text)."""
-    for _ in range(int(TIMEOUT_MS / 250)):
-        if image.evaluate(MAP_HASH) != old:
-            return True
-        page.wait_for_timeout(250)
-    return False
-
-
-def test_app_in_a_browser(server, browser):
+def _pick(page, name: str) -> None:
     from playwright.sync_api import expect
 
-    origin = urlparse(server)
-    requests, failed, bad_status, sockets = [], [], [], []
-    page = browser.new_page(viewport={"width": 1600, "height": 1500})
-    page.set_default_timeout(TIMEOUT_MS)
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("requestfailed", lambda r: failed.append((r.url, r.failure)))
-    page.on("response", lambda r: bad_status.append((r.url, r.status)) if r.status >= 400 else None)
-    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.locator(".v-select").filter(has_text="Scenario").first.click()
+    page.get_by_role("option", name=name, exact=True).click()
+    expect(page.locator(".scenario-description")).to_have_text(load_scenario(name).description)
 
-    page.goto(server + "/", wait_until="domcontentloaded")
-    page.get_by_role("button", name="Step", exact=True).wait_for()
-    page.locator(".status-month").wait_for()
-    assert _month(page) == 0
-    assert page.locator(".event-empty").count() == 1
+
+def _play_until(page, month: int) -> None:
+    _button(page, "\u25b6").click()
+    _button(page, "\u275a\u275a").wait_for()
+    _wait_month(page, month)
+    _button(page, "\u275a\u275a").click()
+    _button(page, "\u25b6").wait_for()
+
+
+def _slug(key: str) -> str:
+    return key.replace(".", "-").replace("_", "-")
+
+
+def _shows_scenario(page, name: str, month: int = 0) -> None:
+    """The cards, the map and the sliders show scenario ``name`` at ``month``."""
+    from playwright.sync_api import expect
+
+    sc = load_scenario(name)
+    expect(page.locator(".status-month")).to_have_text(f"{month} of {sc.horizon}")
+    expect(page.locator(".map-tile")).to_have_count(len(sc.states()))
+    names = sorted(page.locator(".map-tile").evaluate_all("ts => ts.map(t => t.dataset.name)"))
+    assert names == sorted(s.name for s in sc.states())
+    start = defaults(sc)
+    for c in controls(sc):
+        expect(page.locator(f".control-{_slug(c.key)} .control-value")).to_have_text(
+            c.text(start[c.key]))
+    expect(page.locator(".slider-moved")).to_have_count(0)
+
+
+# --------------------------------------------------------------------------- 1: every scenario
+
+
+def test_every_scenario_picked_then_reset_and_played(server, browser):
+    page, traffic = _open(browser, server)
+    _shows_scenario(page, "sep-2025-paris")  # the default, as `make app` opens it
+    for name in scenario_names():
+        _pick(page, name)
+        _shows_scenario(page, name)
+        _step(page)
+        _button(page, "Reset").click()
+        _shows_scenario(page, name)  # Reset keeps the scenario picked, at month 0
+        _play_until(page, 1)
+        _shows_scenario(page, name, _month(page))
+        assert page.locator(".event-line").count() > 0
+    traffic.check()
+    page.close()
+
+
+# --------------------------------------------------------------------------- 2: switch in play
+
+
+def test_switching_scenario_while_playing_plays_the_new_one(server, browser):
+    from playwright.sync_api import expect
+
+    page, traffic = _open(browser, server)
+    _pick(page, "classroom-five")
+    _button(page, "\u25b6").click()
+    _wait_month(page, 2)
+    expect(_button(page, "Step")).to_be_disabled()
+    _pick(page, "us-full-backstop")
+    horizon = load_scenario("us-full-backstop").horizon
+    expect(page.locator(".map-tile")).to_have_count(len(load_scenario("us-full-backstop").states()))
+    page.wait_for_function(  # the new model, and play goes on with it
+        f"(t => parseInt(t) >= 2 && t.endsWith(' of {horizon}'))"
+        "(document.querySelector('.status-month').innerText)")
+    _button(page, "\u275a\u275a").click()
+    _button(page, "\u25b6").wait_for()
+    expect(_button(page, "Step")).to_be_enabled()
+    month = _month(page)
+    _step(page)
+    assert _month(page) == month + 1
+    _play_until(page, month + 2)  # ❚❚ then ▶ plays on
+    traffic.check()
+    page.close()
+
+
+# --------------------------------------------------------------------------- 3: contrast
+
+CONTRAST = """els => els.map(el => {
+  const parse = c => { const p = c.match(/[\\d.]+/g).map(Number);
+                       return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const lum = c => { const f = v => { v /= 255;
+      return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  let bg = null, opacity = 1;
+  for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
+    const s = getComputedStyle(n);
+    opacity *= parseFloat(s.opacity);
+    const c = parse(s.backgroundColor);
+    if (!bg && c[3] >= 0.99) bg = c;
+  }
+  bg = bg || [255, 255, 255, 1];
+  const fg = parse(getComputedStyle(el).color);
+  const a = lum(fg), b = lum(bg);
+  return {text: el.innerText, cls: el.className, opacity, fgAlpha: fg[3],
+          ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)};
+})"""
+THEME_BUTTON = (".v-app-bar button:has(i.mdi-brightness-auto), "
+                ".v-app-bar button:has(i.mdi-weather-night), "
+                ".v-app-bar button:has(i.mdi-weather-sunny)")
+
+
+def _theme(page) -> str:
+    return page.evaluate("document.querySelector('.v-application').classList"
+                         ".contains('theme--dark') ? 'dark' : 'light'")
+
+
+def _assert_cards_readable(page, theme: str) -> None:
+    assert _theme(page) == theme
+    page.wait_for_function("[...document.querySelectorAll('.cs-card')].every(e => {"
+                           "for (let n = e; n; n = n.parentElement) if (getComputedStyle(n)"
+                           ".opacity !== '1') return false; return true; })")
+    values = page.locator(".cs-card-value").evaluate_all(CONTRAST)
+    assert len(values) == 5
+    texts = page.locator(".cs-card-title, .cs-card-detail, .card-help").evaluate_all(CONTRAST)
+    for r in values + texts:
+        assert r["opacity"] == 1 and r["fgAlpha"] == 1, r
+        assert r["ratio"] >= 4.5, f"{theme}: {r['text']!r} ({r['cls']}) has contrast {r['ratio']:.2f}"
+
+
+def _toggle_to(page, theme: str) -> None:
+    for _ in range(3):
+        if _theme(page) == theme:
+            return
+        button = page.locator(THEME_BUTTON)
+        icon = button.locator("i").get_attribute("class")
+        button.click()
+        page.wait_for_function("icon => document.querySelector('.v-app-bar button i.mdi-'"
+                               " + 'brightness-auto, .v-app-bar button i.mdi-weather-night, '"
+                               " + '.v-app-bar button i.mdi-weather-sunny').className !== icon",
+                               arg=icon)
+    assert _theme(page) == theme
+
+
+@pytest.mark.parametrize("scheme", ["dark", "light"])
+def test_card_numbers_keep_their_contrast_in_both_themes(server, browser, scheme):
+    page, traffic = _open(browser, server, scheme=scheme)
+    _assert_cards_readable(page, scheme)  # the browser's preference, before any step
+    _pick(page, "classroom-five-tipped")
+    _step(page, 5)  # force met (green), deterrence, US backstop
+    _assert_cards_readable(page, scheme)
+    other = "light" if scheme == "dark" else "dark"
+    _toggle_to(page, other)  # the theme icon at the top right
+    _assert_cards_readable(page, other)
+    _toggle_to(page, scheme)
+    _assert_cards_readable(page, scheme)
+    traffic.check()
+    page.close()
+
+
+# --------------------------------------------------------------------------- 5: README
+
+
+def walkthrough() -> list[str]:
+    """The numbered steps of the README's classroom walkthrough."""
+    text = README.read_text(encoding="utf-8")
+    body = text.split("<!-- classroom-walkthrough -->")[1].split("<!-- /classroom-walkthrough -->")[0]
+    steps = re.split(r"\n(?=\d+\. )", "\n" + body.strip())
+    return [" ".join(s.split()) for s in steps if re.match(r"\d+\. ", s)]
+
+
+def _quotes(step: str) -> list[str]:
+    return re.findall(r"\u201c([^\u201d]+)\u201d", step)
+
+
+def _log_has(page, sentences: list[str]) -> None:
+    log = page.locator(".event-log").inner_text()
+    lines = [" ".join(x.split()) for x in log.splitlines() if x.strip()]
+    for s in sentences:
+        assert s in lines, f"README says {s!r}; the log shows {lines}"
+
+
+def test_readme_classroom_walkthrough_is_what_the_app_shows(server, browser):
+    from playwright.sync_api import expect
+
+    steps = walkthrough()
+    assert len(steps) == 4, steps
+    page, traffic = _open(browser, server, viewport={"width": 1280, "height": 800})
+    # Start: pick classroom-five (the app was started with its default scenario).
+    assert "classroom-five" in steps[0]
+    _pick(page, "classroom-five")
     force = page.locator(".status-force")
-    map_img = page.locator("img.coalition-map")
-    map0 = map_img.evaluate(MAP_HASH)
-
-    # The classroom world as it comes: three months, nobody sends troops.
-    _step_to(page, 3)
-    expect(force).to_have_text("0")
-    expect(page.locator(".event-line").first).to_be_visible()  # naval presence from month 1
-    assert _image_changes(page, map_img, map0)
-
-    # Move 'US air support' two steps right (0.30 -> 0.40) and press Reset: the cascade tips.
-    slider = page.locator('.v-input:has-text("US air support") [role=slider]')
-    assert float(slider.get_attribute("aria-valuenow")) == pytest.approx(0.3)
+    # 1. ▶ to the last month: every quoted sentence is in the log; no ground troops.
+    _play_to_end(page)
+    _log_has(page, [q for q in _quotes(steps[0]) if q.startswith("Month ")])
+    assert "ground troops" not in page.locator(".event-log").inner_text()
+    expect(force).to_have_text(re.search(r"stays at \*\*([\d,]+)\*\*", steps[0]).group(1))
+    # 2. Move the slider: it reads the new value and is marked until Reset.
+    label, old, new = re.search(r"Move \*(.+?)\* from \*\*(\S+?)\*\* to \*\*(\S+?)\*\*",
+                                steps[1]).groups()
+    [control] = [c for c in controls(load_scenario("classroom-five")) if c.label == label]
+    box = page.locator(f".control-{_slug(control.key)}")
+    value = box.locator(".control-value")
+    expect(value).to_have_text(old)
+    slider = box.locator("[role=slider]")
     slider.focus()
-    slider.press("ArrowRight")
-    slider.press("ArrowRight")
-    page.wait_for_function(
-        "parseFloat(document.querySelector('.v-input [role=slider][aria-valuenow=\"0.4\"]')"
-        "?.getAttribute('aria-valuenow')) === 0.4")
-    slider.press("Tab")
-    assert _month(page) == 3  # sliders act on Reset only
-    settings = page.locator(".run-settings")
-    for _ in range(20):  # the slider's value reaches the server asynchronously: reset until used
-        page.get_by_role("button", name="Reset", exact=True).click()
-        page.wait_for_function(
-            "document.querySelector('.status-month').innerText.startsWith('0 ')")
-        if "US air support\t0.40" in settings.inner_text():
-            break
-        page.wait_for_timeout(500)
-    assert "US air support\t0.40" in settings.inner_text()
-    _step_to(page, 5)
-    expect(force).to_have_text("32,500")
-    log = page.locator(".event-log")
-    expect(log).to_contain_text("Month 1: Westmark commits ground troops - the first to do so.")
-    expect(log).to_contain_text("Month 5: the ground force reaches 32,500 troops")
-    # ▶ plays: the month moves on by itself; ❚❚ pauses.
-    page.get_by_role("button", name="▶", exact=True).click()
-    page.wait_for_function("parseInt(document.querySelector('.status-month').innerText) >= 7")
-    page.get_by_role("button", name="❚❚", exact=True).click()
-    page.get_by_role("button", name="▶", exact=True).wait_for()
-
-    # Pick the article-based scenario: a new model, 34 states on the map.
-    page.locator('.v-select:has-text("Scenario")').first.click()
-    page.get_by_role("option", name="sep-2025-paris", exact=True).click()
-    page.wait_for_function("document.body.innerText.includes('Paris summit, September 2025')")
-    page.wait_for_function("document.querySelector('.status-month').innerText.startsWith('0 ')")
-    map1 = map_img.evaluate(MAP_HASH)
-    _step_to(page, 6)
-    assert _image_changes(page, map_img, map1)
-    horizon = load_scenario("sep-2025-paris").horizon
-    expect(page.locator(".status-month")).to_have_text(f"6 of {horizon}")
-    expect(page.locator(".event-line").nth(2)).to_be_visible()
-    page.wait_for_timeout(500)
+    while value.inner_text() != new:
+        before = value.inner_text()
+        slider.press("ArrowRight")
+        expect(value).not_to_have_text(before)
+    mark = [q for q in _quotes(steps[1]) if not q.startswith("Month ")]
+    expect(box.locator(".moved-mark")).to_have_text(mark[0])
+    expect(page.locator(".slider-moved")).to_have_count(1)
+    _button(page, "Reset").click()
+    expect(page.locator(".status-month")).to_have_text("0 of 24")
+    expect(page.locator(".slider-moved")).to_have_count(0)
+    expect(value).to_have_text(new)  # the run now uses it
+    # 3. ▶ again: the cascade, sentence by sentence; 4. the ceasefire, then broken.
+    _play_to_end(page)
+    _log_has(page, [q for q in _quotes(steps[2]) if q.startswith("Month ")])
+    expect(force).to_have_text(re.search(r"\*\*([\d,]+)\*\*", steps[2]).group(1))
+    _log_has(page, [q for q in _quotes(steps[3]) if q.startswith("Month ")])
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     tmp = SCREENSHOT.with_suffix(".tmp.png")
     page.screenshot(path=str(tmp))
     os.replace(tmp, SCREENSHOT)
+    traffic.check()
     page.close()
 
-    assert requests, "no request was recorded"
-    outside = [u for u in requests + sockets
-               if not u.startswith(("blob:", "data:"))
-               and (urlparse(u).hostname, urlparse(u).port) != (origin.hostname, origin.port)]
-    assert outside == [], f"requests left {HOST}: {outside[:5]}"
-    assert failed == [], f"failed requests: {failed[:5]}"
-    assert bad_status == [], f"error responses: {bad_status[:5]}"
+
+def _play_to_end(page) -> None:
+    from playwright.sync_api import expect
+
+    _button(page, "\u25b6").click()
+    page.wait_for_function("(t => t.split(' of ')[0] === t.split(' of ')[1])"
+                           "(document.querySelector('.status-month').innerText)")
+    expect(_button(page, "\u25b6")).to_be_disabled()
+    expect(page.locator(".run-over")).to_be_visible()
+
+
+# --------------------------------------------------------------------------- 7: projector
+
+
+def test_controls_are_above_the_fold_on_a_projector(server, browser):
+    page, traffic = _open(browser, server, viewport=PROJECTOR)
+    assert page.evaluate("window.scrollY") == 0
+    for name in ("Reset", "\u25b6", "Step"):
+        box = _button(page, name).bounding_box()
+        assert box is not None, name
+        assert box["x"] >= 0 and box["y"] >= 0, (name, box)
+        assert box["x"] + box["width"] <= PROJECTOR["width"], (name, box)
+        assert box["y"] + box["height"] <= PROJECTOR["height"], (name, box)
+        on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y)"
+                               ".closest('button')?.innerText.trim()",
+                               [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+        assert on_top is not None and on_top.lower() == name.lower(), (name, on_top)
+    page.close()
+
+
+# --------------------------------------------------------------------------- readability
+
+
+TILES = """() => {
+  const rect = e => { const r = e.getBoundingClientRect();
+                      return {l: r.left, t: r.top, r: r.right, b: r.bottom}; };
+  const tiles = [...document.querySelectorAll('.map-tile, .map-landmark')].map(t => ({
+    name: t.dataset.name, code: t.dataset.code || '', title: t.title, box: rect(t)}));
+  const labels = [...document.querySelectorAll(
+      '.tile-name, .tile-troops, .tile-others, .landmark-name')].map(l => ({
+    text: l.innerText, cls: l.className, box: rect(l), tile: rect(l.parentElement),
+    sw: l.scrollWidth, cw: l.clientWidth}));
+  return {tiles, labels}; }"""
+
+
+def _assert_map_readable(page, small: bool) -> None:
+    data = page.evaluate(TILES)
+    tiles, labels = data["tiles"], data["labels"]
+    assert tiles and labels
+    key = "" if small else page.locator(".map-key").inner_text()
+    for t in tiles:
+        assert t["name"], t
+        if t["code"]:  # a state: its name on hover, and in the key of a large map
+            assert t["title"].startswith(t["name"] + ":"), t
+            assert small or f"{t['code']} {t['name']}" in " ".join(key.split()), t["name"]
+    for i, a in enumerate(tiles):
+        for b in tiles[i + 1:]:
+            dx = min(a["box"]["r"], b["box"]["r"]) - max(a["box"]["l"], b["box"]["l"])
+            dy = min(a["box"]["b"], b["box"]["b"]) - max(a["box"]["t"], b["box"]["t"])
+            assert dx <= 0.5 or dy <= 0.5, f"tiles {a['name']} and {b['name']} overlap"
+    for lab in labels:
+        assert lab["sw"] <= lab["cw"] + 1, f"{lab['text']!r} is cut: {lab}"
+        box, tile = lab["box"], lab["tile"]
+        assert (box["l"] >= tile["l"] - 0.5 and box["r"] <= tile["r"] + 0.5
+                and box["t"] >= tile["t"] - 0.5 and box["b"] <= tile["b"] + 0.5), \
+            f"{lab['text']!r} sticks out of its tile: {lab}"
+    names = [lab["text"] for lab in labels if "tile-name" in lab["cls"]]
+    expected = [t["name"] if small else t["code"] for t in tiles if t["code"]]
+    assert sorted(names) == sorted(expected)
+
+
+def test_sliders_explanations_and_map_read_in_full(server, browser):
+    from playwright.sync_api import expect
+
+    page, traffic = _open(browser, server, viewport={"width": 1280, "height": 900})
+    body = page.locator("body").inner_text()
+    for dev in DEV_CONTROLS:
+        assert dev not in body, f"developer control {dev!r} is on the page"
+    sc = load_scenario("sep-2025-paris")
+    for c in controls(sc):  # value with unit, a one-line explanation (caption and hover)
+        box = page.locator(f".control-{_slug(c.key)}")
+        expect(box.locator(".control-label")).to_have_text(c.label)
+        expect(box.locator(".control-value")).to_have_text(c.text(defaults(sc)[c.key]))
+        expect(box.locator(".control-help")).to_have_text(c.help)
+        assert box.locator(".control-head").get_attribute("title") == c.help
+    for card in page.locator(".cs-card").all():
+        assert card.get_attribute("title")
+        assert card.locator(".card-help").inner_text().strip() == card.get_attribute("title")
+    # A moved slider is marked until Reset.
+    slider = page.locator(".control-coalition-peer-weight [role=slider]")
+    slider.focus()
+    slider.press("ArrowLeft")
+    expect(page.locator(".control-coalition-peer-weight.slider-moved .moved-mark")).to_be_visible()
+    _step(page)
+    expect(page.locator(".slider-moved")).to_have_count(1)  # a step does not use it
+    _button(page, "Reset").click()
+    expect(page.locator(".slider-moved")).to_have_count(0)
+    # The 34-state map after six months, and the classroom map with every tile sending troops.
+    _step(page, 6)
+    _assert_map_readable(page, small=False)
+    _pick(page, "classroom-five-tipped")
+    _step(page, 5)
+    expect(page.locator(".tile-troops")).to_have_count(5)
+    _assert_map_readable(page, small=True)
+    traffic.check()
+    page.close()

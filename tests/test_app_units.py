@@ -3,24 +3,25 @@ the app model and its controls, the classroom world, and the ``app`` command's c
 
 from __future__ import annotations
 
-import math
+import os
+import re
+import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from matplotlib.colors import to_hex
-from mesa.visualization.solara_viz import _build_model_init_kwargs
 
 from sim import engine
-from sim.app.figures import map_figure
+from sim.app.components import contrast, ink_on, map_html, status_html, tile_title
 from sim.app.narrate import Snapshot, clause, join_names, narrate, with_article
 from sim.app.palette import COLOURS, LABELS, NOTHING, STRENGTH_ORDER, colour_of, legend_entries, strongest
 from sim.app.placement import coordinates_meaningful, place_states, project
-from sim.app.session import SLIDERS, THRESHOLD_SCALES, AppModel, model_params
-from sim.cli.app import HOST, choose_port, solara_command
+from sim.app.session import SLIDERS, THRESHOLD_SCALES, AppModel, controls, defaults, model_values
+from sim.cli.app import HOST, choose_port
 from sim.cli.common import BadInput
 from sim.parameters import MODES, PARAM_INFO, flatten
 from sim.scenario import load_scenario
@@ -61,16 +62,17 @@ def test_unknown_mode_is_refused():
 # --------------------------------------------------------------------------- placement
 
 
-def _coalition_placement():
+def _coalition_placement(size: float = 1.0):
     states = coalition_states()
     lat = np.array([s.lat for s in states])
     lon = np.array([s.lon for s in states])
-    return states, lat, lon, place_states(lat, lon)
+    return states, lat, lon, place_states(lat, lon, size=size)
 
 
 def test_coalition_map_places_states_at_their_capitals_without_overlap():
     states, lat, lon, p = _coalition_placement()
     assert p.geographic and p.overlaps() == []
+    assert _coalition_placement(1.3)[3].overlaps() == []  # the app's tile size
     codes = [s.code for s in states]
     far = {c for c, f in zip(codes, p.far, strict=True) if f}
     assert far == {"CA", "AU", "JP", "NZ"}
@@ -105,24 +107,58 @@ def test_classroom_world_is_placed_geographically():
     lon = np.array([s.lon for s in sc.states()])
     p = place_states(lat, lon)
     assert p.geographic and not p.far.any() and p.overlaps() == []
+    for size in (1.3, 1.8, 2.5):  # bigger tiles are pushed apart, landmarks too
+        assert place_states(lat, lon, size=size).overlaps() == []
+
+
+def _tiles(page: str) -> dict[str, dict[str, str]]:
+    """code -> attributes of each map tile in the map's HTML."""
+    out = {}
+    for m in re.finditer(r'<div class="map-tile" ([^>]*)>', page):
+        attrs = dict(re.findall(r'([a-z-]+)="([^"]*)"', m.group(1)))
+        out[attrs["data-code"]] = attrs
+    return out
 
 
 def test_map_tiles_take_the_colour_of_the_strongest_commitment():
     states, lat, lon, p = _coalition_placement()
     codes = [s.code for s in states]
+    names = [s.name for s in states]
     commitments = {"GB": frozenset({"ground", "air"}), "DE": frozenset({"financing", "arms"}),
                    "PL": frozenset({"training"})}
-    fig = map_figure(p, codes, [s.name for s in states], commitments, {"GB": 7050.0})
-    tiles = {a.get_gid(): a for a in fig.axes[0].patches if (a.get_gid() or "").startswith("tile")}
+    page = map_html(p, codes, names, commitments, {"GB": 7050.0}, "Month 1")
+    tiles = _tiles(page)
     assert len(tiles) == len(codes)
-    assert to_hex(tiles["tile-GB"].get_facecolor()) == COLOURS["ground"].lower()
-    assert to_hex(tiles["tile-DE"].get_facecolor()) == COLOURS["financing"].lower()
-    assert to_hex(tiles["tile-PL"].get_facecolor()) == COLOURS["training"].lower()
-    assert to_hex(tiles["tile-FR"].get_facecolor()) == COLOURS[NOTHING].lower()
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "7k" in texts and "GB" in texts
-    legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == [lab for lab, _ in legend_entries()]
+    assert f"background:{COLOURS['ground']}" in tiles["GB"]["style"]
+    assert f"background:{COLOURS['financing']}" in tiles["DE"]["style"]
+    assert f"background:{COLOURS['training']}" in tiles["PL"]["style"]
+    assert f"background:{COLOURS[NOTHING]}" in tiles["FR"]["style"]
+    assert tiles["GB"]["title"] == "United Kingdom: ground troops (7,050), air presence"
+    assert tiles["FR"]["title"] == "France: commits nothing yet"
+    assert ">7k<" in page and ">GB<" in page
+    # a large world shows codes on its tiles and a key with every state's name
+    key = page[page.index('class="map-key"'):]
+    assert all(n.replace("&", "&amp;") in key for n in names)
+    legend = page[page.index('class="cs-legend"'):page.index('class="map-key"')]
+    assert [lab for lab, _ in legend_entries()] == re.findall(r"</span>([^<]+)</span>", legend)
+
+
+def test_small_world_tiles_show_full_names_and_no_key():
+    sc = load_scenario("classroom-five")
+    st = sc.states()
+    p = place_states(np.array([s.lat for s in st]), np.array([s.lon for s in st]), size=1.8)
+    assert p.overlaps() == []
+    page = map_html(p, [s.code for s in st], [s.name for s in st], {}, {}, "Month 0")
+    for s in st:
+        assert '<span class="tile-name" style="font-size:' in page and f">{s.name}</span>" in page
+    assert 'class="map-key"' not in page
+
+
+def test_tile_text_reads_on_every_fill_colour():
+    for fill in COLOURS.values():
+        assert contrast(fill, ink_on(fill)) >= 4.5, fill
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert tile_title("Westmark", frozenset({"sea"}), 0.0) == "Westmark: naval presence"
 
 
 # --------------------------------------------------------------------------- event log
@@ -144,7 +180,8 @@ def test_articles_and_lists_read_naturally():
     assert join_names(["A"]) == "A"
     assert join_names(["A", "B"]) == "A and B"
     assert join_names(["A", "B", "C"]) == "A, B and C"
-    assert join_names(list("ABCDEFG")) == "A, B, C and 4 others"
+    assert join_names(list("ABCDE")) == "A, B, C, D and E"
+    assert join_names(list("ABCDEFG")) == "A, B, C, D and 3 others"
     assert clause("The US restores intelligence sharing.") == "the US restores intelligence sharing"
 
 
@@ -173,8 +210,8 @@ def test_joining_first_movers_and_withdrawals():
 
 
 def test_force_ceasefire_and_us_changes_are_told():
-    before = _snap(9, troops=28_000, ceasefire=0, violated=0, disengaged=0, tariffs=0)
-    after = _snap(10, troops=31_000, ceasefire=1, violated=0, disengaged=1, tariffs=1)
+    before = _snap(9, troops=28_000, ceasefire_in_force=0, violated=0, disengaged=0, tariffs=0)
+    after = _snap(10, troops=31_000, ceasefire_in_force=1, violated=0, disengaged=1, tariffs=1)
     lines = narrate(before, after, NAMES, requirement=30_000)
     assert lines == [
         "Month 10: the ground force reaches 31,000 troops - the 30,000 needed are there.",
@@ -182,7 +219,7 @@ def test_force_ceasefire_and_us_changes_are_told():
         "Month 10: the US walks away and keeps only intelligence sharing.",
         "Month 10: the US imposes secondary tariffs on buyers of Russian oil.",
     ]
-    back = narrate(after, _snap(11, troops=29_000, ceasefire=0, violated=1, disengaged=1,
+    back = narrate(after, _snap(11, troops=29_000, ceasefire_in_force=0, violated=1, disengaged=1,
                                 tariffs=1), NAMES, requirement=30_000)
     assert back == ["Month 11: the ground force falls to 29,000 troops, below the 30,000 needed.",
                     "Month 11: Russia breaks the ceasefire."]
@@ -196,8 +233,15 @@ def test_nothing_changed_means_nothing_to_tell():
 def test_many_states_are_counted_not_all_named():
     many = {c: {"training"} for c in NAMES}
     lines = narrate(_snap(0), _snap(1, many), NAMES)
-    assert lines == ["Month 1: 7 states (the United Kingdom, France, the Netherlands and 4 "
-                     "others) commit training - the first to do so."]
+    assert lines == ["Month 1: 7 states (the United Kingdom, France, the Netherlands, Germany "
+                     "and 3 others) commit training - the first to do so."]
+
+
+def test_five_states_are_all_named():
+    five = dict(list(NAMES.items())[:5])
+    lines = narrate(_snap(0), _snap(1, {c: {"sea"} for c in five}), five)
+    assert lines == ["Month 1: the United Kingdom, France, the Netherlands, Germany and Italy "
+                     "commit naval presence - the first to do so."]
 
 
 # --------------------------------------------------------------------------- app model
@@ -222,31 +266,38 @@ def test_app_model_applies_controls_and_keeps_an_event_log():
     assert len(df) == 3 and {"troops", "deterrence", "growth", "pressure"} <= set(df.columns)
 
 
-def test_mesa_reset_rebuilds_the_app_model_from_the_controls():
-    """SolaraViz's Reset passes its own empty scenario object; the app model must ignore it."""
-    m = AppModel("hague-2025-intel-only", rng=2025)
-    params = model_params(load_scenario("hague-2025-intel-only"), "hague-2025-intel-only")
-    values = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
+def test_reset_builds_the_picked_scenario_with_the_sliders():
+    from sim.app.app import build_model
+
+    values = defaults(load_scenario("hague-2025-intel-only"))
     values["us.backstop.logistics"] = 0.75
     values["rng"] = 2031
-    kwargs = _build_model_init_kwargs(m, values, add_scenario_when_empty=True,
-                                      require_model_accepts_scenario=True)
-    fresh = type(m)(**kwargs)
-    assert fresh.spec.name == "hague-2025-intel-only" and fresh.seed == 2031
+    fresh = build_model("hague-2025-intel-only", values)
+    assert fresh.coalition_scenario.name == "hague-2025-intel-only" and fresh.seed == 2031
     assert fresh.simulation.params["us.backstop.logistics"][0] == 0.75
+    assert model_values(fresh) == values
 
 
-def test_sliders_default_to_the_chosen_scenario():
+def test_sliders_default_to_the_chosen_scenario_and_read_with_units():
     sc = load_scenario("us-full-backstop")
-    params = model_params(sc, "us-full-backstop")
     values = flatten(sc.parameters)
+    start = defaults(sc)
+    by_key = {c.key: c for c in controls(sc)}
+    assert list(by_key) == [*SLIDERS, "threshold_scale", "rng"]
     for path in SLIDERS:
         assert path in PARAM_INFO
-        assert params[path]["value"] == pytest.approx(values[path])
-        assert params[path]["min"] <= params[path]["value"] <= params[path]["max"]
-    assert params["us.backstop.air_support"]["value"] == 1.0
-    assert params["rng"]["value"] == sc.seed and params["threshold_scale"]["value"] == 1.0
-    assert params["scenario_name"] == "us-full-backstop"
+        assert start[path] == pytest.approx(values[path])
+        assert by_key[path].lo <= start[path] <= by_key[path].hi
+    assert start["us.backstop.air_support"] == 1.0 and start["threshold_scale"] == 1.0
+    assert start["rng"] == sc.seed
+    assert by_key["us.backstop.air_support"].text(0.4) == "40%"
+    assert by_key["sanctions.scale"].text(1.25) == "\u00d71.25"
+    assert by_key["coalition.peer_weight"].text(0.6) == "0.60"
+    assert by_key["rng"].text(2031) == "2031"
+    labels = [c.label for c in by_key.values()]
+    assert not any("(x)" in lab for lab in labels)
+    for c in by_key.values():  # one plain line each
+        assert c.help.endswith(".") and "\n" not in c.help and len(c.help) < 110
 
 
 def test_same_controls_same_run():
@@ -315,6 +366,19 @@ def test_classroom_event_log_tells_the_cascade():
     assert any(e.startswith("Month 5: the ground force reaches 32,500 troops") for e in m.events)
 
 
+def test_event_log_reads_the_model_s_own_outcome_names():
+    """Every outcome the log tells of is one the model reports (a renamed outcome would
+    silently drop its sentence)."""
+    m = AppModel("classroom-five-tipped")
+    m.step()
+    for key in ("troops", "ceasefire_in_force", "violated", "disengaged", "tariffs"):
+        assert key in m.timeline[-1].outcomes
+    for _ in range(23):
+        m.step()
+    assert "Month 12: Russia and Ukraine agree a ceasefire." in m.events
+    assert "Month 15: Russia breaks the ceasefire." in m.events
+
+
 # --------------------------------------------------------------------------- command
 
 
@@ -334,33 +398,117 @@ def test_app_command_refuses_a_busy_port():
         s.listen()
         port = s.getsockname()[1]
         r = _cli("app", "classroom-five", "--port", str(port), "--no-open")
-        assert r.returncode == 2 and f"--port {port}" in r.stderr
+        assert r.returncode == 2 and f"--port {port}" in r.stderr and "already in use" in r.stderr
+        assert "http://" not in r.stdout and "Traceback" not in r.stderr
         with pytest.raises(BadInput):
             choose_port(port)
 
 
-def test_app_server_command_is_local_and_offline():
-    cmd = solara_command(8123)
-    assert cmd[1] == "run" and cmd[2].endswith("sim/app/app.py")
-    for flag in ("--no-open", "--production", "--no-check-version"):
-        assert flag in cmd
-    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8123"
-    assert not math.isnan(float(cmd[cmd.index("--port") + 1]))
+def _start_app(*args: str) -> tuple[subprocess.Popen, str]:
+    """``coalition-sim app ARGS --no-open`` and the address it prints once it serves."""
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", *args, "--no-open"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    found: list[str] = []
+
+    def read() -> None:
+        for line in proc.stdout:
+            m = re.search(r"http://127\.0\.0\.1:\d+/", line)
+            if m:
+                found.append(m.group(0))
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=120)
+    if not found:
+        proc.kill()
+        pytest.fail(f"the app printed no address; stderr: {proc.stderr.read()[-2000:]}")
+    return proc, found[0]
+
+
+def _get(url: str, host: str | None = None) -> tuple[int, str]:
+    import http.client
+    from urllib.parse import urlparse
+
+    u = urlparse(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    conn.putrequest("GET", "/", skip_host=True)
+    conn.putheader("Host", host or u.netloc)
+    conn.endheaders()
+    r = conn.getresponse()
+    body = r.read().decode("utf-8", "replace")
+    conn.close()
+    return r.status, body
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def test_app_serves_loopback_only_picks_a_free_port_and_a_second_app_is_refused():
+    proc, url = _start_app("classroom-five", "--port", "0")
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    try:
+        assert port != 0
+        assert _get(url)[0] == 200  # served as soon as the address is printed
+        assert _get(url, host=f"localhost:{port}")[0] == 200
+        status, body = _get(url, host=f"attacker.example:{port}")  # DNS rebinding
+        assert status == 400 and "Refused" in body
+        assert _get(url, host="127.0.0.1.attacker.example")[0] == 400
+        second = _cli("app", "classroom-five", "--port", str(port), "--no-open")
+        assert second.returncode == 2 and "already in use" in second.stderr
+        assert "http://" not in second.stdout
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def test_app_server_dies_with_the_command():
+    proc, url = _start_app("classroom-five", "--port", "0")
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    assert not _port_free(port)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert _port_free(port), "something still listens on the app's port after SIGKILL"
+    with pytest.raises(OSError):
+        socket.create_connection((HOST, port), timeout=5).close()
+
+
+def test_host_check_reads_the_host_header():
+    from sim.cli.app import host_of
+
+    def scope(host: bytes) -> dict:
+        return {"type": "http", "headers": [(b"host", host)]}
+
+    assert host_of(scope(b"127.0.0.1:8765")) == "127.0.0.1"
+    assert host_of(scope(b"LOCALHOST")) == "localhost"
+    assert host_of(scope(b"[::1]:8765")) == "[::1]"
+    assert host_of(scope(b"evil.example:80")) == "evil.example"
+    assert host_of({"type": "http", "headers": []}) == ""
 
 
 # --------------------------------------------------------------------------- page helpers
 
 
-def test_page_helpers_name_months_settings_and_broken_scenarios(tmp_path):
-    from sim.app.app import load_or_error, run_settings
-    from sim.app.components import calendar_month
+def test_page_helpers_name_months_cards_and_broken_scenarios(tmp_path):
+    from sim.app.app import load_or_error
+    from sim.app.components import CARD_HELP, calendar_month
 
     assert calendar_month("2025-09", 0) == "September 2025"
     assert calendar_month("2025-09", 4) == "January 2026"
     m = AppModel("classroom-five", rng=9, threshold_scale=0.9)
-    rows = dict(run_settings(m))
-    assert rows["US air support"] == "0.30" and rows["Seed"] == "9"
-    assert rows["Thresholds (x)"] == "0.90"
+    used = model_values(m)
+    assert used["us.backstop.air_support"] == 0.3 and used["rng"] == 9
+    assert used["threshold_scale"] == 0.9
+    cards = status_html(m)
+    assert 'status-month' in cards and ">0 of 24<" in cards
+    for key, text in CARD_HELP.items():  # every card carries its one-line explanation
+        assert f'class="cs-card card-{key}" title="{text}"' in cards.replace("&#x27;", "'")
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: broken\ndescription: x\nhorizon: -3\n")
     spec, problem = load_or_error(str(bad))
@@ -373,9 +521,22 @@ def test_map_of_a_grid_world_draws_every_tile():
     n = 12
     p = place_states(np.full(n, 50.0), np.full(n, 10.0))
     codes = [f"S{i:02d}" for i in range(n)]
-    fig = map_figure(p, codes, [f"State {i}" for i in range(n)],
-                     {"S03": frozenset({"sea"})})
-    tiles = {a.get_gid(): a for a in fig.axes[0].patches if (a.get_gid() or "").startswith("tile")}
+    page = map_html(p, codes, [f"State {i}" for i in range(n)], {"S03": frozenset({"sea"})}, {},
+                    "Month 1")
+    tiles = _tiles(page)
     assert len(tiles) == n
-    assert to_hex(tiles["tile-S03"].get_facecolor()) == COLOURS["sea"].lower()
-    assert "Beyond\nEurope" not in [t.get_text() for t in fig.axes[0].texts]
+    assert f"background:{COLOURS['sea']}" in tiles["S03"]["style"]
+    assert "Beyond Europe" not in page and "map-landmark" not in page
+
+
+def test_charts_are_drawn_from_the_run_so_far():
+    from sim.app.components import charts_html
+
+    m = AppModel("classroom-five-tipped")
+    empty = charts_html(m)
+    assert "force-chart" in empty and "economy-chart" in empty and "<polyline" not in empty
+    for _ in range(5):
+        m.step()
+    page = charts_html(m)
+    assert page.count("<polyline") == 4  # troops, deterrence, growth, sanctions
+    assert "30,000 needed" in page

@@ -78,6 +78,11 @@ def test_schema_prints_the_docs():
     assert proc.returncode == 0
     assert proc.stdout.strip() == Path("docs/scenarios.md").read_text().strip()
     assert json.loads(cli("schema", "--json").stdout)["title"] == "Scenario"
+    outputs = cli("schema", "--outputs")
+    assert outputs.returncode == 0
+    assert outputs.stdout.strip() == Path("docs/outputs.md").read_text().strip()
+    for name in ("ceasefire_in_force", "ceasefire_agreed", "deterrence_avg", "burden_share"):
+        assert f"`{name}`" in outputs.stdout
 
 
 def test_run_writes_outputs_and_is_byte_identical(tmp_path: Path):
@@ -127,7 +132,7 @@ def test_compare_writes_report_that_opens_with_the_figure(tmp_path: Path):
     first = [line for line in report.splitlines() if line.strip()][:2]
     assert first[0].startswith("# ") and first[1].startswith("![") and "comparison.png" in first[1]
     assert report.index("| Scenario |") < report.index("## What differs, and why")
-    assert "30,000-troop requirement" in report and "month 6" in report
+    assert "**Pledged and deployed.**" in report and "month 6" in report
     for f in ("comparison.png", "comparison.svg", "commitment_matrix.png",
               "commitment_matrix.svg", "comparison.csv", "comparison.parquet",
               "commitment_matrix.csv", "trajectories.csv", "summary.parquet", "manifest.json"):
@@ -135,8 +140,8 @@ def test_compare_writes_report_that_opens_with_the_figure(tmp_path: Path):
     table = pd.read_csv(out / "comparison.csv")
     assert list(table["scenario"]) == ["feb-2025-summit", "us-full-backstop",
                                        "us-backstop-erodes"]
-    assert (table["troops_p5"] <= table["troops_mean"]).all()
-    assert (table["troops_mean"] <= table["troops_p95"]).all()
+    assert (table["pledged_troops_lo"] <= table["pledged_troops_mean"]).all()
+    assert (table["pledged_troops_mean"] <= table["pledged_troops_hi"]).all()
     matrix = pd.read_csv(out / "commitment_matrix.csv")
     assert len(matrix) == 34 and matrix.iloc[:, 1:].stack().between(0, 1).all()
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sim import api, io
-from sim.report import findings, markdown_table
+from sim.report import findings, markdown_table, write_run
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path: Path):
@@ -53,8 +53,8 @@ def test_figures_have_no_embedded_dates(tmp_path: Path):
 def test_same_scenario_and_seed_give_identical_summaries(tmp_path: Path):
     r1 = api.run("max-sanctions", replicates=6, seed=5)
     r2 = api.run("max-sanctions", replicates=6, seed=5)
-    r1.write(tmp_path / "1", figures=False)
-    r2.write(tmp_path / "2", figures=False)
+    write_run(r1, tmp_path / "1", figures=False)
+    write_run(r2, tmp_path / "2", figures=False)
     for f in ("summary.parquet", "summary.csv", "states.parquet", "steps.csv"):
         assert (tmp_path / "1" / f).read_bytes() == (tmp_path / "2" / f).read_bytes()
 
@@ -64,8 +64,8 @@ def test_report_text_follows_the_numbers():
                       replicates=20)
     t = cmp.table
     text = "\n".join(findings(cmp))
-    top = t[("troops", "mean")].idxmax()
-    assert f"The largest force is in `{top}`" in text
+    top = t[("pledged_troops", "mean")].idxmax()
+    assert f"The most troops are pledged in `{top}`" in text
     assert "rank correlation" in text
     assert "`us-full-backstop` against `sep-2025-paris`" in text
     table = markdown_table(t)

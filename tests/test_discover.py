@@ -96,14 +96,14 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_on_a_sweep(sweep_dir: Path, tmp_path: Path) -> None:
     df = pd.read_parquet(sweep_dir / "results.parquet")
-    threshold = float(df.troops.quantile(0.7))
-    outcome = f"troops >= {threshold:.0f}"
+    threshold = float(df.pledged_troops.quantile(0.7))
+    outcome = f"pledged_troops >= {threshold:.0f}"
     r = cli(str(sweep_dir), "--outcome", outcome, "--min-density", "0.5", "--out",
             str(tmp_path / "d"))
     assert r.returncode == 0, r.stderr
     summary = json.loads((tmp_path / "d" / "discovery.json").read_text())
     assert summary["inputs"] == ["us.backstop_scale", "sanctions.scale"]
-    assert summary["of_interest"] == int((df.troops >= round(threshold)).sum())
+    assert summary["of_interest"] == int((df.pledged_troops >= round(threshold)).sum())
     assert 0 < summary["coverage"] <= 1 and 0 < summary["density"] <= 1
     traj = pd.read_csv(tmp_path / "d" / "trajectory.csv")
     assert traj.coverage.iloc[0] == 1.0  # the first box holds every case
@@ -120,9 +120,9 @@ def test_cli_on_a_sweep(sweep_dir: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "words"), [
-    (["--outcome", "troop >= 1"], "did you mean 'troops'"),
-    (["--outcome", "troops < -1"], "never holds"),
-    (["--outcome", "troops >= 0"], "holds in all"),
+    (["--outcome", "pledged_troop >= 1"], "did you mean 'pledged_troops'"),
+    (["--outcome", "pledged_troops < -1"], "never holds"),
+    (["--outcome", "pledged_troops >= 0"], "holds in all"),
     (["--outcome", "holds == 1", "--inputs", "us.backstop"], "not a column"),
     (["--outcome", "holds == 1", "--min-density", "2"], "expected a number in (0, 1]"),
 ])

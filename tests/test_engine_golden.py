@@ -2,11 +2,11 @@
 
 The fixture tests/fixtures/engine_golden.npz holds the summary outcomes, monthly outcomes,
 final commitments and burden of a few scenarios and seeds, recorded from the engine as it was
-before any optimisation. Each case also stores a hash of its resolved scenario: when the lead
-recalibrates parameter defaults or scenario files, the fixed-number comparison of that case is
-skipped (regenerate with ``python tests/test_engine_golden.py --regen`` from an unoptimised
-engine, or after checking the other tests here pass). The structural checks (batch = single run,
-chunked = unchunked, record_steps on = off, the Mesa model = the engine) always run.
+before any optimisation. A change of parameter defaults, scenario files or rules that changes
+any number fails the test: regenerate the fixture on purpose with
+``python tests/test_engine_golden.py --regen`` and give the reason in the commit message and in
+CHANGELOG.md. The structural checks (batch = single run, chunked = unchunked, record_steps on =
+off, the Mesa model = the engine) always run.
 """
 
 from __future__ import annotations
@@ -57,14 +57,14 @@ def _odd_world() -> Scenario:
         st["combat_aircraft"] = 37.3 + 11.1 * i
         st["major_warships"] = 2.7 + 0.9 * i
         st["active_personnel"] = 41234.5 + 9876.25 * i
-    raw["parameters"]["deterrence"]["air_requirement"] = 33.3
-    raw["parameters"]["deterrence"]["sea_requirement"] = 7.7
+    raw["parameters"]["deterrence"]["air_scale"] = 33.3
+    raw["parameters"]["deterrence"]["sea_scale"] = 7.7
     return Scenario.model_validate(raw)
 
 
 def _hysteresis_values(runs: int) -> dict[str, np.ndarray]:
-    """Hysteresis from -0.05 (outside its documented range: API users can pass it) to 0.2."""
-    return {"coalition.hysteresis": np.linspace(-0.05, 0.2, runs)}
+    """Hysteresis over its low range, from 0 (none) to 0.2."""
+    return {"coalition.hysteresis": np.linspace(0.0, 0.2, runs)}
 
 
 def _sweep_values(runs: int) -> dict[str, np.ndarray]:
@@ -134,15 +134,10 @@ def assert_same(a: dict[str, np.ndarray], b: dict[str, np.ndarray], what: str) -
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_matches_recorded_numbers(name: str) -> None:
-    if not FIXTURE.exists():
-        pytest.skip(f"no fixture {FIXTURE}")
-    res, _, h = run_case(name)
+    assert FIXTURE.exists(), f"no fixture {FIXTURE}: regenerate it on purpose (see module doc)"
+    res, _, _ = run_case(name)
     with np.load(FIXTURE) as z:
-        if f"{name}:hash" not in z.files:
-            pytest.skip(f"case {name} not in the fixture")
-        if str(z[f"{name}:hash"]) != h:
-            pytest.skip(f"{name}: scenario or parameter defaults changed since the fixture was "
-                        "recorded; regenerate with python tests/test_engine_golden.py --regen")
+        assert f"{name}:hash" in z.files, f"case {name} is not in the fixture: regenerate it"
         recorded = {k.split(":", 1)[1]: z[k] for k in z.files
                     if k.startswith(f"{name}:") and not k.endswith(":hash")}
     assert_same(flat(res), recorded, name)
@@ -183,7 +178,7 @@ def test_mesa_model_equals_engine(name: str) -> None:
         assert len(df) == batch.horizon
         for k in engine.STEP_OUTCOMES:
             np.testing.assert_array_equal(df[k].to_numpy(), res.steps[k][i], err_msg=k)
-        np.testing.assert_array_equal(model.simulation.state.committed[0], res.committed[i])
+        np.testing.assert_array_equal(model.simulation.run_state.committed[0], res.committed[i])
 
 
 if __name__ == "__main__":

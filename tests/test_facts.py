@@ -64,10 +64,10 @@ def test_paraphrases_copy_no_sentence_from_the_articles():
 
 def test_article_figures_carry_over():
     facts = load_facts()
-    assert facts["force_requirement_30k"].value == 30000
+    assert facts["force_size_30k"].value == 30000
     assert facts["russia_growth_2023"].value == pytest.approx(4.1)
     assert facts["russia_growth_2024"].value == pytest.approx(4.3)
-    assert PARAM_INFO["deterrence.force_requirement"].default == facts["force_requirement_30k"].value
+    assert PARAM_INFO["design.ground_troops"].default == facts["force_size_30k"].value
     assert PARAM_INFO["russia.growth0"].default == facts["russia_growth_2024"].value
 
 

@@ -14,7 +14,7 @@ OFF = {
     "coalition.us_weight": 0.0, "coalition.sanctions_weight": 0.0, "coalition.threat_weight": 0.0,
     "coalition.cost_weight": 0.0, "coalition.substitution": 0.0, "coalition.noise": 0.0,
     "coalition.hysteresis": 0.0, "coalition.capacity_weight": 0.0,
-    "coalition.spending_weight": 0.0, "coalition.peer_weight": 1.0,
+    "coalition.free_ride": 0.0, "coalition.peer_weight": 1.0,
     **{f"coalition.{m}_threshold": 0.0 for m in MODES},
 }
 
@@ -46,7 +46,7 @@ def ground_counts(scenario: Scenario, seed: int = 0) -> list[int]:
     counts = []
     for _ in range(scenario.horizon):
         sim.step()
-        counts.append(int(sim.state.committed[0, :, 0].sum()))
+        counts.append(int(sim.run_state.committed[0, :, 0].sum()))
     return counts
 
 

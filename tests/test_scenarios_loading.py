@@ -75,9 +75,9 @@ def test_events_are_joined_parent_first(tmp_path: Path):
           "events:\n  - month: 2\n    set: {sanctions.oil_ban: 1}\n    note: Oil ban.\n"
           "    facts: [us_ask_eu_stop_oil]\n")
     sc = load_scenario(tmp_path / "child.yaml")
-    assert [e.month for e in sc.events] == [6, 9, 12, 2]
+    assert [e.month for e in sc.events] == [6, 12, 2]
     res = api.run(sc, replicates=3)
-    assert list(res.log["month"]) == [2, 6, 9, 12]
+    assert list(res.log["month"]) == [2, 6, 12]
     assert res.log["note"].iloc[0] == "Oil ban."
 
 
@@ -86,9 +86,9 @@ def test_events_change_parameters_from_their_month():
     before = res.steps[res.steps.month == 5]["us_backstop"].mean()
     after = res.steps[res.steps.month == 7]["us_backstop"].mean()
     assert after < before
-    tariffs = res.steps.groupby("month")["tariffs"].mean()
-    assert tariffs[12] > tariffs[8]
-    assert list(res.log["date"]) == ["2026-03", "2026-06", "2026-09"]
+    support = res.steps.groupby("month")["support_usd_bn"].mean()
+    assert support[13] > support[11] + 50  # the assets loan from month 12
+    assert list(res.log["date"]) == ["2026-03", "2026-09"]
 
 
 def test_dotted_and_nested_parameters_are_the_same(tmp_path: Path):
@@ -155,7 +155,7 @@ def test_run_overrides_and_replicates_change_the_result():
     strong = api.run("sep-2025-paris", replicates=30, seed=3,
                      overrides={"us.backstop_scale": 2.0, "us.follow_through": 1.0})
     assert list(base.summary["seed"]) == list(range(3, 33))
-    assert strong.summary["troops"].mean() >= base.summary["troops"].mean()
+    assert strong.summary["pledged_troops"].mean() >= base.summary["pledged_troops"].mean()
 
 
 def test_run_in_chunks_equals_run_at_once():

@@ -33,7 +33,7 @@ parameters:
   us.backstop_scale: [0.0, 2.0]
   sanctions.scale: [0.0, 2.0]
   coalition.ground_threshold_scale: null
-outputs: [troops, deterrence, us_disengaged]
+outputs: [pledged_troops, deterrence, us_disengaged]
 """
 
 
@@ -87,7 +87,7 @@ def test_sobol_on_the_model_is_well_formed(tmp_path: Path) -> None:
     assert list(t.parameter[:3]) == ["us.backstop_scale", "sanctions.scale",
                                      "coalition.ground_threshold_scale"]
     varying = t[~t.constant]
-    assert set(varying.output) >= {"troops", "deterrence"}
+    assert set(varying.output) >= {"pledged_troops", "deterrence"}
     assert np.isfinite(varying[["S1", "S1_conf", "ST", "ST_conf"]]).all().all()
     assert (varying.S1_conf >= 0).all() and (varying.ST_conf >= 0).all()
     assert (varying.ST > -0.2).all() and (varying.ST < 1.5).all()
@@ -97,10 +97,10 @@ def test_sobol_on_the_model_is_well_formed(tmp_path: Path) -> None:
     runs = pd.read_parquet(tmp_path / "sobol" / "results.parquet")
     assert len(runs) == 32 * 5 * 2
     sample = pd.read_parquet(tmp_path / "sobol" / "sample.parquet")
-    np.testing.assert_allclose(sample.mean_troops, runs.groupby("point").troops.mean())
+    np.testing.assert_allclose(sample.mean_pledged_troops, runs.groupby("point").pledged_troops.mean())
     assert sample["coalition.ground_threshold_scale"].between(0, 3).all()  # documented range
     names = {p.name for p in out.figures}
-    assert {"bar-troops.png", "tornado-troops.svg", "tornado-deterrence.png"} <= names
+    assert {"bar-pledged_troops.png", "tornado-pledged_troops.svg", "tornado-deterrence.png"} <= names
 
 
 def test_morris_on_the_model_is_well_formed(tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_morris_on_the_model_is_well_formed(tmp_path: Path) -> None:
     ok = t[~t.constant]
     assert (ok.mu_star >= np.abs(ok.mu) - 1e-9).all()
     assert (ok.sigma >= 0).all() and (ok.mu_star_conf >= 0).all()
-    assert ok[ok.output == "troops"].mu_star.max() > 0
+    assert ok[ok.output == "pledged_troops"].mu_star.max() > 0
 
 
 @pytest.mark.parametrize(("edit", "key", "words"), [

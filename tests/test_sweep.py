@@ -30,7 +30,7 @@ axes:
     linspace: [0.8, 1.2, 3]
 fixed:
   sanctions.scale: 1.2
-outputs: [troops, holds]
+outputs: [pledged_troops, holds]
 chunk_size: 4
 """
 
@@ -90,14 +90,14 @@ def test_points_table_and_figures(spec_file: Path, tmp_path: Path) -> None:
     df = read(out.report.results)
     pts = pd.read_csv(tmp_path / "out" / "points.csv")
     assert len(pts) == 6 * 2
-    troops = pts[pts.output == "troops"].set_index("point")
-    np.testing.assert_allclose(troops["mean"], df.groupby("point").troops.mean())
+    troops = pts[pts.output == "pledged_troops"].set_index("point")
+    np.testing.assert_allclose(troops["mean"], df.groupby("point").pledged_troops.mean())
     assert (troops.ci_lo <= troops["mean"]).all() and (troops["mean"] <= troops.ci_hi).all()
     assert (troops.q05 <= troops.q95).all()
     names = {p.name for p in out.figures}
-    assert {"heatmap-troops.png", "heatmap-holds.svg",
+    assert {"heatmap-pledged_troops.png", "heatmap-holds.svg",
             "line-holds-us-backstop_scale.png",
-            "line-troops-coalition-ground_threshold_scale.svg"} <= names
+            "line-pledged_troops-coalition-ground_threshold_scale.svg"} <= names
     assert all(p.stat().st_size > 1000 for p in out.figures)
 
 
@@ -118,9 +118,10 @@ def test_rerun_needs_resume_or_overwrite(spec_file: Path, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(("edit", "line", "key", "words"), [
     (("us.backstop_scale", "us.backstop_scal"), 7, "axes.0.param", "did you mean"),
-    (("values: [0.5, 1.5]", "values: [0.5, 2.5]"), 7, "axes.0", "within [0, 2]"),
+    (("values: [0.5, 1.5]", "values: [0.5, 2.5]"), 7, "axes.0", "from 0 to 2"),
     (("replicates: 3", "replicates: 0"), 4, "replicates", "greater than or equal to 1"),
-    (("outputs: [troops, holds]", "outputs: [troop]"), 13, "outputs", "did you mean 'troops'"),
+    (("outputs: [pledged_troops, holds]", "outputs: [pledged_troop]"), 13, "outputs",
+     "did you mean 'pledged_troops'"),
     (("linspace: [0.8, 1.2, 3]", "linspace: [0.8, 1.2]"), 10, "axes.1.linspace.2", "required"),
     (("chunk_size: 4", "chunk_sise: 4"), 14, "chunk_sise", "unknown key"),
     (("sanctions.scale: 1.2", "us.backstop_scale: 1.2"), None, None, "both an axis and fixed"),

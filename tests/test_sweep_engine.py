@@ -26,7 +26,7 @@ def test_batch_equals_single_runs_over_many_seeds() -> None:
     values = random_values(len(seeds), 1)
     big = engine.simulate(engine.compile_batch(SC, seeds=seeds, values=values),
                           record_steps=False)
-    assert len(np.unique(big.summary["troops"])) > 5  # the runs differ
+    assert len(np.unique(big.summary["pledged_troops"])) > 5  # the runs differ
     for i, seed in enumerate(seeds):
         alone = engine.simulate(engine.compile_batch(
             SC, seeds=[seed], values={k: v[i] for k, v in values.items()}), record_steps=False)
@@ -45,7 +45,7 @@ def test_batch_equals_mesa_model_over_seeds() -> None:
         while model.running:
             model.step()
         df = model.datacollector.get_model_vars_dataframe()
-        for k in ("troops", "ceasefire", "deterrence", "committing_states", "growth"):
+        for k in ("pledged_troops", "ceasefire_in_force", "deterrence", "pledging_states", "growth"):
             np.testing.assert_array_equal(df[k].to_numpy(), big.steps[k][i],
                                           err_msg=f"seed {seed}: {k}")
 

@@ -1,49 +1,50 @@
-"""The classroom app: ``solara run sim/app/app.py`` (``coalition-sim app`` does it for you).
+"""The classroom app: ``coalition-sim app`` serves this Solara page.
 
-Mesa's SolaraViz gives the controls (Step, Play, Reset and the sliders, which take effect on
-Reset); the scenario picker rebuilds the model at once. Each browser session builds its own
-model (``use_memo`` inside ``Page``), so two tabs never share a run.
+One browser session holds one scenario, one Mesa model (an ``AppModel``) and the sliders'
+values. The page's own controls drive the model: **Reset** builds a fresh model of the
+scenario picked *now* with the sliders' values; **▶** plays one month at a time until
+**❚❚**; **Step** moves one month. Picking a scenario builds its model at once (its sliders
+back at the scenario's values) and, if the app is playing, play goes on with the new model.
+Every change bumps a version number; the views are HTML built from the model (see
+``sim.app.components``), so a step redraws in milliseconds.
 """
 
 from __future__ import annotations
 
 import html
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import solara
-from mesa.visualization import SolaraViz
+import solara.lab
 
-from sim.app.components import Dashboard
+from sim.app.components import (
+    PAGE_CSS,
+    SMALL_WORLD,
+    charts_html,
+    log_html,
+    model_map_html,
+    status_html,
+)
+from sim.app.placement import place_states
 from sim.app.session import (
-    SLIDERS,
     AppModel,
+    Control,
+    controls,
+    defaults,
     initial_scenario,
-    model_params,
+    model_values,
     scenario_choices,
 )
 from sim.scenario import Scenario, load_scenario
 
 TITLE = "Coalition of the willing: how an alliance tips"
-
-
-def run_settings(model: AppModel) -> list[tuple[str, str]]:
-    """(label, value) of every control as the running model uses it."""
-    p = model.simulation.params
-    rows = [(label, f"{float(p[path][0]):.2f}") for path, (label, *_rest) in SLIDERS.items()]
-    rows.append(("Thresholds (x)", f"{model.threshold_scale:.2f}"))
-    rows.append(("Seed", str(model.seed)))
-    return rows
-
-
-@solara.component
-def RunSettings(model: AppModel) -> None:
-    """The values this run uses (sliders act on Reset, so they may differ from the run)."""
-    cells = "".join(f"<tr><td>{html.escape(k)}</td><td style='text-align:right;"
-                    f"font-weight:600'>{html.escape(v)}</td></tr>"
-                    for k, v in run_settings(model))
-    solara.HTML(tag="div", classes=["run-settings"], style={"font-size": "14px"},
-                unsafe_innerHTML=f"<div style='color:#555'>Values this run uses "
-                                 f"(sliders apply on Reset):</div><table style='width:100%'>"
-                                 f"{cells}</table>")
+SMALL_WORLD_TILES = 1.8
+LARGE_WORLD_TILES = 1.3
+"""Tile size (times the usual) on the map of a small world, so full names read large."""
+PLAY_INTERVAL_S = 0.6
+"""Seconds between two months while playing."""
 
 
 def load_or_error(ref: str) -> tuple[Scenario | None, str]:
@@ -54,34 +55,169 @@ def load_or_error(ref: str) -> tuple[Scenario | None, str]:
         return None, f"{ref}: {exc}"
 
 
-@solara.component
-def Session(ref: str, spec: Scenario) -> None:
-    """One scenario in one browser session: its model, SolaraViz's controls, the dashboard.
+def build_model(ref: str, values: dict[str, float]) -> AppModel:
+    """A fresh model of scenario ``ref`` with the controls at ``values``."""
+    kwargs: dict[str, Any] = dict(values)
+    rng = kwargs.pop("rng", None)
+    return AppModel(scenario_name=ref, rng=None if rng is None else int(rng), **kwargs)
 
-    Keyed by the scenario, so picking another one starts a fresh session: a Play loop that
-    is still running can only step the model it was started with.
-    """
-    first = solara.use_memo(lambda: AppModel(scenario_name=ref, rng=spec.seed), [])
-    model = solara.use_reactive(first)
-    with solara.Sidebar(), solara.Card("This run"):
-        RunSettings(model.value)
-    SolaraViz(model, components=[], model_params=model_params(spec, ref), name=TITLE,
-              play_interval=400)
-    Dashboard(model.value)
+
+class Session:
+    """One browser session's mutable state, guarded by one lock (Step, Play, Reset and a
+    scenario pick may come from different threads)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+
+
+@solara.component
+def ControlSlider(control: Control, value: float, used: float,
+                  on_value: Callable[[float], None]) -> None:
+    """One slider: its label, value and unit, a mark while it differs from the run, and a
+    one-line explanation."""
+    moved = abs(float(value) - float(used)) > 1e-9
+    slug = control.key.replace(".", "-").replace("_", "-")
+    mark = ('<span class="moved-mark">changed: press Reset</span>' if moved else "")
+    with solara.Div(classes=["cs-root", "cs-control", f"control-{slug}"]
+                    + (["slider-moved"] if moved else [])):
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            f'<div class="control-head" title="{html.escape(control.help)}">'
+            f'<span class="control-label">{html.escape(control.label)}{mark}</span>'
+            f'<span class="control-value">{html.escape(control.text(value))}</span></div>'))
+        if control.kind == "seed":
+            solara.SliderInt(label="", value=int(value), min=int(control.lo), max=int(control.hi),
+                             step=1, on_value=on_value, thumb_label=False)
+        else:
+            solara.SliderFloat(label="", value=float(value), min=control.lo, max=control.hi,
+                               step=control.step, on_value=on_value, thumb_label=False)
+        solara.HTML(tag="div", classes=["cs-help", "control-help"],
+                    unsafe_innerHTML=html.escape(control.help))
 
 
 @solara.component
 def Page() -> None:
-    """A browser session: the scenario picker and the scenario's session (see Session)."""
-    scenario = solara.use_reactive(initial_scenario())
-    ref = scenario.value
-    spec, problem = solara.use_memo(lambda: load_or_error(ref), [ref])
-    with solara.Sidebar(), solara.Card("Scenario"):
-        solara.Select(label="Scenario", value=scenario, values=scenario_choices(ref))
-        if spec is not None:
-            solara.HTML(tag="div", style={"font-size": "14px"},
-                        unsafe_innerHTML=html.escape(spec.description))
-    if spec is None:
+    """A browser session: controls and scenario picker in the sidebar, the views beside."""
+    session = solara.use_memo(Session, [])
+    ref = solara.use_reactive(initial_scenario())
+    spec, problem = solara.use_memo(lambda: load_or_error(ref.value), [ref.value])
+    first = solara.use_memo(lambda: (build_model(ref.value, defaults(spec)) if spec else None),
+                            [])
+    model = solara.use_reactive(first)
+    values = solara.use_reactive(defaults(spec) if spec else {})
+    version = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    m: AppModel | None = model.value
+
+    def bump() -> None:
+        version.value = version.value + 1
+
+    def pick(name: str) -> None:
+        new_spec, _ = load_or_error(name)
+        with session.lock:
+            ref.value = name
+            if new_spec is None:
+                playing.value = False
+                model.value = None
+            else:
+                values.value = defaults(new_spec)
+                model.value = build_model(name, values.value)
+            bump()
+
+    def reset() -> None:
+        with session.lock:
+            playing.value = False
+            if spec is not None:
+                model.value = build_model(ref.value, values.value)
+            bump()
+
+    def step() -> None:
+        with session.lock:
+            current = model.value
+            if current is not None and current.running:
+                current.step()
+                bump()
+
+    def toggle() -> None:
+        with session.lock:
+            playing.value = not playing.value
+
+    def set_value(key: str, value: float) -> None:
+        with session.lock:
+            values.value = {**values.value, key: value}
+
+    def play(cancel: threading.Event) -> None:
+        while not cancel.wait(PLAY_INTERVAL_S):
+            with session.lock:
+                if cancel.is_set() or not playing.value:
+                    return
+                current = model.value
+                if current is None or not current.running:
+                    playing.value = False
+                    return
+                current.step()
+                bump()
+
+    solara.use_thread(play if playing.value else (lambda: None), dependencies=[playing.value],
+                      intrusive_cancel=False)
+
+    solara.Style(PAGE_CSS)
+    solara.Title(TITLE)
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
+        solara.lab.ThemeToggle()
+
+    running = m is not None and m.running
+    with solara.Sidebar():
+        with solara.Card(style={"padding": "6px"}):
+            with solara.Row(classes=["cs-buttons"], justify="space-between"):
+                solara.Button(label="Reset", color="primary", on_click=reset,
+                              disabled=spec is None)
+                solara.Button(label="\u275a\u275a" if playing.value else "\u25b6",
+                              color="primary", on_click=toggle, disabled=not running)
+                solara.Button(label="Step", color="primary", on_click=step,
+                              disabled=playing.value or not running)
+            solara.HTML(tag="div", classes=["cs-root", "cs-help", "buttons-help"], unsafe_innerHTML=(
+                "<b>Step</b>: one month on. <b>\u25b6</b>: play month after month "
+                "(<b>\u275a\u275a</b> pauses). <b>Reset</b>: start again from month 0 with the "
+                "sliders below."
+                + ("" if running or m is None else
+                   " <b class='run-over'>The run is over: press Reset to start again.</b>")))
+            solara.Select(label="Scenario", value=ref.value, values=scenario_choices(ref.value),
+                          on_value=pick)
+            if spec is not None:
+                solara.HTML(tag="div", classes=["cs-root", "cs-help", "scenario-description"],
+                            unsafe_innerHTML=html.escape(spec.description))
+        if spec is not None and m is not None:
+            used = model_values(m)
+            with solara.Card(style={"padding": "6px"}):
+                solara.HTML(tag="div", classes=["cs-root", "cs-help"], unsafe_innerHTML=(
+                    "Move a slider, then press <b>Reset</b>: the run starts again with it. "
+                    "Until then a moved slider is marked."))
+                for control in controls(spec):
+                    ControlSlider(control, values.value.get(control.key, used[control.key]),
+                                  used[control.key],
+                                  lambda v, key=control.key: set_value(key, v))
+
+    if spec is None or m is None:
         solara.Error(f"This scenario cannot be loaded. {problem}", classes=["scenario-error"])
         return
-    Session(ref, spec).key(f"session-{ref}")
+    Dashboard(m, version.value)
+
+
+@solara.component
+def Dashboard(model: AppModel, version: int) -> None:
+    """Cards, map, log and charts of ``model`` as of ``version`` (redrawn when it changes)."""
+    placement = solara.use_memo(lambda: place_states(
+        model.world.lat, model.world.lon,
+        size=SMALL_WORLD_TILES if len(model.world.codes) <= SMALL_WORLD else LARGE_WORLD_TILES),
+        [model])
+    status = solara.use_memo(lambda: status_html(model), [model, version])
+    world = solara.use_memo(lambda: model_map_html(model, placement), [model, version])
+    log = solara.use_memo(lambda: log_html(model), [model, version])
+    charts = solara.use_memo(lambda: charts_html(model), [model, version])
+    with solara.Column(style={"padding": "4px", "width": "100%", "gap": "0px"}):
+        solara.HTML(tag="div", unsafe_innerHTML=status, classes=["status-bar"])
+        with solara.Columns([2, 1], gutters_dense=True):
+            solara.HTML(tag="div", unsafe_innerHTML=world, classes=["coalition-map"])
+            solara.HTML(tag="div", unsafe_innerHTML=log, classes=["log-panel"])
+        solara.HTML(tag="div", unsafe_innerHTML=charts, classes=["charts"])

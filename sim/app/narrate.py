@@ -25,8 +25,8 @@ _STOP: dict[str, tuple[str, str]] = {
     "training": ("stops training", "stop training"),
 }
 """What a state that leaves a mode does (one state, several states)."""
-_LIST_MAX = 4
-"""Name at most this many states in one sentence; more become 'and N others'."""
+_LIST_MAX = 5
+"""Name up to this many states in full in one sentence; more become 'A, B, C, D and N others'."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ def with_article(name: str) -> str:
 
 
 def join_names(names: Sequence[str], limit: int = _LIST_MAX) -> str:
-    """'A', 'A and B', 'A, B and C'; beyond ``limit``: 'A, B, C and 5 others'."""
+    """'A', 'A and B', 'A, B and C', ... up to ``limit`` names in full; beyond it the first
+    ``limit - 1`` and a count: 'A, B, C, D and 5 others'."""
     names = list(names)
     if not names:
         return ""
@@ -132,7 +133,7 @@ def _outcome_sentences(b: Mapping[str, float], a: Mapping[str, float], m: int,
     elif t1 < requirement <= t0:
         out.append(_sentence(m, f"the ground force falls to {t1:,.0f} troops, below the "
                                 f"{requirement:,.0f} needed"))
-    if _value(a, "ceasefire") > 0.5 >= _value(b, "ceasefire"):
+    if _value(a, "ceasefire_in_force") > 0.5 >= _value(b, "ceasefire_in_force"):
         out.append(_sentence(m, "Russia and Ukraine agree a ceasefire"))
     if _value(a, "violated") > 0.5 >= _value(b, "violated"):
         out.append(_sentence(m, "Russia breaks the ceasefire"))

@@ -38,12 +38,15 @@ class Placement:
     landmarks: tuple[tuple[str, float, float], ...] = ()  # (label, x, y)
 
     def overlaps(self) -> list[tuple[int, int]]:
-        """Pairs of state tiles that overlap (none after placement)."""
+        """Pairs of tiles that overlap (none after placement); indices past the states are
+        the landmarks, in order."""
+        xs = np.concatenate([self.x, [m[1] for m in self.landmarks]])
+        ys = np.concatenate([self.y, [m[2] for m in self.landmarks]])
         out = []
-        for i in range(len(self.x)):
-            for j in range(i + 1, len(self.x)):
-                if (abs(self.x[i] - self.x[j]) < self.width - 1e-9
-                        and abs(self.y[i] - self.y[j]) < self.height - 1e-9):
+        for i in range(len(xs)):
+            for j in range(i + 1, len(xs)):
+                if (abs(xs[i] - xs[j]) < self.width - 1e-9
+                        and abs(ys[i] - ys[j]) < self.height - 1e-9):
                     out.append((i, j))
         return out
 
@@ -105,8 +108,9 @@ def separate(x: np.ndarray, y: np.ndarray, w: float, h: float, fixed: np.ndarray
     return x, y
 
 
-def place_states(lat: np.ndarray, lon: np.ndarray) -> Placement:
-    """Tile centres for states with these capitals (see module doc)."""
+def place_states(lat: np.ndarray, lon: np.ndarray, size: float = 1.0) -> Placement:
+    """Tile centres for states with these capitals (see module doc); ``size`` scales the
+    tiles of a geographic map (bigger tiles for a small world: they are pushed further apart)."""
     lat, lon = np.asarray(lat, float), np.asarray(lon, float)
     n = len(lat)
     if not coordinates_meaningful(lat, lon):
@@ -127,7 +131,9 @@ def place_states(lat: np.ndarray, lon: np.ndarray) -> Placement:
                else 0.0, 1e-6)
     k = min(1.0, span / 30.0) if not far.any() and not marks else 1.0
     k = max(k, 0.15)
-    w, h = TILE_W * k, TILE_H * k
+    w, h = TILE_W * k * size, TILE_H * k * size
+    if len(mx) > 1:  # big tiles may make the landmarks overlap: move all but the first
+        mx, my = separate(mx, my, w * 1.04, h * 1.06, np.arange(len(mx)) == 0)
     all_x = np.concatenate([x[near], mx])
     all_y = np.concatenate([y[near], my])
     fixed = np.concatenate([np.zeros(near.sum(), bool), np.ones(len(marks), bool)])

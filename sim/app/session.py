@@ -1,13 +1,14 @@
 """The app's model: a CoalitionModel that keeps a monthly timeline and the event log.
 
-Also the app's controls as Mesa ``model_params`` (their defaults are the chosen scenario's
-values), and the scenario the app starts with (``COALITION_SIM_SCENARIO``, set by
-``coalition-sim app SCENARIO``).
+Also the app's controls (their defaults are the chosen scenario's values; each reads with
+its unit and has a one-line explanation), and the scenario the app starts with
+(``COALITION_SIM_SCENARIO``, set by ``coalition-sim app SCENARIO``).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from sim.app.narrate import Snapshot, narrate
@@ -25,12 +26,80 @@ SLIDERS: dict[str, tuple[str, float, float, float]] = {
     "us.backstop.air_support": ("US air support", 0.0, 1.0, 0.05),
     "us.backstop.logistics": ("US logistics", 0.0, 1.0, 0.05),
     "us.backstop.funding": ("US funding", 0.0, 1.0, 0.05),
-    "sanctions.scale": ("Sanctions pressure (x)", 0.0, 2.0, 0.05),
+    "sanctions.scale": ("Sanctions pressure", 0.0, 2.0, 0.05),
     "coalition.peer_weight": ("Peer influence", 0.0, 2.0, 0.05),
 }
 """Dotted parameter → (label, min, max, step) of each parameter slider."""
-THRESHOLD_LABEL = "Thresholds (x)"
+THRESHOLD_LABEL = "Hard to convince"
 SEED_LABEL = "Seed"
+
+
+@dataclass(frozen=True)
+class Control:
+    """One slider of the app: what it sets, how it reads, what it means (one plain line)."""
+
+    key: str  # AppModel keyword: a dotted parameter, 'threshold_scale' or 'rng'
+    label: str
+    lo: float
+    hi: float
+    step: float
+    kind: str  # 'share' (shown as %), 'times' (×1.00), 'weight' (0.60), 'seed' (integer)
+    help: str
+
+    def text(self, value: float) -> str:
+        """The value with its unit, as the page shows it: '30%', '×1.00', '0.60', '7'."""
+        v = float(value)
+        if self.kind == "share":
+            return f"{v:.0%}"
+        if self.kind == "times":
+            return f"\u00d7{v:.2f}"
+        if self.kind == "seed":
+            return f"{int(round(v))}"
+        return f"{v:.2f}"
+
+
+_HELP = {
+    "us.backstop.intelligence": "How much intelligence the US shares with the force "
+                                "(100% = all it could).",
+    "us.backstop.air_support": "How much US air defence and air power back the force.",
+    "us.backstop.logistics": "How much US transport and supply help the force gets.",
+    "us.backstop.funding": "How much US money goes to the force.",
+    "sanctions.scale": "Strength of sanctions on Russia: \u00d71 as in the scenario, "
+                       "\u00d72 twice as strong, \u00d70 none.",
+    "coalition.peer_weight": "How much a state follows what the other states already do.",
+}
+_KIND = {"sanctions.scale": "times", "coalition.peer_weight": "weight"}
+
+
+def controls(scenario: Scenario) -> list[Control]:
+    """The app's sliders for this scenario (ranges widened to hold its values)."""
+    values = flatten(scenario.parameters)
+    out = [Control(path, label, lo, max(hi, round(values[path], 4)), step,
+                   _KIND.get(path, "share"), _HELP[path])
+           for path, (label, lo, hi, step) in SLIDERS.items()]
+    out.append(Control("threshold_scale", THRESHOLD_LABEL, 0.5, 1.5, 0.01, "times",
+                       "Above \u00d71 every state needs more before it commits; below, less."))
+    out.append(Control("rng", SEED_LABEL, scenario.seed, scenario.seed + 99, 1, "seed",
+                       "The dice: the same seed and sliders always give the same run."))
+    return out
+
+
+def defaults(scenario: Scenario) -> dict[str, float]:
+    """Each control's value in the scenario as written (thresholds ×1, the scenario's seed)."""
+    values = flatten(scenario.parameters)
+    out: dict[str, float] = {path: round(values[path], 4) for path in SLIDERS}
+    out["threshold_scale"] = 1.0
+    out["rng"] = scenario.seed
+    return out
+
+
+def model_values(model: AppModel) -> dict[str, float]:
+    """Each control's value as the running model uses it."""
+    p = model.simulation.params
+    out: dict[str, float] = {path: round(float(p[path][0]), 4) for path in SLIDERS}
+    out["threshold_scale"] = round(model.threshold_scale, 4)
+    out["rng"] = model.seed
+    return out
 
 
 def initial_scenario() -> str:
@@ -42,20 +111,6 @@ def scenario_choices(current: str) -> list[str]:
     """Every scenario in scenarios/, plus ``current`` if it is a file elsewhere."""
     names = scenario_names()
     return names if current in names else [current, *names]
-
-
-def model_params(scenario: Scenario, scenario_ref: str) -> dict[str, Any]:
-    """Mesa SolaraViz ``model_params``: the sliders, defaulting to the scenario's values."""
-    values = flatten(scenario.parameters)
-    params: dict[str, Any] = {"scenario_name": scenario_ref}
-    for path, (label, lo, hi, step) in SLIDERS.items():
-        params[path] = {"type": "SliderFloat", "label": label, "value": round(values[path], 4),
-                        "min": lo, "max": max(hi, values[path]), "step": step}
-    params["threshold_scale"] = {"type": "SliderFloat", "label": THRESHOLD_LABEL, "value": 1.0,
-                                 "min": 0.5, "max": 1.5, "step": 0.01}
-    params["rng"] = {"type": "SliderInt", "label": SEED_LABEL, "value": scenario.seed,
-                     "min": scenario.seed, "max": scenario.seed + 99, "step": 1}
-    return params
 
 
 class AppModel(CoalitionModel):

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from sim.cli.common import EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, BadInput, error
+from sim.version import project_version
 
 _NOT_COMMANDS = {"common", "__main__"}
 
@@ -29,15 +30,6 @@ main job:
 Add --debug (before or after the command) to see a traceback when something fails."""
 
 
-def _version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("coalition-sim")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def command_modules() -> list[str]:
     """Names of the modules in sim.cli that may define commands, sorted."""
     import sim.cli as pkg
@@ -51,7 +43,7 @@ def build_parser(debug: bool = False) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coalition-sim", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {project_version()}")
     parser.add_argument("--debug", action="store_true",
                         help="show a full traceback when something fails")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -72,8 +64,7 @@ def build_parser(debug: bool = False) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns (and, as a script, exits with) 0, 1 or 2."""
-    # no bare `list(...)` here: importing the command module sim.cli.list shadows the builtin
-    argv = [*(sys.argv[1:] if argv is None else argv)]
+    argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     parser = build_parser(debug=debug)
     try:

@@ -1,17 +1,24 @@
-"""``coalition-sim app [SCENARIO]``: the classroom web app (Mesa SolaraViz), on 127.0.0.1."""
+"""``coalition-sim app [SCENARIO]``: the classroom web app (Solara + Mesa), on 127.0.0.1.
+
+The web server runs in this process (uvicorn serving Solara's Starlette app), on a socket this
+command binds itself before it says anything: a port that is taken is reported at once (exit
+2) and no address is printed that is not served. There is no server child that could outlive
+the command. Requests whose Host header is not 127.0.0.1 or localhost are refused (a web page
+elsewhere cannot reach the app through DNS rebinding).
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
-import shutil
-import signal
 import socket
-import subprocess
 import sys
-import time
+import threading
+import warnings
 import webbrowser
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -20,85 +27,167 @@ from sim.cli.common import add_command, fail, info, warn
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 APP_FILE = Path(__file__).resolve().parent.parent / "app" / "app.py"
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+"""Host header values (without the port) the server answers; anything else is refused."""
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
+                   Awaitable[None]]
 
 
 def register(subparsers: Any) -> None:
     p = add_command(
         subparsers, "app", help="start the classroom web app on this machine",
         description="""
-        Start the classroom web app (Mesa SolaraViz) on 127.0.0.1 and print its address.
+        Start the classroom web app on 127.0.0.1 and print its address once it answers.
         It needs no internet: the page's assets come from the installed solara-assets
-        package. Pick a scenario, move the sliders (US backstop, sanctions, peer influence,
-        thresholds, seed), press Reset, then Step or Play. Stop it with Ctrl+C.""",
+        package. Pick a scenario, press Step or Play; move a slider (US backstop, sanctions,
+        peer influence, thresholds, seed) and press Reset to start again with it.
+        Stop it with Ctrl+C. A port that is taken is an error (exit 2).""",
         examples=["coalition-sim app", "coalition-sim app classroom-five",
                   "coalition-sim app hague-2025-intel-only --port 8800 --no-open",
+                  "coalition-sim app classroom-five --port 0   # any free port",
                   "coalition-sim app my-scenarios/what-if.yaml"])
     p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
                    help="scenario name (in scenarios/) or YAML file to open with "
                         "(default: sep-2025-paris)")
     p.add_argument("--port", type=int, default=None, metavar="N",
-                   help=f"port on 127.0.0.1 (default: the first free one from {DEFAULT_PORT})")
+                   help=f"port on {HOST}; 0 lets the system pick a free one "
+                        f"(default: the first free one from {DEFAULT_PORT})")
     p.add_argument("--no-open", action="store_true", help="do not open a web browser")
     p.set_defaults(func=handle)
 
 
+# --------------------------------------------------------------------------- the socket
+
+
+def bind(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:port (port 0: a free one); OSError if it is taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        if os.name != "nt":  # lets a restart reuse a port in TIME_WAIT, never a listening one
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(False)
+    return sock
+
+
 def port_free(port: int) -> bool:
     """True if nothing listens on 127.0.0.1:port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((HOST, port))
-        except OSError:
-            return False
+    try:
+        bind(port).close()
+    except OSError:
+        return False
     return True
 
 
-def choose_port(requested: int | None) -> int:
-    """The requested port (must be free) or the first free one from DEFAULT_PORT."""
+def open_socket(requested: int | None) -> socket.socket:
+    """The server's listening socket: on the requested port, or the first free one from
+    DEFAULT_PORT. A taken or impossible port stops the command (exit 2)."""
     if requested is not None:
-        if not 1 <= requested <= 65535:
-            fail(f"--port: expected a number from 1 to 65535, found {requested}")
-        if not port_free(requested):
-            fail(f"--port {requested}: something already listens on {HOST}:{requested}; "
-                 "pick another port")
-        return requested
+        if not 0 <= requested <= 65535:
+            fail(f"--port: expected a number from 0 to 65535 (0: any free port), found {requested}")
+        try:
+            return bind(requested)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"--port {requested}: port {requested} on {HOST} is already in use "
+                     "(another app?); pick another port, or --port 0 for any free one")
+            fail(f"--port {requested}: cannot listen on {HOST}:{requested} ({exc.strerror})")
     for port in range(DEFAULT_PORT, DEFAULT_PORT + 100):
-        if port_free(port):
-            return port
-    fail(f"no free port on {HOST} from {DEFAULT_PORT} to {DEFAULT_PORT + 99}; pass --port")
-    raise AssertionError  # unreachable
+        with contextlib.suppress(OSError):
+            return bind(port)
+    fail(f"no free port on {HOST} from {DEFAULT_PORT} to {DEFAULT_PORT + 99}; "
+         "pass --port N, or --port 0 for any free one")
 
 
-def solara_command(port: int) -> list[str]:
-    """The ``solara run`` command line for the app on 127.0.0.1:port."""
-    exe = Path(sys.executable).parent / "solara"
-    solara = str(exe) if exe.exists() else shutil.which("solara")
-    if solara is None:
-        raise RuntimeError("the 'solara' command is missing: install the app extra "
-                           "(pip install -e '.[app]')")
-    return [solara, "run", str(APP_FILE), "--host", HOST, "--port", str(port), "--no-open",
-            "--production", "--no-check-version"]
+def choose_port(requested: int | None) -> int:
+    """The port ``open_socket`` would use (the socket is closed again)."""
+    sock = open_socket(requested)
+    try:
+        return sock.getsockname()[1]
+    finally:
+        sock.close()
 
 
-def app_environment(scenario: str) -> dict[str, str]:
-    """The server's environment: the scenario to open with, telemetry off."""
+# --------------------------------------------------------------------------- the server
+
+
+def host_of(scope: Scope) -> str:
+    """The Host header of an ASGI request, without its port, lower case ('' if none)."""
+    raw = ""
+    for key, value in scope.get("headers") or ():
+        if key.lower() == b"host":
+            raw = value.decode("latin-1").strip().lower()
+            break
+    if raw.startswith("["):  # [::1]:8765
+        return raw.split("]", 1)[0] + "]"
+    return raw.rsplit(":", 1)[0] if raw.count(":") == 1 else raw
+
+
+def loopback_only(app: ASGIApp) -> ASGIApp:
+    """``app`` answering only requests whose Host is 127.0.0.1 or localhost (any port).
+
+    Others get 400 (HTTP) or a refused handshake (WebSocket): a page on another site that
+    resolves its own name to 127.0.0.1 (DNS rebinding) cannot read or drive the app.
+    """
+
+    async def guarded(scope: Scope, receive, send) -> None:
+        if scope["type"] not in ("http", "websocket") or host_of(scope) in LOOPBACK_NAMES:
+            await app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = b"Refused: this app answers only http://127.0.0.1 or http://localhost\n"
+        await send({"type": "http.response.start", "status": 400,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    return guarded
+
+
+def configure_solara(scenario: str) -> None:
+    """Environment and settings for Solara, before it is imported: the app file, production
+    mode, no telemetry, the scenario to open with."""
     from sim.app.session import ENV_SCENARIO
 
-    env = dict(os.environ)
-    env[ENV_SCENARIO] = scenario
-    env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
-    return env
+    os.environ[ENV_SCENARIO] = scenario
+    os.environ["SOLARA_APP"] = str(APP_FILE)
+    os.environ["SOLARA_MODE"] = "production"
+    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
 
 
-def wait_until_listening(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> bool:
-    """True once 127.0.0.1:port accepts connections; False if the server died or timed out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
-            return True
-        time.sleep(0.2)
-    return False
+def make_server(sock: socket.socket, on_started: Callable[[], None]):
+    """A uvicorn server for the app on ``sock``; ``on_started`` runs once it accepts requests."""
+    import uvicorn
+
+    # Solara warns at each new session that samesite=none cookies need https: this server is
+    # plain http on 127.0.0.1 and Solara falls back to samesite=lax, which is right here.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+    host, port = sock.getsockname()[:2]
+    os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
+    import solara.server.settings as solara_settings
+    from solara.server.starlette import app as solara_app
+
+    solara_settings.main.mode = "production"
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                on_started()
+
+    config = uvicorn.Config(loopback_only(solara_app), log_level="warning", access_log=False,
+                            loop="asyncio", lifespan="on",
+                            timeout_graceful_shutdown=3)
+    return Server(config)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -109,35 +198,31 @@ def handle(args: argparse.Namespace) -> int:
     load_scenario(scenario)  # a bad scenario stops here with its file, line and key (exit 2)
     if Path(scenario).suffix:
         scenario = str(Path(scenario).resolve())
-    port = choose_port(args.port)
+    sock = open_socket(args.port)  # a taken port stops here (exit 2), before any address
+    port = sock.getsockname()[1]
+    url = f"http://{HOST}:{port}/"
     cdn = Path(sys.prefix) / "share" / "solara" / "cdn"
     if not cdn.is_dir():
         warn(f"{cdn} is missing: without the solara-assets package the page needs internet")
-    cmd = solara_command(port)
-    url = f"http://{HOST}:{port}/"
-    proc = subprocess.Popen(cmd, cwd=APP_FILE.parent, env=app_environment(scenario))
-    # A SIGTERM to this command must stop the server too (the finally clause below).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
-    try:
-        if not wait_until_listening(port, proc):
-            code = proc.poll()
-            if code is None:
-                proc.terminate()
-            raise RuntimeError(f"the app server did not start on {url} "
-                               f"(exit code {proc.wait()})")
+    configure_solara(scenario)
+
+    def started() -> None:
         print(f"Classroom app: {url}  (scenario {args.scenario or DEFAULT_SCENARIO}; "
               "Ctrl+C to stop)", flush=True)
         if not args.no_open:
-            with contextlib.suppress(Exception):
-                webbrowser.open(url)
-        return proc.wait()
+            threading.Thread(target=_open, args=(url,), daemon=True).start()
+
+    server = make_server(sock, started)
+    try:
+        server.run(sockets=[sock])
     except KeyboardInterrupt:
-        info("stopping the app server")
-        return 0
+        pass
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        sock.close()
+    info("app stopped")
+    return 0
+
+
+def _open(url: str) -> None:
+    with contextlib.suppress(Exception):
+        webbrowser.open(url)

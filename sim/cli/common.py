@@ -127,25 +127,6 @@ def add_override_option(parser: argparse.ArgumentParser) -> None:
                              "e.g. --set us.backstop_scale=1.5")
 
 
-def progress_enabled(flag: bool | None = None) -> bool:
-    """Show progress bars? Default: only when stderr is a terminal."""
-    if flag is not None:
-        return flag
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def progress(total: int | None = None, desc: str = "", enabled: bool | None = None,
-             unit: str = "run") -> Any:
-    """A tqdm bar on stderr, silent when stderr is not a terminal (or ``enabled=False``)."""
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
-                disable=not progress_enabled(enabled), dynamic_ncols=True)
-
-
 def format_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     """Plain-text table with aligned columns."""
     cells = [[str(h) for h in headers]] + [[_cell(c) for c in r] for r in rows]

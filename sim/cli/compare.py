@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, nonnegative_int, positive_int
+from sim.cli.common import add_command, fail, nonnegative_int, positive_int
 
 
 def register(subparsers: Any) -> None:
@@ -18,7 +18,9 @@ def register(subparsers: Any) -> None:
         commitment matrix) and report.md, which says in plain words what differs and why.""",
         examples=["coalition-sim compare --out out/compare",
                   "coalition-sim compare feb-2025-summit sep-2025-paris us-full-backstop",
-                  "coalition-sim compare --replicates 20 --out /tmp/quick"])
+                  "coalition-sim compare --replicates 20 --out /tmp/quick",
+                  "coalition-sim compare sep-2025-paris us-full-backstop --designs all",
+                  "coalition-sim compare --designs rear-reassurance-30k,sustain-ukraine"])
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help="scenario names or .yaml files (default: the seed scenarios)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: out/compare)")
@@ -26,6 +28,15 @@ def register(subparsers: Any) -> None:
                    help="runs per scenario (default: each scenario's)")
     p.add_argument("--seed", type=nonnegative_int, default=None,
                    help="base seed for every scenario (default: each scenario's)")
+    p.add_argument("--designs", metavar="NAMES", default=None,
+                   help="compare force designs: 'all' or comma-separated names from "
+                        "scenarios/designs/ (every scenario runs with every design)")
+    p.add_argument("--reference", metavar="NAME", default=None,
+                   help="the scenario (or, with --designs, the design) every other is compared "
+                        "with, run on the same seeds (default: the scenario most others extend; "
+                        "the articles' design)")
+    p.add_argument("--no-screening", action="store_true",
+                   help="skip the Morris screening and knife-edge scan of the report")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bars (default: only on a terminal)")
     p.set_defaults(func=handle)
@@ -34,25 +45,33 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     from sim import api, limits
     from sim.outdir import staged
+    from sim.report import write_comparison
 
+    designs = [d.strip() for d in args.designs.split(",") if d.strip()] if args.designs else None
     items = args.scenarios or api.default_scenarios()
     scenarios = [api.load(x) for x in items]  # every bad file is reported before anything runs
     if args.replicates is not None or args.seed is not None:
         scenarios = [api.with_overrides(sc, {
             **({"replicates": args.replicates} if args.replicates is not None else {}),
             **({"seed": args.seed} if args.seed is not None else {})}) for sc in scenarios]
-    limits.check_compare([(sc.name, sc.replicates, sc.horizon, len(sc.states()))
+    cells = max(1, len(api.resolve_designs(designs)))
+    limits.check_compare([(sc.name, sc.replicates * cells, sc.horizon, len(sc.states()))
                           for sc in scenarios])
     out = Path(args.out if args.out is not None else Path("out") / "compare")
     with staged(out, "compare") as tmp:  # checks and locks --out before running
-        cmp = api.compare(scenarios, progress=args.progress)
-        report = out / cmp.write_report(tmp).relative_to(tmp)
+        cmp = api.compare(scenarios, progress=args.progress, designs=designs)
+        if args.reference and args.reference not in (
+                [d for _, d in cmp.cells.values()] if cmp.cells else cmp.names):
+            fail(f"--reference {args.reference}: not among the compared "
+                 f"{'designs' if cmp.cells else 'scenarios'}")
+        report = out / write_comparison(cmp, tmp, reference=args.reference,
+                                        screen=not args.no_screening).relative_to(tmp)
     t = cmp.table
     print(f"compared {len(cmp.names)} scenarios: {', '.join(cmp.names)}")
     for name in t.index:
-        print(f"  {name:28s} troops {t.loc[name, ('troops', 'mean')]:>9,.0f}   "
-              f"P(>= requirement) {t.loc[name, ('force_met', 'mean')]:4.0%}   "
+        print(f"  {name:28s} pledged troops {t.loc[name, ('pledged_troops', 'mean')]:>7,.0f}   "
+              f"deployed {t.loc[name, ('deployed_troops', 'mean')]:>7,.0f}   "
               f"deterrence {t.loc[name, ('deterrence', 'mean')]:.2f}   "
-              f"P(ceasefire) {t.loc[name, ('ceasefire', 'mean')]:4.0%}")
+              f"P(ceasefire agreed) {t.loc[name, ('ceasefire_agreed', 'mean')]:4.0%}")
     print(f"report: {report}")
     return 0

@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
             '--outcome "troops >= 30000 and holds == 1"',
             'coalition-sim discover out/sweeps/backstop-sanctions/results.parquet '
             '--outcome "holds == 1" --per-point 0.5 --min-density 0.9',
-            'coalition-sim discover out/sensitivity/sobol-paris --outcome "force_met == 1"',
+            'coalition-sim discover out/sensitivity/sobol-paris --outcome "holds == 1"',
         ])
     p.add_argument("results", type=Path, metavar="SWEEP_RESULTS",
                    help="a sweep output folder or its results.parquet")

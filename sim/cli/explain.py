@@ -61,7 +61,7 @@ def explain(name_or_path: str, changed: bool = False, only: str | None = None) -
         src = loaded.origin.get(("parameters", *path.split(".")))
         params.append({
             "path": path, "value": v, "default": info.default, "unit": info.unit,
-            "range": [info.lo, info.hi], "doc": info.doc,
+            "range": [info.lo, info.hi], "doc": info.doc, "grade": info.grade,
             "set_in": f"{src.file}:{src.line}" if src else "default",
             "events": timeline.get(path, []),
             "facts": [_citation(f) for f in info.facts],
@@ -71,6 +71,7 @@ def explain(name_or_path: str, changed: bool = False, only: str | None = None) -
         "chain": [display_path(p) for p in loaded.files], "files_sha256": loaded.hashes,
         "start": sc.start, "horizon": sc.horizon, "replicates": sc.replicates, "seed": sc.seed,
         "world": "coalition" if sc.world == "coalition" else [s.code for s in sc.states()],
+        "design": _design(sc.design),
         "facts": [_citation(f) for f in sc.facts],
         "positions": {code: {"shift": dict(p.shift), "note": p.note,
                              "facts": [_citation(f) for f in p.facts],
@@ -81,6 +82,15 @@ def explain(name_or_path: str, changed: bool = False, only: str | None = None) -
                    for e in sorted(sc.events, key=lambda e: e.month)],
         "parameters": params,
     }
+
+
+def _design(name: str) -> dict[str, Any]:
+    from sim.scenario.designs import load_design
+
+    d = load_design(name)
+    return {"name": d.name, "label": d.label, "mission": d.mission,
+            "hypothetical": d.hypothetical, "reason": d.reason,
+            "facts": [_citation(f) for f in d.facts]}
 
 
 def _where(loaded: Any, path: tuple) -> str:
@@ -101,6 +111,9 @@ def render(d: dict[str, Any]) -> str:
            f" seeds {d['seed']}..{d['seed'] + d['replicates'] - 1}",
            "  world: " + (d["world"] if isinstance(d["world"], str)
                           else f"{len(d['world'])} states of its own: {', '.join(d['world'])}")]
+    design = d["design"]
+    out.append(f"  design: {design['name']} ({design['label']}; mission {design['mission']})"
+               + (f" - HYPOTHETICAL: {design['reason']}" if design["hypothetical"] else ""))
     if d["facts"]:
         out.append("  facts:")
         out += [f"    {_cite(c)}: {c['paraphrase']}" for c in d["facts"]]
@@ -117,10 +130,11 @@ def render(d: dict[str, Any]) -> str:
             out.append(f"  month {e['month']}: {e['note']}  ({changes})")
             if e["facts"]:
                 out.append(f"      facts: {'; '.join(_cite(c) for c in e['facts'])}")
-    out.append("\nparameters (value [unit]; where set; facts and articles):")
+    out.append("\nparameters (value [unit]; evidence grade; where set; facts and articles):")
     for p in d["parameters"]:
         mark = "" if p["value"] == p["default"] else f"  (default {p['default']:g})"
-        out.append(f"  {p['path']} = {p['value']:g} [{p['unit']}]{mark}  <- {p['set_in']}")
+        out.append(f"  {p['path']} = {p['value']:g} [{p['unit']}] ({p['grade']}){mark}"
+                   f"  <- {p['set_in']}")
         for e in p["events"]:
             out.append(f"      from month {e['month']}: {e['value']:g} (event)")
         out.append(f"      {p['doc']}")

@@ -84,7 +84,8 @@ def _from_manifest(path: Path) -> tuple[Any, dict[str, Any]]:
 def handle(args: argparse.Namespace) -> int:
     from sim import api, limits
     from sim.outdir import staged
-    from sim.report import project_version, write_run
+    from sim.report import write_run
+    from sim.version import project_version
 
     if args.from_manifest:
         if args.scenario or args.overrides or args.replicates or args.seed is not None:
@@ -122,8 +123,9 @@ def handle(args: argparse.Namespace) -> int:
             states.finish()
     s = result.summary
     print(f"{result.name}: {len(s)} runs, seeds {result.seeds[0]}..{result.seeds[-1]}")
-    print(f"  troops at horizon (mean) {s['troops'].mean():,.0f}; requirement met in "
-          f"{s['force_met'].mean():.0%} of runs; ceasefire in {s['ceasefire'].mean():.0%}")
+    print(f"  at the horizon (mean): {s['pledged_troops'].mean():,.0f} troops pledged, "
+          f"{s['deployed_troops'].mean():,.0f} deployed; ceasefire agreed in "
+          f"{s['ceasefire_agreed'].mean():.0%} of runs, holding in {s['holds'].mean():.0%}")
     print(f"wrote {len(paths)} files to {out}/ (manifest.json records how to repeat it)")
     if args.from_manifest:
         recorded = manifest.get("outputs", {})

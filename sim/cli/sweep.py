@@ -100,7 +100,7 @@ def register(subparsers: Any) -> None:
 
 def progress_callback(total: int, desc: str, quiet: bool) -> tuple[Any, Any]:
     """A progress bar and the callback the runner calls with runs done."""
-    from sim.cli.common import progress
+    from sim.progress import progress
 
     bar = progress(total=total, desc=desc, enabled=False if quiet else None)
     return bar, bar.update

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from sim.io import atomic_write_text
 from sim.parameters import PARAM_INFO
 from sim.scenario.schema import Event, Position, Scenario
 from sim.world import StateSpec
@@ -171,8 +172,6 @@ def render() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write docs/scenarios.md (``--check``: exit 1 if it is stale)."""
-    from sim.io import atomic_write_text
-
     argv = sys.argv[1:] if argv is None else argv
     text = render()
     if "--check" in argv:

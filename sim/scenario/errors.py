@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sim.naming import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,6 @@ class ScenarioError(ValueError):
                               for i in self.issues])
 
 
-def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """The closest of ``choices`` to ``word`` (case-insensitive), or None."""
-    choices = list(choices)
-    lowered = {c.lower(): c for c in choices}
-    if word.lower() in lowered and lowered[word.lower()] != word:
-        return lowered[word.lower()]
-    best = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
-    return lowered[best[0]] if best else None
-
-
 def found_repr(value: Any, limit: int = 60) -> str:
     """A short display of a found value."""
     text = repr(value) if isinstance(value, str) else _plain(value)
@@ -110,3 +101,6 @@ def _plain(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return str(value)
+
+
+__all__ = ["Issue", "ScenarioError", "did_you_mean", "found_repr"]

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.parameters import MODES, PARAM_INFO, Parameters
-from sim.world import StateSpec
+from sim.world import StateSpec, coalition_states
 
 Mode = Literal["ground", "air", "sea", "financing", "arms", "training"]
 
@@ -64,6 +64,9 @@ class Scenario(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Short id (file stem).")
     description: str = Field(min_length=1, description="One line: what this scenario is.")
     extends: str | None = Field(None, description="Name of the scenario this one builds on.")
+    design: str = Field("rear-reassurance-30k",
+                        description="The force design on the table (scenarios/designs/NAME.yaml); "
+                                    "its design.* values apply under any design.* set here.")
     facts: list[str] = Field(default_factory=list, description="Fact ids the scenario rests on.")
     start: str = Field("2025-02", pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
                        description="Calendar month of month 0, YYYY-MM.")
@@ -81,8 +84,6 @@ class Scenario(_Strict):
 
     def states(self) -> tuple[StateSpec, ...]:
         """The states of this scenario's world."""
-        from sim.world import coalition_states
-
         return coalition_states() if self.world == "coalition" else tuple(self.world)
 
 

@@ -15,10 +15,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.parameters import PARAM_INFO
+from sim.facts import MODELLING, load_facts
+from sim.parameters import PARAM_INFO, value_problem
+from sim.parameters import bound_text as num
+from sim.scenario.designs import DEFAULT_DESIGN, apply_design, design_names
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean, found_repr
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_safe import Document, dotted, is_finite_number
+from sim.world import coalition_states
 
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR", "GER": "DE", "ENG": "GB", "TR": "TR", "USA": "US"}
 """Common non-ISO spellings of state codes, for "did you mean"."""
@@ -57,8 +61,6 @@ class _Locator:
 
 @cache
 def _fact_ids() -> frozenset[str]:
-    from sim.facts import MODELLING, load_facts
-
     return frozenset(load_facts()) | {MODELLING}
 
 
@@ -87,8 +89,6 @@ def check_document_facts(doc: Document) -> None:
 def _world_codes(world: Any) -> tuple[list[str], list[str]] | None:
     """Codes and names of the scenario's world, or None when the world is malformed."""
     if world is None or world == "coalition":
-        from sim.world import coalition_states
-
         states = coalition_states()
         return [s.code for s in states], [s.name for s in states]
     if isinstance(world, list) and all(isinstance(s, dict) for s in world):
@@ -131,21 +131,17 @@ def _check_events(data: dict[str, Any], at: _Locator) -> tuple[list[Issue], set[
         covered.add(("events", i, "set"))
         for path, value in changes.items():
             loc = ("events", i, "set", path)
-            info = PARAM_INFO.get(path)
-            if info is None:
-                issues.append(at.issue(loc, f"unknown parameter {path!r}",
-                                       expected="a dotted parameter path (see docs/scenarios.md)",
-                                       found=repr(path),
-                                       suggestion=did_you_mean(path, list(PARAM_INFO))))
-            else:
-                issues += _check_number(value, loc, info.lo, info.hi, info.unit, at)
+            problem = value_problem(str(path), value)
+            if problem is not None:
+                message = (f"unknown parameter {path!r}" if problem.problem == "unknown parameter"
+                           else problem.problem)
+                issues.append(at.issue(loc, message, expected=problem.expected,
+                                       found=found_repr(value) if problem.problem not in (
+                                           "unknown parameter", "wrong type") else (
+                                           repr(path) if problem.problem == "unknown parameter"
+                                           else _typed(value)),
+                                       suggestion=problem.suggestion))
     return issues, covered
-
-
-def num(x: Any) -> str:
-    """A bound for messages: 500000 → '500,000', 0.0 → '0', 0.25 → '0.25'."""
-    x = float(x)
-    return f"{int(x):,}" if x.is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
 def _check_number(value: Any, loc: tuple, lo: float, hi: float, unit: str,
@@ -430,6 +426,15 @@ def check_scenario(data: dict[str, Any], origin: dict[tuple, Origin], file: str,
     """The validated scenario; every problem found raised together as a ScenarioError."""
     at = _Locator(origin, file)
     issues = _check_name(data, expected_name, at) + _check_world(data, at)
+    design = data.get("design", DEFAULT_DESIGN)
+    if not isinstance(design, str) or design not in design_names():
+        issues.append(at.issue(("design",), "unknown design",
+                               expected="one of " + ", ".join(design_names()),
+                               found=found_repr(design),
+                               suggestion=did_you_mean(str(design), design_names())))
+        data = {k: v for k, v in data.items() if k != "design"}
+    else:
+        data = apply_design({**_copy(data), "design": design})
     event_issues, covered_events = _check_events(data, at)
     pos_issues, covered_pos = _check_positions(data, at)
     issues += event_issues + pos_issues + _check_bools(data, (), at, [])
@@ -460,3 +465,12 @@ def check_scenario(data: dict[str, Any], origin: dict[tuple, Origin], file: str,
         raise ScenarioError(issues)
     assert scenario is not None
     return scenario
+
+
+def _copy(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy deep enough that applying a design does not change the caller's data."""
+    out = dict(data)
+    params = out.get("parameters")
+    if isinstance(params, dict):
+        out["parameters"] = dict(params)
+    return out

@@ -11,30 +11,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from sim import outcomes  # noqa: E402
 from sim.parameters import PARAM_INFO  # noqa: E402
 
-LABELS = {
-    "troops": "Troops committed at the horizon",
-    "troops_max": "Most troops committed in any month",
-    "holds": "P(ceasefire holds at the horizon)",
-    "ceasefire": "P(ceasefire agreed within the horizon)",
-    "violated": "P(ceasefire violated)",
-    "force_met": "P(force requirement met)",
-    "deterrence": "Deterrence at the horizon",
-    "deterrence_mean": "Mean deterrence",
-    "committing_states": "States committing anything",
-    "presence_states": "States with a presence (ground/air/sea)",
-    "growth": "Russian growth at the horizon (%/yr)",
-    "pressure": "Sanctions pressure at the horizon",
-    "us_disengaged": "P(US disengaged)",
-    "tariffs_applied": "P(secondary tariffs applied)",
-}
-BINARY = {"holds", "ceasefire", "violated", "force_met", "us_disengaged", "tariffs_applied"}
-
+REQUIREMENT = PARAM_INFO["design.ground_troops"]
+"""The design's ground troops (its default is drawn on pledged-troop plots)."""
 
 def label(output: str) -> str:
-    """Plain-words label of a summary outcome."""
-    return LABELS.get(output, output.replace("_", " "))
+    """Plain-words label of a per-run outcome (from sim/outcomes.py)."""
+    return outcomes.label(output)
 
 
 def param_label(path: str) -> str:
@@ -49,15 +34,16 @@ def line(stats: pd.DataFrame, axis: str, output: str, n_runs: int | None = None)
     s = stats.sort_values(axis)
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     x = s[axis].to_numpy()
-    if output not in BINARY:
+    if not outcomes.is_probability(output):
         ax.fill_between(x, s["q05"], s["q95"], color="tab:blue", alpha=0.15, lw=0,
                         label="5–95% of runs")
     ax.fill_between(x, s["ci_lo"], s["ci_hi"], color="tab:blue", alpha=0.4, lw=0,
                     label="95% CI of the mean")
     ax.plot(x, s["mean"], color="tab:blue", marker="o", ms=3, label="mean")
-    if output == "troops":
-        ax.axhline(30000, color="grey", ls="--", lw=1, label="30,000 requirement")
-    if output in BINARY:
+    if output == "pledged_troops":
+        ax.axhline(REQUIREMENT.default, color="grey", ls="--", lw=1,
+                   label=f"default design asks {REQUIREMENT.default:,.0f}")
+    if outcomes.is_probability(output):
         ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(param_label(axis))
     ax.set_ylabel(label(output))
@@ -75,7 +61,7 @@ def heatmap(stats: pd.DataFrame, x: str, y: str, output: str, stat: str = "mean"
     grid = stats.pivot(index=y, columns=x, values=stat).sort_index().sort_index(axis=1)
     fig, ax = plt.subplots(figsize=(6.8, 5.4))
     xs, ys = grid.columns.to_numpy(), grid.index.to_numpy()
-    vmin, vmax = (0.0, 1.0) if output in BINARY else (None, None)
+    vmin, vmax = (0.0, 1.0) if outcomes.is_probability(output) else (None, None)
     im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis",
                    vmin=vmin, vmax=vmax)
     ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], rotation=45 if len(xs) > 8 else 0)
@@ -91,7 +77,7 @@ def heatmap(stats: pd.DataFrame, x: str, y: str, output: str, stat: str = "mean"
         for i in range(len(ys)):
             for j in range(len(xs)):
                 v = values[i, j]
-                text = f"{v:.2f}" if output in BINARY or abs(v) < 10 else f"{v / 1000:.0f}k"
+                text = f"{v:.2f}" if outcomes.is_probability(output) or abs(v) < 10 else f"{v / 1000:.0f}k"
                 ax.text(j, i, text, ha="center", va="center", fontsize=6,
                         color="black" if v > mid else "white")
     n = int(stats["n"].min())

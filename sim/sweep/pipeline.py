@@ -7,8 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
+
+from sim.io import save_figure, write_table
+from sim.sweep import figures
 from sim.sweep.runner import Design, Progress, RunReport, run_design
 from sim.sweep.spec import SweepSpec, resolve_scenario
+from sim.sweep.stats import axis_table, point_table
 
 
 def sweep_design(spec: SweepSpec, chunk_size: int | None = None) -> Design:
@@ -47,20 +52,11 @@ def run_sweep(spec: SweepSpec, out_dir: str | Path, *, jobs: int = 1, scheduler:
 
 def write_tables(spec: SweepSpec, results: Path, out_dir: Path) -> list[Path]:
     """points.{parquet,csv}: per grid point and output, mean, CI and quantiles."""
-    from sim.io import write_table
-    from sim.sweep.stats import point_table
-
     return write_table(point_table(results, spec.params, spec.outputs), out_dir / "points")
 
 
 def write_figures(spec: SweepSpec, results: Path, out_dir: Path) -> list[Path]:
     """A heatmap per output for the first two axes, and a line per output and axis."""
-    import matplotlib.pyplot as plt
-
-    from sim.io import save_figure
-    from sim.sweep import figures
-    from sim.sweep.stats import axis_table
-
     paths: list[Path] = []
     fig_dir = out_dir / "figures"
     n_runs = math.prod(spec.shape) * spec.replicates

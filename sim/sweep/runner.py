@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
@@ -393,10 +393,3 @@ def run_design(design: Design, out_dir: str | Path, *, jobs: int = 1, scheduler:
     write_json(out_dir / MANIFEST, manifest)
     return RunReport(out_dir, results, design.n_runs, design.n_chunks, len(todo),
                      design.n_chunks - len(todo), seconds, _executor_name(jobs, scheduler))
-
-
-def iter_results(path: str | Path, columns: list[str] | None = None) -> Iterator[pa.Table]:
-    """The rows of a results file, one row group (chunk) at a time."""
-    f = pq.ParquetFile(path)
-    for i in range(f.num_row_groups):
-        yield f.read_row_group(i, columns=columns)

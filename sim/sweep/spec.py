@@ -26,38 +26,40 @@ from pydantic import (
     model_validator,
 )
 
-from sim.engine import SUMMARY_OUTCOMES
-from sim.parameters import PARAM_INFO
+from sim.outcomes import PER_RUN_NAMES
+from sim.parameters import PARAM_INFO, ParameterError, check_value, path_problem
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean, found_repr
 from sim.scenario.yaml_safe import MAX_BYTES  # noqa: F401  (the one limit, shared)
 
-DEFAULT_OUTPUTS = ("troops", "holds")
+DEFAULT_OUTPUTS = ("pledged_troops", "holds")
 
 
 def check_param(path: str) -> str:
     """``path`` if it is a sweepable parameter, else a ValueError with a suggestion."""
-    if path not in PARAM_INFO:
-        hint = did_you_mean(path, PARAM_INFO)
+    problem = path_problem(path)
+    if problem is not None:
         raise ValueError(f"unknown parameter {path!r}"
-                         + (f" (did you mean {hint!r}?)" if hint else ""))
+                         + (f" (did you mean {problem.suggestion!r}?)" if problem.suggestion
+                            else ""))
     return path
 
 
 def check_in_range(path: str, values: list[float] | np.ndarray) -> None:
     """ValueError unless every value lies in the parameter's documented range."""
-    info = PARAM_INFO[path]
-    bad = [float(v) for v in np.atleast_1d(values) if not info.lo <= v <= info.hi]
-    if bad:
-        raise ValueError(f"{path} must be within [{info.lo:g}, {info.hi:g}], found {bad[0]:g}")
+    try:
+        check_value(path, np.atleast_1d(np.asarray(values, dtype=float)))
+    except ParameterError as exc:
+        p = exc.problem
+        raise ValueError(f"{path} must be {p.expected}, found {p.found}") from None
 
 
 def check_outputs(names: list[str]) -> list[str]:
     """The names if each is an engine summary outcome."""
     for n in names:
-        if n not in SUMMARY_OUTCOMES:
-            hint = did_you_mean(n, SUMMARY_OUTCOMES)
-            raise ValueError(f"unknown output {n!r}; expected one of {', '.join(SUMMARY_OUTCOMES)}"
+        if n not in PER_RUN_NAMES:
+            hint = did_you_mean(n, PER_RUN_NAMES)
+            raise ValueError(f"unknown output {n!r}; expected one of {', '.join(PER_RUN_NAMES)}"
                              + (f" (did you mean {hint!r}?)" if hint else ""))
     if len(set(names)) != len(names):
         raise ValueError("outputs are listed twice")

@@ -5,24 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-Z95 = 1.959963984540054
-"""Normal quantile of a two-sided 95% interval."""
-
-
-def describe(df: pd.DataFrame, by: Sequence[str], output: str) -> pd.DataFrame:
-    """Mean, sd, 95% CI of the mean and the 5/50/95% quantiles of ``output`` by ``by``."""
-    g = df.groupby(list(by), sort=True)[output]
-    out = g.agg(n="count", mean="mean", sd="std")
-    q = g.quantile([0.05, 0.5, 0.95]).unstack()
-    out["q05"], out["q50"], out["q95"] = q[0.05], q[0.5], q[0.95]
-    half = Z95 * out["sd"].fillna(0.0) / np.sqrt(out["n"])
-    out["ci_lo"], out["ci_hi"] = out["mean"] - half, out["mean"] + half
-    out.insert(0, "output", output)
-    return out.reset_index()
+from sim.stats import describe
 
 
 def point_table(results: str | Path, params: Sequence[str], outputs: Sequence[str]) -> pd.DataFrame:

@@ -1,0 +1,16 @@
+"""The installed coalition-sim version, looked up in one place."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+UNKNOWN = "0+unknown"
+"""The version of a source tree that is not installed."""
+
+
+def project_version() -> str:
+    """The installed coalition-sim version (``0+unknown`` for an uninstalled source tree)."""
+    try:
+        return metadata.version("coalition-sim")
+    except metadata.PackageNotFoundError:
+        return UNKNOWN
