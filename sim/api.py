@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,8 +181,15 @@ def _step_frame(res: engine.Results, run0: int, dates: list[str],
 def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
         seed: int | None = None, overrides: Mapping[str, Any] | None = None,
         progress: bool | None = False, record_steps: bool = True,
-        step_outcomes: Sequence[str] | None = None, chunk: int = CHUNK) -> RunResult:
-    """Run a scenario's replicates (replicate i has seed ``seed + i``), in chunks."""
+        step_outcomes: Sequence[str] | None = None, chunk: int = CHUNK,
+        states_sink: Callable[[pd.DataFrame], None] | None = None) -> RunResult:
+    """Run a scenario's replicates (replicate i has seed ``seed + i``), in chunks.
+
+    Each chunk is compiled and simulated on its own, so memory does not grow with the number
+    of replicates beyond the tables kept. ``states_sink``, if given, receives the states
+    table chunk by chunk instead of keeping it (the result's ``states`` is then empty): a
+    million replicates of 34 states are 34 million rows.
+    """
     t0 = time.perf_counter()
     scenario = with_overrides(load(scenario_or_name), dict(overrides or {}))
     if replicates is not None or seed is not None:
@@ -190,22 +197,29 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
             **({"replicates": int(replicates)} if replicates is not None else {}),
             **({"seed": int(seed)} if seed is not None else {})})
     seeds = scenario.seed + np.arange(scenario.replicates, dtype=np.int64)
-    batch = engine.compile_batch(scenario, seeds=seeds)
+    first = engine.compile_batch(scenario, seeds=seeds[:chunk])
     t_compile = time.perf_counter()
     dates = month_labels(scenario.start, scenario.horizon)
     outcomes = tuple(step_outcomes or engine.STEP_OUTCOMES)
     steps, summary, states = [], [], []
+    state_columns: list[str] = []
     log: list[tuple[int, str]] = []
     with progress_bar(total=len(seeds), desc=scenario.name, enabled=progress) as pbar:
         for lo in range(0, len(seeds), chunk):
-            part = engine.select(batch, slice(lo, lo + chunk))
+            part = first if lo == 0 else engine.compile_batch(
+                scenario, seeds=seeds[lo:lo + chunk], world=first.world)
             res = engine.simulate(part, record_steps=record_steps)
             log = log or res.log
             if record_steps:
                 steps.append(_step_frame(res, lo, dates, outcomes))
             summary.append(pd.DataFrame({"run": np.arange(lo, lo + part.runs),
                                          "seed": res.seeds, **res.summary}))
-            states.append(_state_frame(part, res, lo))
+            frame = _state_frame(part, res, lo)
+            if states_sink is None:
+                states.append(frame)
+            else:
+                states_sink(frame)
+                state_columns = list(frame.columns)
             pbar.update(part.runs)
     t_run = time.perf_counter()
     log_df = pd.DataFrame({"month": [m for m, _ in log],
@@ -216,7 +230,8 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
         scenario=scenario, seeds=seeds,
         steps=pd.concat(steps, ignore_index=True) if steps else empty_steps,
         summary=pd.concat(summary, ignore_index=True),
-        states=pd.concat(states, ignore_index=True),
+        states=(pd.concat(states, ignore_index=True) if states
+                else pd.DataFrame(columns=state_columns)),
         log=log_df, overrides=dict(overrides or {}),
         timings={"compile_s": round(t_compile - t0, 4), "simulate_s": round(t_run - t_compile, 4)})
 

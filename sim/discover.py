@@ -9,7 +9,6 @@ it) and density (share of the runs inside it that are of interest).
 from __future__ import annotations
 
 import ast
-import json
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,23 @@ _OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
     ast.Eq: np.equal, ast.NotEq: np.not_equal,
 }
-ID_COLUMNS = ("point", "replicate", "seed")
+ID_COLUMNS = ("point", "replicate", "seed", "run")
+"""Columns that identify a run (a sweep's point, replicate and seed; a run's index): never
+parameters."""
+MAX_OUTCOME_CHARS = 10_000
+MAX_OUTCOME_DEPTH = 100
+"""Longest and most deeply nested --outcome condition accepted."""
+
+
+def _depth(tree: ast.AST) -> int:
+    """Nesting depth of an expression tree, without recursion."""
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        node, d = todo.pop()
+        deepest = max(deepest, d)
+        if d <= MAX_OUTCOME_DEPTH:
+            todo.extend((c, d + 1) for c in ast.iter_child_nodes(node))
+    return deepest
 
 
 class OutcomeError(ValueError):
@@ -50,11 +65,22 @@ def parse_outcome(expr: str, columns: Sequence[str]) -> tuple[Callable[[pd.DataF
     ``0.5 <= us.backstop_scale < 1.5``), ``and``, ``or``, ``not`` and parentheses. Returns the
     function and the columns it reads.
     """
+    shown = expr if len(expr) <= 80 else expr[:77] + "..."
+    if len(expr) > MAX_OUTCOME_CHARS:
+        raise OutcomeError(f"outcome {shown!r}: too long ({len(expr):,} characters, at most "
+                           f"{MAX_OUTCOME_CHARS:,})")
     try:
         tree = ast.parse(expr.strip(), mode="eval")
+        depth = _depth(tree)
     except SyntaxError as exc:
-        raise OutcomeError(f"outcome {expr!r}: not a condition ({exc.msg} at column "
+        raise OutcomeError(f"outcome {shown!r}: not a condition ({exc.msg} at column "
                            f"{exc.offset})") from None
+    except (RecursionError, MemoryError):
+        depth = MAX_OUTCOME_DEPTH + 1
+    if depth > MAX_OUTCOME_DEPTH:
+        raise OutcomeError(f"outcome {shown!r}: nested too deeply (at most "
+                           f"{MAX_OUTCOME_DEPTH} levels of not, and/or, comparisons and "
+                           "parentheses)")
     used: list[str] = []
 
     def build(node: ast.AST) -> Callable[[pd.DataFrame], Any]:
@@ -109,13 +135,16 @@ def input_columns(results: str | Path) -> list[str]:
     """The swept parameters of a results file (from its manifest, else its non-outcome columns)."""
     import pyarrow.parquet as pq
 
+    from sim.outdir import read_manifest
+
     manifest = Path(results).parent / "manifest.json"
     if manifest.exists():
         try:
-            params = json.loads(manifest.read_text(encoding="utf-8")).get("params")
-            if params:
+            recorded = read_manifest(manifest)
+            params = recorded.get("params") if isinstance(recorded, dict) else None
+            if isinstance(params, list) and all(isinstance(p, str) for p in params) and params:
                 return list(params)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     names = pq.read_schema(results).names
     return [c for c in names if c not in ID_COLUMNS and c not in PER_RUN_NAMES]

@@ -34,6 +34,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.fsync(fh.fileno())
         os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, path)
+    except OSError as exc:  # pyarrow reports a full disk without naming the file
+        if exc.filename:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
@@ -76,9 +80,59 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     return Path(path)
 
 
+CSV_ROWS = 100_000
+"""Rows formatted at once when writing CSV (the text of a whole large table is not kept)."""
+
+
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """``df`` as CSV (no index, ``\\n`` line ends, floats at full precision), atomically."""
-    return atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        for lo in range(0, max(len(df), 1), CSV_ROWS):
+            fh.write(df.iloc[lo:lo + CSV_ROWS].to_csv(index=False, header=lo == 0,
+                                                     lineterminator="\n"))
+    return Path(path)
+
+
+class TableStream:
+    """A table written chunk by chunk as ``stem.parquet`` and ``stem.csv`` (bounded memory).
+
+    ``add(df)`` appends a chunk (one Parquet row group); ``close()`` renames both files into
+    place. Used inside a staged output folder (:mod:`sim.outdir`)."""
+
+    def __init__(self, stem: str | Path):
+        self.stem = Path(stem)
+        self.stem.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = {ext: self.stem.parent / f".{self.stem.name}.{ext}.stream.tmp"
+                     for ext in ("parquet", "csv")}
+        self._writer: Any = None
+        self._csv = open(self._tmp["csv"], "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self.rows = 0
+
+    def add(self, df: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._tmp["parquet"], table.schema,
+                                            compression="zstd", write_statistics=True)
+        self._writer.write_table(table)
+        self._csv.write(df.to_csv(index=False, header=self.rows == 0, lineterminator="\n"))
+        self.rows += len(df)
+
+    def close(self) -> list[Path]:
+        """Finish both files; their final paths."""
+        if self._writer is None:
+            raise ValueError(f"{self.stem}: no rows written")
+        self._writer.close()
+        self._csv.close()
+        out = []
+        for ext, tmp in self._tmp.items():
+            path = self.stem.with_suffix(f".{ext}")
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+            out.append(path)
+        return out
 
 
 def write_table(df: pd.DataFrame, stem: str | Path) -> list[Path]:

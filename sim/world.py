@@ -38,13 +38,17 @@ class StateSpec(BaseModel):
     capital: str = Field("", description="Capital city (map placement).")
     lat: float = Field(ge=-90, le=90, description="Capital latitude.")
     lon: float = Field(ge=-180, le=180, description="Capital longitude.")
-    gdp_usd_bn: float = Field(gt=0, description="GDP 2024, USD bn.")
-    active_personnel: float = Field(ge=0, description="Active military personnel.")
+    gdp_usd_bn: float = Field(ge=0.01, le=100_000, description="GDP 2024, USD bn "
+                              "(0.01 to 100,000: USD 10 million to 100 trillion).")
+    active_personnel: float = Field(ge=0, le=5_000_000,
+                                    description="Active military personnel (at most 5 million).")
     defence_pct_gdp: float = Field(ge=0, le=20, description="Defence spending, % of GDP.")
     border_russia_belarus: bool = Field(description="Land border with Russia or Belarus.")
     landlocked: bool = Field(False, description="No sea coast (cannot commit naval presence).")
-    combat_aircraft: float = Field(ge=0, description="Combat-capable aircraft.")
-    major_warships: float = Field(ge=0, description="Principal surface combatants and submarines.")
+    combat_aircraft: float = Field(ge=0, le=20_000,
+                                   description="Combat-capable aircraft (at most 20,000).")
+    major_warships: float = Field(ge=0, le=2_000, description="Principal surface combatants and "
+                                                              "submarines (at most 2,000).")
     deployment_approval: Literal["parliament", "government"] = Field(
         description="Who must approve a deployment abroad.")
     next_election: str = Field("2099-01", pattern=r"^\d{4}-\d{2}$",

@@ -17,12 +17,13 @@ SIM = Path(__file__).resolve().parent.parent / "sim"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.naming", "sim.version", "sim.progress", "sim.facts", "sim.parameters",
-     "sim.outcomes", "sim.world", "sim.streams", "sim.io", "sim.stats"),
+     "sim.outcomes", "sim.world", "sim.streams", "sim.io", "sim.stats", "sim.limits",
+     "sim.procs"),
     ("sim.scenario",),
     ("sim.rules",),
     ("sim.engine",),
     ("sim.agents", "sim.model", "sim.api", "sim.sweep.spec", "sim.sweep.runner",
-     "sim.sweep.stats", "sim.provenance"),
+     "sim.sweep.stats", "sim.provenance", "sim.outdir"),
     ("sim.report", "sim.figures", "sim.sweep.figures", "sim.sweep.pipeline", "sim.sweep",
      "sim.sensitivity", "sim.discover", "sim.odd", "sim.effects", "sim.screening"),
     ("sim.cli", "sim.app", "sim.__main__", "sim"),

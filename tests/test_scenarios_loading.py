@@ -195,8 +195,8 @@ def test_repeated_loads_parse_each_file_once(tmp_path: Path, monkeypatch):
     import sim.scenario.loader as loader
 
     calls = []
-    real = loader.read
-    monkeypatch.setattr(loader, "read", lambda *a, **k: calls.append(a) or real(*a, **k))
+    real = loader.parse
+    monkeypatch.setattr(loader, "parse", lambda *a, **k: calls.append(a) or real(*a, **k))
     p = write(tmp_path, "k", "name: k\ndescription: d\nextends: sep-2025-paris\n")
     loader.clear_cache()
     for _ in range(50):  # CoalitionModel loads its scenario on every construction

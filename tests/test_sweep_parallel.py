@@ -82,7 +82,7 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out),
            "--no-figures", "--quiet"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    chunks = out / "chunks"
+    chunks = tmp_path / ".killed.partial" / "chunks"  # work in progress, beside --out
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if chunks.exists() and len(list(chunks.glob("chunk-*.parquet"))) >= 8:
@@ -95,7 +95,7 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
     assert proc.returncode == -signal.SIGKILL
     done = sorted(chunks.glob("chunk-*.parquet"))
     assert 8 <= len(done) < 200
-    assert not (out / "results.parquet").exists()
+    assert not out.exists()  # --out only ever receives the finished result
     # every chunk file on disk is whole (written to a temporary file, then renamed)
     for path in done:
         assert pq.read_metadata(path).num_rows == 20
@@ -109,3 +109,4 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
     assert len(resumed) == 4000
     assert not resumed.duplicated(["point", "replicate"]).any()
     pd.testing.assert_frame_equal(table(fresh.results), resumed)
+    assert not chunks.parent.exists()  # the work folder became --out

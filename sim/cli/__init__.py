@@ -79,11 +79,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_handler(func, args: argparse.Namespace, debug: bool = False) -> int:
     """Call a command handler, mapping errors to messages and exit codes."""
+    from sim.limits import TooLarge
+    from sim.outdir import OutputError
     from sim.scenario.errors import ScenarioError
 
     try:
         code = func(args)
-    except (ScenarioError, BadInput) as exc:
+    except (ScenarioError, BadInput, OutputError, TooLarge) as exc:
         if debug:
             raise
         error(str(exc))

@@ -9,6 +9,8 @@ the message and exits 2. Any other exception during a command exits 1.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -85,17 +87,36 @@ def nonnegative_int(text: str) -> int:
     return _int_at_least(0, text)
 
 
-def parse_overrides(items: Iterable[str] | None) -> dict[str, float]:
-    """``["us.backstop_scale=1.5", ...]`` → ``{"us.backstop_scale": 1.5}`` (bad form → exit 2)."""
-    out: dict[str, float] = {}
+INTEGER_KEYS = frozenset({"seed", "replicates", "horizon"})
+"""--set keys whose values are whole numbers (parsed exactly, never through a float)."""
+TEXT_KEYS = frozenset({"start", "description"})
+"""--set keys whose values are text."""
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def parse_overrides(items: Iterable[str] | None) -> dict[str, float | int | str]:
+    """``["us.backstop_scale=1.5", "seed=7"]`` → ``{"us.backstop_scale": 1.5, "seed": 7}``.
+
+    Whole numbers stay integers (``seed=9007199254740993`` is that seed, not the nearest
+    float); ``start`` and ``description`` stay text; seed, replicates and horizon must be
+    whole numbers. Bad form → exit 2."""
+    out: dict[str, float | int | str] = {}
     for item in items or ():
         key, sep, value = item.partition("=")
-        if not sep or not key.strip():
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
             fail(f"--set expects PATH=VALUE (e.g. us.backstop_scale=1.5), found {item!r}")
-        try:
-            out[key.strip()] = float(value)
-        except ValueError:
-            fail(f"--set {key.strip()}: expected a number, found {value.strip()!r}")
+        if key in TEXT_KEYS:
+            out[key] = value
+        elif _INTEGER.match(value):
+            out[key] = int(value)
+        elif key in INTEGER_KEYS:
+            fail(f"--set {key}: expected a whole number, found {value!r}")
+        else:
+            try:
+                out[key] = float(value)
+            except ValueError:
+                fail(f"--set {key}: expected a number, found {value!r}")
     return out
 
 
@@ -122,12 +143,30 @@ def _cell(value: Any) -> str:
 
 
 def output_dir(path: str | Path | None, default: str | Path) -> Path:
-    """The output folder (created); a file in the way is bad input."""
+    """The output folder (created); a file in the way or a folder that cannot be made is bad
+    input. Commands that write results use :func:`sim.outdir.staged` instead."""
     out = Path(path if path is not None else default)
-    if out.exists() and not out.is_dir():
-        fail(f"--out {out}: expected a folder, found a file")
     try:
+        if out.exists() and not out.is_dir():
+            fail(f"--out {out}: expected a folder, found a file")
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"--out {out}: cannot create the folder ({exc.strerror})")
     return out
+
+
+def usable_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def cap_jobs(jobs: int, quiet: bool = False) -> int:
+    """``jobs`` capped at the number of cores (more processes than cores only cost memory)."""
+    cores = usable_cores()
+    if jobs > cores:
+        info(f"note: --jobs {jobs} capped at {cores}, the number of cores available", quiet)
+        return cores
+    return jobs

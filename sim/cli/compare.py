@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, fail, nonnegative_int, output_dir, positive_int
+from sim.cli.common import add_command, fail, nonnegative_int, positive_int
 
 
 def register(subparsers: Any) -> None:
@@ -43,19 +43,29 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim import api
+    from sim import api, limits
+    from sim.outdir import staged
     from sim.report import write_comparison
 
     designs = [d.strip() for d in args.designs.split(",") if d.strip()] if args.designs else None
-    cmp = api.compare(args.scenarios or None, replicates=args.replicates,
-                      progress=args.progress, seed=args.seed, designs=designs)
-    out = output_dir(args.out, Path("out") / "compare")
-    if args.reference and args.reference not in (
-            [d for _, d in cmp.cells.values()] if cmp.cells else cmp.names):
-        fail(f"--reference {args.reference}: not among the compared "
-             f"{'designs' if cmp.cells else 'scenarios'}")
-    report = write_comparison(cmp, out, reference=args.reference,
-                              screen=not args.no_screening)
+    items = args.scenarios or api.default_scenarios()
+    scenarios = [api.load(x) for x in items]  # every bad file is reported before anything runs
+    if args.replicates is not None or args.seed is not None:
+        scenarios = [api.with_overrides(sc, {
+            **({"replicates": args.replicates} if args.replicates is not None else {}),
+            **({"seed": args.seed} if args.seed is not None else {})}) for sc in scenarios]
+    cells = max(1, len(api.resolve_designs(designs)))
+    limits.check_compare([(sc.name, sc.replicates * cells, sc.horizon, len(sc.states()))
+                          for sc in scenarios])
+    out = Path(args.out if args.out is not None else Path("out") / "compare")
+    with staged(out, "compare") as tmp:  # checks and locks --out before running
+        cmp = api.compare(scenarios, progress=args.progress, designs=designs)
+        if args.reference and args.reference not in (
+                [d for _, d in cmp.cells.values()] if cmp.cells else cmp.names):
+            fail(f"--reference {args.reference}: not among the compared "
+                 f"{'designs' if cmp.cells else 'scenarios'}")
+        report = out / write_comparison(cmp, tmp, reference=args.reference,
+                                        screen=not args.no_screening).relative_to(tmp)
     t = cmp.table
     print(f"compared {len(cmp.names)} scenarios: {', '.join(cmp.names)}")
     for name in t.index:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, fail, format_table, info, output_dir, positive_int
+from sim.cli.common import add_command, fail, format_table, info, positive_int
 
 
 def _share(text: str) -> float:
@@ -72,16 +73,8 @@ def slug(text: str) -> str:
 def handle(args: argparse.Namespace) -> int:
     import pyarrow.parquet as pq
 
-    from sim.discover import (
-        OutcomeError,
-        box_figure,
-        discover,
-        input_columns,
-        parse_outcome,
-        read_results,
-        tradeoff_figure,
-    )
-    from sim.io import save_figure, write_json, write_table
+    from sim.discover import OutcomeError, discover, input_columns, parse_outcome, read_results
+    from sim.outdir import staged
 
     path = args.results / "results.parquet" if args.results.is_dir() else args.results
     if not path.is_file():
@@ -107,7 +100,32 @@ def handle(args: argparse.Namespace) -> int:
                      per_point=args.per_point)
     except OutcomeError as exc:
         fail(str(exc))
-    out = output_dir(args.out, path.parent / "discover" / slug(args.outcome))
+    out = Path(args.out if args.out is not None
+               else path.parent / "discover" / slug(args.outcome))
+    with staged(out, "discover") as tmp:
+        files = _write(d, args, path, tmp)
+    files = [out / f.relative_to(tmp) for f in files]
+    s = d.stats
+    if s.density < args.min_density:
+        info(f"note: no box reaches density {args.min_density:g}; showing the densest "
+             f"(box {d.chosen}). Lower --min-density, or try --per-point.", args.quiet)
+    info(f"{d.of_interest:,} of {d.rows:,} {d.unit}s meet {d.outcome!r}; box {d.chosen}: "
+         f"coverage {s.coverage:.3f}, density {s.density:.3f}, mass {s.mass:.3f}", args.quiet)
+    if not args.quiet:
+        print(format_table([[r.parameter, r.box_min, r.box_max, r.data_min, r.data_max,
+                             "yes" if r.restricted else "no"] for r in d.limits.itertuples()],
+                           ["parameter", "box min", "box max", "swept min", "swept max",
+                            "restricted"]))
+    for f in files:
+        print(f)
+    return 0
+
+
+def _write(d: Any, args: argparse.Namespace, path: Path, out: Path) -> list[Path]:
+    """The tables, discovery.json and figures of a discovery, in ``out``."""
+    from sim.discover import box_figure, tradeoff_figure
+    from sim.io import save_figure, write_json, write_table
+
     files = write_table(d.trajectory.reset_index(names="box"), out / "trajectory")
     files += write_table(d.limits, out / "box")
     s = d.stats
@@ -124,16 +142,6 @@ def handle(args: argparse.Namespace) -> int:
             fig = make(d)
             files += save_figure(fig, out / "figures" / name)
             plt.close(fig)
-    if s.density < args.min_density:
-        info(f"note: no box reaches density {args.min_density:g}; showing the densest "
-             f"(box {d.chosen}). Lower --min-density, or try --per-point.", args.quiet)
-    info(f"{d.of_interest:,} of {d.rows:,} {d.unit}s meet {d.outcome!r}; box {d.chosen}: "
-         f"coverage {s.coverage:.3f}, density {s.density:.3f}, mass {s.mass:.3f}", args.quiet)
-    if not args.quiet:
-        print(format_table([[r.parameter, r.box_min, r.box_max, r.data_min, r.data_max,
-                             "yes" if r.restricted else "no"] for r in d.limits.itertuples()],
-                           ["parameter", "box min", "box max", "swept min", "swept max",
-                            "restricted"]))
-    for f in files:
-        print(f)
-    return 0
+    write_json(out / "manifest.json", {"kind": "discover", "outcome": d.outcome,
+                                       "results": str(path), "command": sys.argv})
+    return files

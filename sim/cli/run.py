@@ -50,29 +50,40 @@ def register(subparsers: Any) -> None:
 
 def _from_manifest(path: Path) -> tuple[Any, dict[str, Any]]:
     from sim.api import scenario_hash
+    from sim.outdir import read_manifest
     from sim.scenario.schema import Scenario
     from sim.scenario.validate import check_scenario
 
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        fail(f"--from-manifest {path}: file not found")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        manifest = read_manifest(path)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         fail(f"--from-manifest {path}: not a readable JSON manifest ({exc})")
+    except RecursionError:
+        fail(f"--from-manifest {path}: not a readable JSON manifest (nested too deeply)")
+    expected = "expected the manifest.json of `coalition-sim run`"
     if not isinstance(manifest, dict) or manifest.get("kind") != "run" or "scenario" not in \
             manifest:
-        fail(f"--from-manifest {path}: expected the manifest.json of `coalition-sim run`")
-    scenario: Scenario = check_scenario(manifest["scenario"].get("resolved", {}), {}, str(path))
-    recorded = manifest["scenario"].get("content_sha256")
+        fail(f"--from-manifest {path}: {expected}")
+    recorded_scenario = manifest["scenario"]
+    if not isinstance(recorded_scenario, dict) or not isinstance(
+            recorded_scenario.get("resolved"), dict):
+        fail(f"--from-manifest {path}: scenario: {expected} (scenario.resolved is the resolved "
+             f"scenario, a mapping; found {type(recorded_scenario).__name__})")
+    for key, kind in (("overrides", dict), ("project", dict), ("summary_only", bool)):
+        if manifest.get(key) is not None and not isinstance(manifest[key], kind):
+            fail(f"--from-manifest {path}: {key}: expected a {kind.__name__}, found "
+                 f"{type(manifest[key]).__name__}")
+    scenario: Scenario = check_scenario(recorded_scenario["resolved"], {}, str(path))
+    recorded = recorded_scenario.get("content_sha256")
     if recorded and scenario_hash(scenario) != recorded:
         fail(f"--from-manifest {path}: the scenario does not match its recorded hash "
-             f"(expected {recorded[:12]}…, found {scenario_hash(scenario)[:12]}…)")
+             f"(expected {str(recorded)[:12]}…, found {scenario_hash(scenario)[:12]}…)")
     return scenario, manifest
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim import api
-    from sim.cli.common import output_dir
+    from sim import api, limits
+    from sim.outdir import staged
     from sim.report import write_run
     from sim.version import project_version
 
@@ -84,22 +95,32 @@ def handle(args: argparse.Namespace) -> int:
         if manifest.get("project", {}).get("version") not in (None, project_version()):
             info(f"note: recorded with coalition-sim {manifest['project']['version']}, "
                  f"running {project_version()}")
-        overrides: dict[str, float] = dict(manifest.get("overrides") or {})
-        default_out = args.from_manifest.parent.with_name(args.from_manifest.parent.name
-                                                          + "-repeat")
-        result = api.run(scenario, progress=args.progress,
-                         record_steps=not manifest.get("summary_only", False))
-        result.overrides = overrides
+        overrides: dict[str, Any] = dict(manifest.get("overrides") or {})
+        folder = args.from_manifest.absolute().parent
+        default_out = folder.with_name(folder.name + "-repeat")
+        record_steps = not manifest.get("summary_only", False)
     else:
         if not args.scenario:
             fail("run needs a SCENARIO (name or .yaml file) or --from-manifest")
         overrides = parse_overrides(args.overrides)
         default_out = Path("out") / "runs" / Path(args.scenario).stem
-        result = api.run(args.scenario, replicates=args.replicates, seed=args.seed,
-                         overrides=overrides, progress=args.progress,
-                         record_steps=not args.summary_only)
-    out = output_dir(args.out, default_out)
-    paths = write_run(result, out, figures=not args.no_figures)
+        scenario = api.with_overrides(api.load(args.scenario), overrides)
+        scenario = api.with_overrides(scenario, {
+            **({"replicates": args.replicates} if args.replicates is not None else {}),
+            **({"seed": args.seed} if args.seed is not None else {})})
+        record_steps = not args.summary_only
+    if record_steps:
+        limits.check_steps(scenario.replicates, scenario.horizon)
+    stream_states = scenario.replicates * len(scenario.states()) > limits.STREAM_STATE_ROWS
+    out = Path(args.out if args.out is not None else default_out)
+    with staged(out, "run") as tmp:  # checks and locks --out before simulating
+        states = _StatesStream(tmp) if stream_states else None
+        result = api.run(scenario, progress=args.progress, record_steps=record_steps,
+                         states_sink=states.add if states else None)
+        result.overrides = overrides
+        paths = write_run(result, tmp, figures=not args.no_figures)
+        if states:
+            states.finish()
     s = result.summary
     print(f"{result.name}: {len(s)} runs, seeds {result.seeds[0]}..{result.seeds[-1]}")
     print(f"  at the horizon (mean): {s['pledged_troops'].mean():,.0f} troops pledged, "
@@ -116,3 +137,34 @@ def handle(args: argparse.Namespace) -> int:
             return 1
         print(f"identical to the recorded run: {', '.join(sorted(same))}")
     return 0
+
+
+class _StatesStream:
+    """The states table of a very large run, written chunk by chunk beside the run's folder
+    and put in place of the (empty) one write_run wrote, with its hashes in the manifest."""
+
+    def __init__(self, folder: Path):
+        from sim.io import TableStream
+
+        self.folder = folder
+        self.stream = TableStream(folder / ".stream" / "states")
+
+    def add(self, frame: Any) -> None:
+        self.stream.add(frame)
+
+    def finish(self) -> None:
+        import os
+        import shutil
+
+        from sim.io import write_json
+        from sim.outdir import sha256_file  # streamed: the states CSV may be gigabytes
+
+        paths = self.stream.close()
+        manifest_path = self.folder / "manifest.json"
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        for p in paths:
+            os.replace(p, self.folder / p.name)
+            if p.name in manifest.get("outputs", {}):
+                manifest["outputs"][p.name] = sha256_file(self.folder / p.name)
+        shutil.rmtree(self.folder / ".stream")
+        write_json(manifest_path, manifest)

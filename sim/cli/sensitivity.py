@@ -6,7 +6,13 @@ import argparse
 from typing import Any
 
 from sim.cli.common import add_command, format_table, info
-from sim.cli.sweep import add_spec_arguments, prepare, progress_callback, run_with_errors
+from sim.cli.sweep import (
+    add_spec_arguments,
+    in_place,
+    prepare,
+    progress_callback,
+    run_with_errors,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -32,6 +38,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from sim.outdir import sweep_folder
     from sim.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, run_sensitivity
     from sim.sweep import SensitivitySpec
 
@@ -42,9 +49,10 @@ def handle(args: argparse.Namespace) -> int:
     info(f"sensitivity {spec.name} ({spec.method}): {points:,} points × {spec.replicates} "
          f"replicates = {runs:,} runs -> {out}", args.quiet)
     bar, tick = progress_callback(runs, spec.name, args.quiet)
-    with bar:
+    with bar, sweep_folder(out, "sensitivity", resume=args.resume,
+                           overwrite=args.overwrite) as work:
         res = run_with_errors(
-            run_sensitivity, spec, out, chunk_size=args.chunk_size,
+            run_sensitivity, spec, work, chunk_size=args.chunk_size,
             figures=not args.no_figures, jobs=args.jobs, scheduler=args.scheduler,
             resume=args.resume, overwrite=args.overwrite, keep_chunks=args.keep_chunks,
             progress=tick)
@@ -55,6 +63,6 @@ def handle(args: argparse.Namespace) -> int:
                             for r in table.itertuples()], ["output", "parameter", *cols]))
         for out_name in sorted(set(table.output[table.constant])):
             info(f"note: {out_name} never varied over the sample: no indices", args.quiet)
-    for path in res.tables + res.figures:
+    for path in in_place(res.tables + res.figures, work, out):
         print(path)
     return 0

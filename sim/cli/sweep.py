@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, fail, info, output_dir, positive_int
+from sim.cli.common import add_command, cap_jobs, fail, info, positive_int
 
 
 def add_execution_options(p: argparse.ArgumentParser) -> None:
@@ -28,24 +29,40 @@ def add_execution_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--quiet", "-q", action="store_true", help="no progress bar or status lines")
 
 
+SCHEDULER = re.compile(r"^(?:(?:tcp|tls|inproc|ucx|ws|wss)://)?(?:\[[0-9a-fA-F:.]+\]|"
+                       r"[A-Za-z0-9_.-]+)(?::\d{1,5})?/?$")
+"""A Dask scheduler address: [protocol://]host[:port]."""
+
+
 def check_execution(args: argparse.Namespace) -> None:
     if args.jobs > 1 and args.scheduler:
         fail("--jobs and --scheduler exclude each other: the Dask cluster decides the workers")
     if args.resume and args.overwrite:
         fail("--resume and --overwrite exclude each other")
+    if args.scheduler is not None and not SCHEDULER.match(args.scheduler):
+        fail(f"--scheduler {args.scheduler!r}: expected a Dask scheduler address such as "
+             "tcp://10.0.0.5:8786")
+    args.jobs = cap_jobs(args.jobs, args.quiet)
 
 
 def prepare(args: argparse.Namespace, spec_type: type, kind: str,
             out_folder: str) -> tuple[Any, Path]:
-    """Check the execution options, load the ``kind`` spec at ``args.spec``, make its output
-    folder (default ``out/<out_folder>/<spec name>``)."""
+    """Check the execution options, load the ``kind`` spec at ``args.spec``, check its output
+    folder (default ``out/<out_folder>/<spec name>``); the folder is written by
+    :func:`sim.outdir.sweep_folder`."""
+    from sim.outdir import check_target
     from sim.sweep import load_spec
 
     check_execution(args)
-    if not args.spec.is_file():
-        fail(f"{args.spec}: {kind} spec not found")
     spec = load_spec(args.spec, spec_type)
-    return spec, output_dir(args.out, Path("out") / out_folder / spec.name)
+    out = Path(args.out if args.out is not None else Path("out") / out_folder / spec.name)
+    check_target(out)
+    return spec, out
+
+
+def in_place(paths: list[Path], work: Path, out: Path) -> list[Path]:
+    """``paths`` written in the work folder, as they are named once it is in place."""
+    return [out / p.relative_to(work) if p.is_relative_to(work) else p for p in paths]
 
 
 def add_spec_arguments(p: argparse.ArgumentParser, metavar: str, kind: str,
@@ -100,6 +117,7 @@ def run_with_errors(fn: Any, *a: Any, **kw: Any) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from sim.outdir import sweep_folder
     from sim.sweep import SweepSpec, run_sweep, sweep_design
 
     spec, out = prepare(args, SweepSpec, "sweep", "sweeps")
@@ -108,15 +126,14 @@ def handle(args: argparse.Namespace) -> int:
          f"{design.n_runs:,} runs of {design.scenario.name} ({design.scenario.horizon} months) "
          f"in {design.n_chunks} chunk{'s' if design.n_chunks != 1 else ''} -> {out}", args.quiet)
     bar, tick = progress_callback(design.n_runs, spec.name, args.quiet)
-    with bar:
+    with bar, sweep_folder(out, "sweep", resume=args.resume, overwrite=args.overwrite) as work:
         result = run_with_errors(
-            run_sweep, spec, out, jobs=args.jobs, scheduler=args.scheduler, resume=args.resume,
-            overwrite=args.overwrite, keep_chunks=args.keep_chunks, chunk_size=args.chunk_size,
-            figures=not args.no_figures, progress=tick)
+            run_sweep, spec, work, jobs=args.jobs, scheduler=args.scheduler,
+            resume=args.resume, overwrite=args.overwrite, keep_chunks=args.keep_chunks,
+            chunk_size=args.chunk_size, figures=not args.no_figures, progress=tick)
     r = result.report
     info(f"{r.runs:,} runs ({r.chunks_run} chunks run, {r.chunks_skipped} on disk) in "
          f"{r.seconds:.1f} s [{r.executor}]", args.quiet)
-    print(r.results)
-    for path in result.tables + result.figures:
+    for path in in_place([r.results, *result.tables, *result.figures], work, out):
         print(path)
     return 0

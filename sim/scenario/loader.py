@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,7 +20,7 @@ from typing import Any
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean
 from sim.scenario.schema import Scenario
 from sim.scenario.validate import Origin, check_document_facts, check_scenario
-from sim.scenario.yaml_safe import Document, read
+from sim.scenario.yaml_safe import MAX_BYTES, Document, decode, parse, read_regular
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
 MAX_EXTENDS_DEPTH = 20
@@ -80,11 +81,11 @@ def locate(name_or_path: str | Path, directory: Path = SCENARIOS_DIR) -> Path:
     text = str(name_or_path)
     path = Path(text)
     if path.suffix in (".yaml", ".yml") or os.sep in text or "/" in text:
-        if not path.exists():
+        if not os.path.lexists(path):
             raise ScenarioError("scenario file not found", file=text)
         return path
     candidate = Path(directory) / f"{text}.yaml"
-    if candidate.exists():
+    if os.path.lexists(candidate):
         return candidate
     names = scenario_names(directory)
     raise ScenarioError(f"unknown scenario {text!r}", key=None,
@@ -93,10 +94,14 @@ def locate(name_or_path: str | Path, directory: Path = SCENARIOS_DIR) -> Path:
                         found=repr(text), suggestion=did_you_mean(text, names))
 
 
+EXTENDS_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+"""What ``extends:`` may hold: a plain scenario name (no folder, no ``..``)."""
+
+
 def _parent_file(name: str, child: Path, directory: Path) -> Path | None:
     for folder in dict.fromkeys((child.parent, Path(directory), SCENARIOS_DIR)):
         candidate = folder / f"{name}.yaml"
-        if candidate.exists():
+        if os.path.lexists(candidate):  # a broken link is found, and its error told on reading
             return candidate
     return None
 
@@ -117,15 +122,13 @@ def _remember(cache: OrderedDict, key: Any, value: Any) -> None:
 
 def _document(path: Path) -> tuple[Document, str]:
     """Parsed file and the sha256 of its bytes (parsing cached on path and content)."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return read(path, display_path(path)), ""  # read() raises the located error
+    file = display_path(path)
+    raw = read_regular(path, MAX_BYTES, "scenario", file)
     digest = hashlib.sha256(raw).hexdigest()
     key = (str(path.resolve()), digest)
     doc = _DOCS.get(key)
-    if doc is None or doc.file != display_path(path):
-        doc = read(path, display_path(path))
+    if doc is None or doc.file != file:
+        doc = parse(decode(raw, file), file)
         _remember(_DOCS, key, doc)
     return doc, digest
 
@@ -155,6 +158,13 @@ def _chain(path: Path, directory: Path) -> list[tuple[Path, Document, str]]:
             raise ScenarioError("extends must name a scenario", file=doc.file, line=line,
                                 key="extends", expected="a scenario name such as base",
                                 found=repr(parent) if isinstance(parent, str) else str(parent))
+        if not EXTENDS_NAME.match(parent) or ".." in parent or parent.endswith(
+                (".yaml", ".yml")):
+            raise ScenarioError("extends must be a plain scenario name", file=doc.file,
+                                line=line, key="extends",
+                                expected="the name of a scenario file in the same folder or in "
+                                         "scenarios/, without folder or .yaml (e.g. base)",
+                                found=repr(parent)[:80])
         if parent in seen:
             cycle = " -> ".join([*seen, parent])
             raise ScenarioError(f"extends cycle: {cycle}", file=doc.file, line=line,

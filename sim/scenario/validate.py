@@ -404,6 +404,23 @@ def _merge_missing(issues: list[Issue]) -> list[Issue]:
 
 # --- entry point ---------------------------------------------------------------------------
 
+MAX_SEED = 2**63 - 1
+"""Largest seed a run may use (replicate i uses seed + i)."""
+
+
+def _check_seed_range(scenario: Scenario, at: _Locator) -> list[Issue]:
+    """The last replicate's seed, seed + replicates - 1, must be a valid seed too."""
+    last = scenario.seed + scenario.replicates - 1
+    if last <= MAX_SEED:
+        return []
+    return [at.issue(("seed",), "seed too large for the replicates: replicate i uses seed + i",
+                     expected=f"seed + replicates - 1 at most 2**63 - 1 = {MAX_SEED} (seed at "
+                              f"most {MAX_SEED - scenario.replicates + 1} for "
+                              f"{scenario.replicates:,} replicates)",
+                     found=f"seed {scenario.seed} + {scenario.replicates:,} replicates - 1 = "
+                           f"{last}")]
+
+
 def check_scenario(data: dict[str, Any], origin: dict[tuple, Origin], file: str,
                    expected_name: str | None = None) -> Scenario:
     """The validated scenario; every problem found raised together as a ScenarioError."""
@@ -440,6 +457,8 @@ def check_scenario(data: dict[str, Any], origin: dict[tuple, Origin], file: str,
             if issue.key not in flagged:
                 found.append(issue)
         issues += _merge_missing(found)
+    if scenario is not None:
+        issues += _check_seed_range(scenario, at)
     if issues:
         order = {file: 0}
         issues.sort(key=lambda i: (order.get(i.file or "", 1), i.file or "", i.line or 0))

@@ -1,20 +1,33 @@
 """Safe YAML for scenario files: plain data only, bounded size, a line number for every key.
 
-Tags that build Python objects (``!!python/...``) and any custom tag are refused, as are alias
-bombs (too many aliases, or a document that expands past a size limit) and recursive aliases.
+The one reader of YAML input: scenario files, sweep and sensitivity specs. Files are read
+only if they are regular files (not a FIFO, a device or a folder), and at most MAX_BYTES + 1
+bytes of them. Tags that build Python objects (``!!python/...``) and any custom tag are
+refused, as are alias bombs (more than MAX_ALIASES aliases, or a document that expands past
+MAX_NODES values), recursive aliases and nesting deeper than MAX_DEPTH; each refusal names
+the limit it hit and the line.
 Dotted keys under ``parameters`` (``us.backstop: {...}``) expand into nested mappings. The
 result is the data and a map from each key path (a tuple) to the line it is written on.
 """
 
 from __future__ import annotations
 
+import errno
 import math
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    MappingStartEvent,
+    ScalarEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sim.scenario.errors import ScenarioError
@@ -48,30 +61,70 @@ class Document:
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that counts aliases while composing."""
+    """SafeLoader that knows its file."""
 
     def __init__(self, stream: str, file: str):
         super().__init__(stream)
         self.file = file
-        self.aliases = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
-        if self.check_event(AliasEvent):
-            self.aliases += 1
-            if self.aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
-                raise ScenarioError("too many YAML aliases (possible alias bomb); refused",
-                                    file=self.file, line=mark.line + 1,
-                                    expected=f"at most {MAX_ALIASES} aliases",
-                                    found=f"more than {MAX_ALIASES}")
-        return super().compose_node(parent, index)
+
+def _scan(text: str, file: str, what: str) -> int:
+    """Walk the YAML events (no recursion): refuse too many aliases and too deep nesting,
+    each with the line (and key) where the limit was passed; the number of aliases."""
+    aliases = 0
+    stack: list[list[Any]] = []  # per open collection: [is_mapping, wants_key, key, index]
+
+    def value_done() -> None:
+        if stack:
+            top = stack[-1]
+            if top[0]:
+                top[1] = True
+            else:
+                top[3] += 1
+
+    def is_key() -> bool:
+        if stack and stack[-1][0] and stack[-1][1]:
+            stack[-1][1] = False
+            return True
+        return False
+
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, CollectionStartEvent):
+            if is_key():
+                stack[-1][2] = None
+            if len(stack) >= MAX_DEPTH:
+                path = tuple(f[2] if f[0] else f[3] for f in stack)
+                raise ScenarioError(f"{what} nested too deeply", file=file,
+                                    line=event.start_mark.line + 1,
+                                    key=dotted(tuple(p for p in path[:2] if p is not None))
+                                    or None,
+                                    expected=f"at most {MAX_DEPTH} levels of nesting (lists "
+                                             "and mappings)",
+                                    found=f"more than {MAX_DEPTH} levels")
+            stack.append([isinstance(event, MappingStartEvent), True, None, 0])
+        elif isinstance(event, CollectionEndEvent):
+            stack.pop()
+            value_done()
+        elif isinstance(event, ScalarEvent | AliasEvent):
+            if isinstance(event, AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise ScenarioError("too many YAML aliases (*name); refused", file=file,
+                                        line=event.start_mark.line + 1,
+                                        expected=f"at most {MAX_ALIASES} aliases in a file",
+                                        found=f"more than {MAX_ALIASES}")
+            if is_key():
+                stack[-1][2] = event.value if isinstance(event, ScalarEvent) else None
+            else:
+                value_done()
+    return aliases
 
 
 def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
-def _check_size(node: Node, file: str) -> None:
+def _check_size(node: Node, file: str, aliases: int = 0) -> None:
     """Refuse recursive aliases and documents that expand past MAX_NODES."""
     sizes: dict[int, int] = {}
     active: set[int] = set()
@@ -93,9 +146,12 @@ def _check_size(node: Node, file: str) -> None:
         active.discard(key)
         sizes[key] = total
         if total > MAX_NODES:
-            raise ScenarioError("YAML document expands to too many values (alias bomb?); refused",
+            how = (f"with its {aliases} aliases expanded" if aliases else "(it uses no alias)")
+            raise ScenarioError(f"YAML document expands to too many values {how}; refused",
                                 file=file, line=_line(n),
-                                expected=f"at most {MAX_NODES:,} values", found=f"{total:,}+")
+                                expected=f"at most {MAX_NODES:,} values (keys, list items and "
+                                         "values, counted in full) in a file",
+                                found=f"{total:,} or more")
         return total
 
     size(node)
@@ -113,8 +169,10 @@ def _mark_error(exc: yaml.MarkedYAMLError, file: str) -> ScenarioError:
 class _Builder:
     """Node tree → plain data, recording the line of every key path."""
 
-    def __init__(self, loader: _Loader, file: str):
-        self.loader, self.file = loader, file
+    def __init__(self, loader: _Loader, file: str, what: str = "scenario",
+                 dotted_sections: tuple[str, ...] = DOTTED_SECTIONS):
+        self.loader, self.file, self.what = loader, file, what
+        self.dotted_sections = dotted_sections
         self.lines: dict[Path_, int] = {}
 
     def fail(self, node: Node, message: str, path: Path_, **kw: Any) -> ScenarioError:
@@ -123,11 +181,12 @@ class _Builder:
 
     def build(self, node: Node, path: Path_, dotted_keys: bool = False) -> Any:
         if len(path) > MAX_DEPTH:
-            raise self.fail(node, "scenario nested too deeply", path[:2],
+            raise self.fail(node, f"{self.what} nested too deeply", path[:2],
                             expected=f"at most {MAX_DEPTH} levels of nesting",
                             found="deeper nesting")
         if node.tag not in ALLOWED_TAGS:
-            raise self.fail(node, "YAML tag not allowed in a scenario (only plain data)", path,
+            raise self.fail(node, f"YAML tag not allowed in a {self.what} (only plain data)",
+                            path,
                             expected="plain YAML values (text, numbers, true/false, lists, "
                                      "mappings)", found=node.tag.replace(_YAML, "!!"))
         if isinstance(node, ScalarNode):
@@ -177,7 +236,7 @@ class _Builder:
                 self.lines.setdefault((*path, *parts[: i + 1]), _line(key_node))
             sub = (*path, *parts)
             value = self.build(value_node, sub,
-                               dotted_keys or (not path and key in DOTTED_SECTIONS))
+                               dotted_keys or (not path and key in self.dotted_sections))
             last = parts[-1]
             if id(key_node) not in own_keys:
                 merged.add(key)
@@ -224,61 +283,125 @@ def dotted(path: Path_) -> str:
     return out
 
 
-def parse(text: str, file: str) -> Document:
-    """Parse scenario text: safe, bounded, with lines; a top-level mapping is required."""
+def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> ScenarioError:
+    line = text[: max(exc.position, 0)].count("\n") + 1
+    char = exc.character
+    code = ord(char) if isinstance(char, str) else char if isinstance(char, int) else None
+    shown = f"character U+{code:04X}" if code is not None else repr(char)
+    return ScenarioError("file holds a character YAML does not allow", file=file, line=line,
+                         expected="printable text", found=f"{shown} ({exc.reason})")
+
+
+def parse(text: str, file: str, *, what: str = "scenario",
+          dotted_sections: tuple[str, ...] = DOTTED_SECTIONS) -> Document:
+    """Parse YAML text: safe, bounded, with lines; a top-level mapping is required.
+
+    ``what`` names the kind of file in messages; keys of the top-level ``dotted_sections``
+    may be dotted paths (expanded into nested mappings)."""
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
-        raise ScenarioError("file too large for a scenario", file=file,
+        raise ScenarioError(f"file too large for a {what}", file=file,
                             expected=f"at most {MAX_BYTES:,} bytes")
-    loader = _Loader(text, file)
+    loader = None
     try:
+        aliases = _scan(text, file, what)
+        loader = _Loader(text, file)
         node = loader.get_single_node()
     except ScenarioError:
         raise
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, file) from None
     except yaml.MarkedYAMLError as exc:
         raise _mark_error(exc, file) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"YAML error: {exc}", file=file) from None
     except RecursionError:
-        raise ScenarioError("scenario nested too deeply", file=file,
+        raise ScenarioError(f"{what} nested too deeply", file=file,
                             expected=f"at most {MAX_DEPTH} levels of nesting") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
-        raise ScenarioError("empty scenario file", file=file, line=1,
-                            expected="a mapping with at least name and description",
-                            found="nothing")
-    _check_size(node, file)
+        raise ScenarioError(f"empty {what} file", file=file, line=1,
+                            expected="a mapping of keys to values", found="nothing")
+    _check_size(node, file, aliases)
     if not isinstance(node, MappingNode) or node.tag not in ALLOWED_TAGS:
         found = "a list" if isinstance(node, SequenceNode) else "a single value"
         if node.tag not in ALLOWED_TAGS:
             found = node.tag.replace(_YAML, "!!")
-        raise ScenarioError("a scenario file must be a mapping of keys to values",
+        raise ScenarioError(f"a {what} file must be a mapping of keys to values",
                             file=file, line=_line(node),
-                            expected="keys such as name, description, parameters", found=found)
-    builder = _Builder(loader, file)
+                            expected="keys such as name, description, ...", found=found)
+    builder = _Builder(loader, file, what, dotted_sections)
     data = builder.build(node, ())
     builder.lines[()] = _line(node)
     return Document(file, data, builder.lines, text)
 
 
-def read(path: Path, display: str | None = None) -> Document:
-    """Read and parse a scenario file (missing, unreadable or non-UTF-8 → ScenarioError)."""
+def read_regular(path: str | Path, limit: int, what: str = "scenario",
+                 display: str | None = None) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
+
+    Opened without blocking (a FIFO is refused, not waited on) and read at most ``limit`` + 1
+    bytes (a device such as /dev/zero is refused before reading). ScenarioError otherwise.
+    """
     file = display or str(path)
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise ScenarioError("scenario file not found", file=file) from None
-    except IsADirectoryError:
-        raise ScenarioError("expected a scenario file, found a folder", file=file) from None
+        raise ScenarioError(f"{what} file not found", file=file) from None
     except OSError as exc:
-        raise ScenarioError(f"cannot read scenario file ({exc.strerror})", file=file) from None
+        reason = ("a symbolic link loop" if exc.errno == errno.ELOOP
+                  else exc.strerror or str(exc))
+        raise ScenarioError(f"cannot read {what} file ({reason})", file=file) from None
     try:
-        text = raw.decode("utf-8")
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise ScenarioError(f"expected a {what} file, found a folder", file=file)
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else
+                    "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                    "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+            raise ScenarioError(f"expected a {what} file, found {kind}", file=file,
+                                expected="a regular file")
+        if st.st_size > limit:
+            raise ScenarioError(f"file too large for a {what}", file=file,
+                                expected=f"at most {limit:,} bytes", found=f"{st.st_size:,}")
+        os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while size <= limit:
+            block = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not block:
+                break
+            chunks.append(block)
+            size += len(block)
+    except OSError as exc:
+        raise ScenarioError(f"cannot read {what} file ({exc.strerror or exc})",
+                            file=file) from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise ScenarioError(f"file too large for a {what}", file=file,
+                            expected=f"at most {limit:,} bytes", found=f"more than {limit:,}")
+    return b"".join(chunks)
+
+
+def decode(raw: bytes, file: str) -> str:
+    """UTF-8 text of ``raw`` (ScenarioError with the line of the first bad byte)."""
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScenarioError("file is not UTF-8 text", file=file, line=line,
                             expected="UTF-8 text", found=f"byte 0x{raw[exc.start]:02x}") from None
-    return parse(text, file)
+
+
+def read(path: Path, display: str | None = None, *, what: str = "scenario",
+         dotted_sections: tuple[str, ...] = DOTTED_SECTIONS) -> Document:
+    """Read and parse a YAML file (missing, unreadable, not regular, too large or non-UTF-8
+    → ScenarioError)."""
+    file = display or str(path)
+    raw = read_regular(path, MAX_BYTES, what, file)
+    return parse(decode(raw, file), file, what=what, dotted_sections=dotted_sections)
 
 
 def is_finite_number(x: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from sim.sweep.stats import axis_table, point_table
 def sweep_design(spec: SweepSpec, chunk_size: int | None = None) -> Design:
     """The design of a sweep spec: its grid points × replicates."""
     sc = resolve_scenario(spec)
-    return Design(sc, spec.params, spec.points(), spec.replicates,
+    return Design(sc, spec.params, spec.grid(), spec.replicates,
                   sc.seed if spec.seed is None else spec.seed, dict(spec.fixed),
                   chunk_size or spec.chunk_size)
 
@@ -58,7 +59,7 @@ def write_figures(spec: SweepSpec, results: Path, out_dir: Path) -> list[Path]:
     """A heatmap per output for the first two axes, and a line per output and axis."""
     paths: list[Path] = []
     fig_dir = out_dir / "figures"
-    n_runs = len(spec.points()) * spec.replicates
+    n_runs = math.prod(spec.shape) * spec.replicates
     for out in spec.outputs:
         if len(spec.params) >= 2:
             x, y = spec.params[:2]

@@ -46,11 +46,15 @@ class SweepError(ValueError):
     """A sweep that cannot start or resume as asked (the message says what to do)."""
 
 
-def _array_hash(a: np.ndarray) -> str:
-    """Short hash of an array's values (float64, C order)."""
+def _array_hash(a: Any) -> str:
+    """Short hash of an array's values (float64, C order); a lazy Grid is hashed block by
+    block, to the same value as its full array."""
     import hashlib
 
-    return hashlib.sha256(np.ascontiguousarray(a, dtype=np.float64).tobytes()).hexdigest()[:16]
+    h = hashlib.sha256()
+    for block in (a.blocks() if hasattr(a, "blocks") else [a]):
+        h.update(np.ascontiguousarray(block, dtype=np.float64).tobytes())
+    return h.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class Design:
 
     scenario: Scenario
     params: tuple[str, ...]
-    points: np.ndarray  # (P, D) float64
+    points: Any  # (P, D) float64: an array, or a lazy sim.sweep.spec.Grid
     replicates: int
     seed: int
     fixed: dict[str, float] = field(default_factory=dict)
@@ -149,8 +153,13 @@ def _serial(tasks: list[ChunkTask], done: Callable[[ChunkTask, dict], None]) -> 
 def _processes(tasks: list[ChunkTask], jobs: int,
                done: Callable[[ChunkTask, dict], None]) -> None:
     """A spawn pool with at most 2 × jobs chunks in flight (bounded memory)."""
+    import os
+
+    from sim.procs import die_with_parent
+
     pending = iter(tasks)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
     try:
         running: dict[Future, ChunkTask] = {}
 
@@ -184,7 +193,7 @@ def _dask(tasks: list[ChunkTask], scheduler: Any, window: int,
     if own:
         try:
             client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
             raise SweepError(f"cannot connect to the Dask scheduler at {scheduler!r}: {exc}") from None
     else:
         client = scheduler

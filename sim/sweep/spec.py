@@ -10,13 +10,12 @@ line, the dotted key, what was expected and what was found.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
+import math
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -31,12 +30,9 @@ from sim.outcomes import PER_RUN_NAMES
 from sim.parameters import PARAM_INFO, ParameterError, check_value, path_problem
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean, found_repr
+from sim.scenario.yaml_safe import MAX_BYTES  # noqa: F401  (the one limit, shared)
 
 DEFAULT_OUTPUTS = ("pledged_troops", "holds")
-MAX_BYTES = 1_000_000
-"""Largest spec file accepted."""
-MAX_ALIASES = 50
-"""Most YAML aliases a spec may use (refuses alias bombs)."""
 
 
 def check_param(path: str) -> str:
@@ -89,10 +85,15 @@ class Axis(_Strict):
 
     @model_validator(mode="after")
     def _one_form(self) -> Axis:
+        from sim.limits import MAX_DESIGN_RUNS
+
         if (self.values is None) == (self.linspace is None):
             raise ValueError("give exactly one of 'values' or 'linspace'")
         if self.linspace is not None and self.linspace[2] < 1:
             raise ValueError("linspace needs at least 1 value")
+        if self.linspace is not None and self.linspace[2] > MAX_DESIGN_RUNS:
+            raise ValueError(f"linspace asks for {self.linspace[2]:,} values, more than the "
+                             f"{MAX_DESIGN_RUNS:,} runs a sweep may have")
         grid = self.grid()
         if len(np.unique(grid)) != len(grid):
             raise ValueError(f"{self.param}: values are repeated")
@@ -149,6 +150,25 @@ class SweepSpec(_RunSpec):
 
     @model_validator(mode="after")
     def _distinct(self) -> SweepSpec:
+        from sim.limits import MAX_DESIGN_RUNS, MAX_POINT_ROWS, MAX_SAMPLE_VALUES
+
+        points = math.prod(self.shape)
+        if points * self.replicates > MAX_DESIGN_RUNS:
+            raise ValueError(
+                f"the grid has {points:,} points × {self.replicates:,} replicates = "
+                f"{points * self.replicates:,} runs, more than the {MAX_DESIGN_RUNS:,} a sweep "
+                "may have: use fewer values per axis or fewer replicates")
+        runs, d = points * self.replicates, len(self.axes)
+        if runs * d > MAX_SAMPLE_VALUES:
+            raise ValueError(
+                f"{runs:,} runs × {d} axes = {runs * d:,} parameter values, more than "
+                f"{MAX_SAMPLE_VALUES:,}: use fewer values per axis, fewer axes or fewer "
+                "replicates")
+        if points * len(self.outputs) > MAX_POINT_ROWS:
+            raise ValueError(
+                f"the grid has {points:,} points × {len(self.outputs)} outputs = "
+                f"{points * len(self.outputs):,} rows of statistics, more than "
+                f"{MAX_POINT_ROWS:,}: use fewer values per axis (more replicates are fine)")
         params = [a.param for a in self.axes]
         dup = {p for p in params if params.count(p) > 1}
         if dup:
@@ -164,12 +184,49 @@ class SweepSpec(_RunSpec):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(len(a.grid()) for a in self.axes)
+        return tuple(len(a.values) if a.values is not None else int(a.linspace[2])  # type: ignore[index]
+                     for a in self.axes)
 
     def points(self) -> np.ndarray:
         """Every grid point (P, D) in C order: point index = ravel_multi_index(axis indices)."""
-        grids = [a.grid() for a in self.axes]
-        return np.array(list(itertools.product(*grids)), dtype=np.float64).reshape(-1, len(grids))
+        return self.grid()[:]
+
+    def grid(self) -> Grid:
+        """The grid points, made a slice at a time (:class:`Grid`)."""
+        return Grid([a.grid() for a in self.axes])
+
+
+class Grid:
+    """The points of a full-factorial grid, in C order, without holding them all.
+
+    Behaves like the (P, D) float64 array of the points where a sweep needs it: ``shape``,
+    ``len`` and slicing rows (``grid[lo:hi]`` is an array); ``blocks()`` yields the rows a
+    block at a time."""
+
+    def __init__(self, axes: list[np.ndarray]):
+        self.axes = [np.asarray(a, dtype=np.float64) for a in axes]
+        self.sizes = tuple(len(a) for a in self.axes)
+        self.shape = (math.prod(self.sizes), len(self.axes))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, index: slice) -> np.ndarray:
+        if not isinstance(index, slice):
+            raise TypeError("a Grid is sliced by rows: grid[lo:hi]")
+        rows = np.arange(*index.indices(self.shape[0]), dtype=np.int64)
+        if not len(rows):
+            return np.empty((0, self.shape[1]), dtype=np.float64)
+        idx = np.unravel_index(rows, self.sizes)
+        return np.column_stack([a[i] for a, i in zip(self.axes, idx, strict=True)])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = self[:]
+        return out if dtype is None else out.astype(dtype)
+
+    def blocks(self, rows: int = 1 << 16) -> Any:
+        for lo in range(0, self.shape[0], rows):
+            yield self[lo:lo + rows]
 
 
 class Range(_Strict):
@@ -214,6 +271,19 @@ class SensitivitySpec(_RunSpec):
             raise ValueError(f"{sorted(both)[0]!r} is both varied and fixed")
         if self.method == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(f"samples for sobol must be a power of 2, found {self.samples}")
+        from sim.limits import MAX_DESIGN_RUNS, MAX_SAMPLE_VALUES
+
+        d = len(self.parameters)
+        points = self.samples * (d + 2 if self.method == "sobol" else d + 1)
+        if points * self.replicates > MAX_DESIGN_RUNS:
+            raise ValueError(f"{points:,} sample points × {self.replicates:,} replicates = "
+                             f"{points * self.replicates:,} runs, more than the "
+                             f"{MAX_DESIGN_RUNS:,} a spec may ask for: lower samples or "
+                             "replicates")
+        if points * d > MAX_SAMPLE_VALUES:
+            raise ValueError(f"the sample has {points:,} points × {d} parameters = "
+                             f"{points * d:,} values, more than {MAX_SAMPLE_VALUES:,}: lower "
+                             "samples")
         return self
 
     def problem(self) -> dict[str, Any]:
@@ -234,26 +304,18 @@ def _bounds(r: Any, lo: float, hi: float) -> tuple[float, float]:
 
 # --------------------------------------------------------------------------- loading
 
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the YAML node at ``loc`` (as deep as it exists)."""
-    line = None if node is None else node.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if getattr(k, "value", None) == str(part)),
-                       None)
-            if nxt is None:
-                break
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(
-                node.value):
-            node = node.value[part]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
+def _line_of(lines: dict[tuple, int] | None, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the key path ``loc`` (or of its deepest written parent)."""
+    if not lines:
+        return None
+    for n in range(len(loc), -1, -1):
+        line = lines.get(tuple(loc[:n]))
+        if line is not None:
+            return line
+    return None
 
 
-def _issues(exc: ValidationError, node: yaml.Node | None, file: str) -> list[Issue]:
+def _issues(exc: ValidationError, node: dict[tuple, int] | None, file: str) -> list[Issue]:
     out = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (
@@ -270,41 +332,27 @@ def _issues(exc: ValidationError, node: yaml.Node | None, file: str) -> list[Iss
 
 
 def load_spec[T: _RunSpec](path: str | Path, model: type[T]) -> T:
-    """A validated spec from a YAML file (ScenarioError with file, line and key otherwise)."""
+    """A validated spec from a YAML file (ScenarioError with file, line and key otherwise).
+
+    Read with the scenario files' safe YAML reader (:mod:`sim.scenario.yaml_safe`): a regular
+    file of at most MAX_BYTES, plain data, the same alias, size and nesting limits."""
+    from sim.scenario.yaml_safe import read
+
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"cannot read the spec ({exc.strerror})", file=file) from None
-    if len(text) > MAX_BYTES:
-        raise ScenarioError(f"spec file too large ({len(text):,} bytes)", file=file,
-                            expected=f"at most {MAX_BYTES:,} bytes")
-    try:
-        aliases = sum(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, yaml.SafeLoader))
-        if aliases > MAX_ALIASES:
-            raise ScenarioError("too many YAML aliases (*name)", file=file,
-                                expected=f"at most {MAX_ALIASES}", found=str(aliases))
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ScenarioError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
-                            line=mark.line + 1 if mark else None) from None
-    if not isinstance(data, dict):
-        raise ScenarioError("expected a mapping of keys (name, scenario, ...)", file=file,
-                            found=found_repr(data))
+    doc = read(path, file, what="spec", dotted_sections=())
+    data = doc.data
+    kind_default = model.model_fields["kind"].default
     guessed = "sweep" if "axes" in data else "sensitivity" if "method" in data else None
-    kind = data.get("kind", guessed or model.model_fields["kind"].default)
-    if kind != model.model_fields["kind"].default:
-        raise ScenarioError(f"this is a {kind!r} spec, expected "
-                            f"{model.model_fields['kind'].default!r}", file=file,
-                            line=_line_of(node, ("kind",)), key="kind")
+    kind = data.get("kind", guessed or kind_default)
+    if kind != kind_default:
+        raise ScenarioError(f"this is a {kind!r} spec, expected {kind_default!r}", file=file,
+                            line=_line_of(doc.lines, ("kind",)), key="kind")
     try:
         spec = model.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_issues(exc, node, file)) from None
-    spec._file, spec._node = path, node
+        raise ScenarioError(_issues(exc, doc.lines, file)) from None
+    spec._file, spec._node = path, doc.lines
     return spec
 
 

@@ -1,0 +1,136 @@
+"""Benchmark 4: peak memory (RSS of the command and all its workers) at the accepted limits.
+
+Each case runs the real command line in a subprocess and samples the resident memory of its
+whole process tree every 50 ms; the peak must stay under 2 GB (issue 9). Cases:
+
+- ``run sep-2025-paris -n 1000000 --summary-only`` (the documented maximum of replicates);
+- sweeps of 10^5, 10^6 (and, with --full, 10^7) runs: a 100 × 100 grid × replicates, to show
+  that memory is flat in the number of runs (chunks are streamed to Parquet and merged a row
+  group at a time);
+- the largest grid the spec format allows (sim/limits.py: 10^7 runs, grid points × outputs
+  ≤ 2 × 10^6): 1000 × 1000 points × 10 replicates with the default two outputs (points are
+  generated a slice at a time), with --full; one more axis value is refused; and a grid far
+  past the limit (10^8 points), refused up front with exit 2 naming the run count.
+
+The 10^7-run sweeps simulate 6 months instead of 36 to take minutes, not an hour: a sweep
+keeps no per-month outcomes, so its memory does not depend on the horizon.
+
+    .venv/bin/python bench/bench_memory.py           # ~10 minutes on 2 cores
+    .venv/bin/python bench/bench_memory.py --quick   # smaller sizes, ~1 minute
+    .venv/bin/python bench/bench_memory.py --full    # adds the 10^7-run sweeps (~20 minutes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import common  # noqa: F401
+import psutil  # noqa: E402
+
+LIMIT_MB = 2048
+SPEC = """\
+name: mem
+scenario: sep-2025-paris
+horizon: {horizon}
+replicates: {replicates}
+chunk_size: 50000
+axes:
+  - param: us.backstop_scale
+    linspace: [0, 2, {n}]
+  - param: sanctions.scale
+    linspace: [0.5, 1.5, {m}]
+"""
+
+
+def peak_rss(cmd: list[str], cwd: Path) -> tuple[int, float, float, str]:
+    """Exit code, peak RSS of the process tree (MB) and seconds of ``cmd``; stderr tail."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        total = 0
+        with contextlib.suppress(psutil.Error):
+            for p in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += p.memory_info().rss
+        peak = max(peak, total)
+        time.sleep(0.05)
+    err = proc.stderr.read() if proc.stderr else ""
+    return proc.returncode, peak / 2**20, time.perf_counter() - t0, err.strip()[-300:]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test)")
+    ap.add_argument("--full", action="store_true", help="also the 10^7-run sweeps")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--only", metavar="TEXT", help="only the cases whose name contains TEXT")
+    ap.add_argument("--json", help="also write the figures to this JSON file")
+    args = ap.parse_args()
+    exe = [sys.executable, "-m", "sim.cli"]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
+        tmp_path = Path(tmp)
+
+        def spec(name: str, replicates: int, n: int, m: int, horizon: int = 36) -> str:
+            path = tmp_path / f"{name}.yaml"
+            path.write_text(SPEC.format(replicates=replicates, n=n, m=m, horizon=horizon))
+            return str(path)
+
+        reps = 100_000 if args.quick else 1_000_000
+        cases = [(f"run -n {reps:,} --summary-only",
+                  [*exe, "run", "sep-2025-paris", "-n", str(reps), "--summary-only", "--out",
+                   str(tmp_path / "run")], 0)]
+        sizes = [10**4, 10**5] if args.quick else [10**5, 10**6]
+        if args.full:
+            sizes.append(10**7)
+        for runs in sizes:
+            months = 36 if runs < 10**7 else 6
+            cases.append((f"sweep 100 x 100 x {runs // 10**4:,} = {runs:,} runs, {months} months",
+                          [*exe, "sweep", spec(f"s{runs}", runs // 10**4, 100, 100,
+                                                         36 if runs < 10**7 else 6), "--out",
+                           str(tmp_path / f"s{runs}"), "--jobs", str(args.jobs), "--quiet",
+                           "--no-figures"], 0))
+        if args.full:
+            cases.append(("largest grid + 1 axis value: 1001 x 1000 points (refused)",
+                          [*exe, "sweep", spec("g1", 10, 1001, 1000, 6), "--out",
+                           str(tmp_path / "g1"), "--quiet", "--no-figures"], 2))
+            cases.append(("largest grid: 1000 x 1000 points x 10 = 10,000,000 runs, 6 months",
+                          [*exe, "sweep", spec("g", 10, 1000, 1000, 6), "--out",
+                           str(tmp_path / "g"), "--jobs", str(args.jobs), "--quiet",
+                           "--no-figures"], 0))
+        cases.append(("grid past the limit: 10^4 x 10^4 x 10 (refused)",
+                      [*exe, "sweep", spec("huge", 10, 10_000, 10_000), "--out",
+                       str(tmp_path / "huge"), "--quiet"], 2))
+        print(f"{'case':66s} {'exit':>4s} {'peak RSS':>10s} {'seconds':>8s}")
+        ok = True
+        for name, cmd, expected in cases:
+            if args.only and args.only not in name:
+                continue
+            code, mb, seconds, err = peak_rss(cmd, common.ROOT)
+            good = code == expected and mb < LIMIT_MB
+            ok &= good
+            print(f"{name:66s} {code:4d} {mb:8.0f} MB {seconds:8.1f}"
+                  + ("" if good else f"   <-- expected exit {expected}, < {LIMIT_MB} MB"),
+                  flush=True)
+            if code != expected:
+                print(f"    {err}")
+            rows.append({"case": name, "exit": code, "peak_rss_mb": round(mb, 1),
+                         "seconds": round(seconds, 1)})
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+    print("all under 2 GB with the expected exit codes" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
