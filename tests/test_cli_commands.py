@@ -130,7 +130,9 @@ def test_compare_writes_report_that_opens_with_the_figure(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     report = (out / "report.md").read_text()
     first = [line for line in report.splitlines() if line.strip()][:2]
-    assert first[0].startswith("# ") and first[1].startswith("![") and "comparison.png" in first[1]
+    assert first[0].startswith("# ") and first[1].startswith("**The question.**")
+    assert "against the reference" in first[1] and "bootstrap" in first[1]
+    assert report.index("## Effects against") < report.index("![") < report.index("| Scenario |")
     assert report.index("| Scenario |") < report.index("## What differs, and why")
     assert "**Pledged and deployed.**" in report and "month 6" in report
     for f in ("comparison.png", "comparison.svg", "commitment_matrix.png",
