@@ -269,7 +269,8 @@ def _assert_cards_readable(page, theme: str) -> None:
                            ".opacity !== '1') return false; return true; })")
     values = page.locator(".cs-card-value").evaluate_all(CONTRAST)
     assert len(values) == 5
-    texts = page.locator(".cs-card-title, .cs-card-detail, .card-help").evaluate_all(CONTRAST)
+    texts = page.locator(".cs-card-title, .cs-card-detail, .card-help, .design-line"
+                         ).evaluate_all(CONTRAST)
     for r in values + texts:
         assert r["opacity"] == 1 and r["fgAlpha"] == 1, r
         assert r["ratio"] >= 4.5, f"{theme}: {r['text']!r} ({r['cls']}) has contrast {r['ratio']:.2f}"
