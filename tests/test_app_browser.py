@@ -22,8 +22,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from sim.app.session import controls, defaults
+from sim.app.components import CARD_TITLE
+from sim.app.session import DESIGN_HELP, controls, defaults, design_choices
 from sim.scenario import load_scenario, scenario_names
+from sim.scenario.designs import load_design
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -176,6 +178,9 @@ def _shows_scenario(page, name: str, month: int = 0) -> None:
     for c in controls(sc):
         expect(page.locator(f".control-{_slug(c.key)} .control-value")).to_have_text(
             c.text(start[c.key]))
+    label = load_design(sc.design).label  # the scenario's design, in the list and on the page
+    expect(page.locator(".control-design .v-select")).to_contain_text(label)
+    expect(page.locator(".design-label")).to_have_text(label)
     expect(page.locator(".slider-moved")).to_have_count(0)
 
 
@@ -264,7 +269,8 @@ def _assert_cards_readable(page, theme: str) -> None:
                            ".opacity !== '1') return false; return true; })")
     values = page.locator(".cs-card-value").evaluate_all(CONTRAST)
     assert len(values) == 5
-    texts = page.locator(".cs-card-title, .cs-card-detail, .card-help").evaluate_all(CONTRAST)
+    texts = page.locator(".cs-card-title, .cs-card-detail, .card-help, .design-line"
+                         ).evaluate_all(CONTRAST)
     for r in values + texts:
         assert r["opacity"] == 1 and r["fgAlpha"] == 1, r
         assert r["ratio"] >= 4.5, f"{theme}: {r['text']!r} ({r['cls']}) has contrast {r['ratio']:.2f}"
@@ -289,7 +295,7 @@ def test_card_numbers_keep_their_contrast_in_both_themes(server, browser, scheme
     page, traffic = _open(browser, server, scheme=scheme)
     _assert_cards_readable(page, scheme)  # the browser's preference, before any step
     _pick(page, "classroom-five-tipped")
-    _step(page, 5)  # force met (green), deterrence, US backstop
+    _step(page, 5)  # troops pledged (green), deterrence, US backstop
     _assert_cards_readable(page, scheme)
     other = "light" if scheme == "dark" else "dark"
     _toggle_to(page, other)  # the theme icon at the top right
@@ -311,8 +317,23 @@ def walkthrough() -> list[str]:
     return [" ".join(s.split()) for s in steps if re.match(r"\d+\. ", s)]
 
 
+MARK = "changed: press Reset"
+"""The mark of a changed control (quoted in the README, shown only until Reset)."""
+CARD_OF = {title: key for key, title in CARD_TITLE.items()}
+
+
 def _quotes(step: str) -> list[str]:
     return re.findall(r"\u201c([^\u201d]+)\u201d", step)
+
+
+def _card_values(step: str) -> list[tuple[str, str]]:
+    """(selector, text) of every card value the step gives in bold: "the *Ceasefire* card
+    reads **Holding**", "**24,375** troops are deployed"."""
+    out = [(f".status-{CARD_OF[title]}", value) for title, value in re.findall(
+        r"\*([^*]+)\* card (?:stays at|turns green at|reads) \*\*([^*]+)\*\*", step)]
+    out += [(".status-deployed", v) for v in re.findall(r"\*\*([\d,]+)\*\* troops are deployed",
+                                                        step)]
+    return out
 
 
 def _log_has(page, sentences: list[str]) -> None:
@@ -322,21 +343,36 @@ def _log_has(page, sentences: list[str]) -> None:
         assert s in lines, f"README says {s!r}; the log shows {lines}"
 
 
+def _shows_step(page, step: str) -> list[tuple[str, str]]:
+    """Every quoted sentence of ``step`` is in the log (or, if not a log sentence, on the
+    page) and every card value in bold is on its card."""
+    from playwright.sync_api import expect
+
+    quotes = [q for q in _quotes(step) if q != MARK]
+    _log_has(page, [q for q in quotes if q.startswith("Month ")])
+    text = " ".join(page.locator("body").inner_text().split())
+    for q in quotes:
+        if not q.startswith("Month "):
+            assert q in text, f"README says {q!r}; the page does not show it"
+    values = _card_values(step)
+    for selector, value in values:
+        expect(page.locator(selector)).to_have_text(value)
+    return values
+
+
 def test_readme_classroom_walkthrough_is_what_the_app_shows(server, browser):
     from playwright.sync_api import expect
 
     steps = walkthrough()
-    assert len(steps) == 4, steps
+    assert len(steps) == 5, steps
     page, traffic = _open(browser, server, viewport={"width": 1280, "height": 800})
-    # Start: pick classroom-five (the app was started with its default scenario).
+    # 1. Pick classroom-five (the app was started with its default scenario), ▶ to the end:
+    # the ships in month 1, no ground troops, no ceasefire.
     assert "classroom-five" in steps[0]
     _pick(page, "classroom-five")
-    force = page.locator(".status-force")
-    # 1. ▶ to the last month: every quoted sentence is in the log; no ground troops.
     _play_to_end(page)
-    _log_has(page, [q for q in _quotes(steps[0]) if q.startswith("Month ")])
+    assert _shows_step(page, steps[0])
     assert "ground troops" not in page.locator(".event-log").inner_text()
-    expect(force).to_have_text(re.search(r"stays at \*\*([\d,]+)\*\*", steps[0]).group(1))
     # 2. Move the slider: it reads the new value and is marked until Reset.
     label, old, new = re.search(r"Move \*(.+?)\* from \*\*(\S+?)\*\* to \*\*(\S+?)\*\*",
                                 steps[1]).groups()
@@ -350,22 +386,37 @@ def test_readme_classroom_walkthrough_is_what_the_app_shows(server, browser):
         before = value.inner_text()
         slider.press("ArrowRight")
         expect(value).not_to_have_text(before)
-    mark = [q for q in _quotes(steps[1]) if not q.startswith("Month ")]
-    expect(box.locator(".moved-mark")).to_have_text(mark[0])
+    assert MARK in _quotes(steps[1])
+    expect(box.locator(".moved-mark")).to_have_text(MARK)
     expect(page.locator(".slider-moved")).to_have_count(1)
     _button(page, "Reset").click()
     expect(page.locator(".status-month")).to_have_text("0 of 24")
     expect(page.locator(".slider-moved")).to_have_count(0)
     expect(value).to_have_text(new)  # the run now uses it
-    # 3. ▶ again: the cascade, sentence by sentence; 4. the ceasefire, then broken.
+    # 3. ▶ again: the cascade, sentence by sentence; 4. the ceasefires and the deployment.
     _play_to_end(page)
-    _log_has(page, [q for q in _quotes(steps[2]) if q.startswith("Month ")])
-    expect(force).to_have_text(re.search(r"\*\*([\d,]+)\*\*", steps[2]).group(1))
-    _log_has(page, [q for q in _quotes(steps[3]) if q.startswith("Month ")])
+    assert _shows_step(page, steps[2])
+    assert _shows_step(page, steps[3])
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     tmp = SCREENSHOT.with_suffix(".tmp.png")
     page.screenshot(path=str(tmp))
     os.replace(tmp, SCREENSHOT)
+    # 5. Another design, marked until Reset, then played: it never deploys.
+    [label] = re.findall(r"Pick \*(.+?)\* in the \*Force design\* list", steps[4])
+    assert label in design_choices()
+    design = page.locator(".control-design")
+    design.locator(".v-select").click()
+    page.get_by_role("option", name=label, exact=True).click()
+    assert MARK in _quotes(steps[4])
+    expect(design.locator(".moved-mark")).to_have_text(MARK)
+    expect(page.locator(".design-label")).not_to_have_text(label)  # not before Reset
+    _button(page, "Reset").click()
+    expect(page.locator(".design-label")).to_have_text(label)
+    expect(page.locator(".slider-moved")).to_have_count(0)
+    expect(value).to_have_text(new)  # the slider keeps its value
+    _play_to_end(page)
+    assert _shows_step(page, steps[4])
+    assert "deploys" not in page.locator(".event-log").inner_text()
     traffic.check()
     page.close()
 
@@ -457,6 +508,10 @@ def test_sliders_explanations_and_map_read_in_full(server, browser):
     for card in page.locator(".cs-card").all():
         assert card.get_attribute("title")
         assert card.locator(".card-help").inner_text().strip() == card.get_attribute("title")
+    design = page.locator(".control-design")  # the design list reads like a slider
+    expect(design.locator(".control-help")).to_have_text(DESIGN_HELP)
+    assert design.locator(".control-head").get_attribute("title") == DESIGN_HELP
+    assert page.locator(".design-line").get_attribute("title") == load_design(sc.design).description
     # A moved slider is marked until Reset.
     slider = page.locator(".control-coalition-peer-weight [role=slider]")
     slider.focus()
@@ -466,7 +521,7 @@ def test_sliders_explanations_and_map_read_in_full(server, browser):
     expect(page.locator(".slider-moved")).to_have_count(1)  # a step does not use it
     _button(page, "Reset").click()
     expect(page.locator(".slider-moved")).to_have_count(0)
-    # The 34-state map after six months, and the classroom map with every tile sending troops.
+    # The 34-state map after six months, and the classroom map with every tile pledging troops.
     _step(page, 6)
     _assert_map_readable(page, small=False)
     _pick(page, "classroom-five-tipped")

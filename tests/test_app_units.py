@@ -15,16 +15,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import engine
+from sim import engine, outcomes
 from sim.app.components import contrast, ink_on, map_html, status_html, tile_title
-from sim.app.narrate import Snapshot, clause, join_names, narrate, with_article
+from sim.app.narrate import LOG_OUTCOMES, Snapshot, clause, join_names, narrate, with_article
 from sim.app.palette import COLOURS, LABELS, NOTHING, STRENGTH_ORDER, colour_of, legend_entries, strongest
 from sim.app.placement import coordinates_meaningful, place_states, project
-from sim.app.session import SLIDERS, THRESHOLD_SCALES, AppModel, controls, defaults, model_values
+from sim.app.session import (
+    DESIGN_HELP,
+    SLIDERS,
+    THRESHOLD_SCALES,
+    AppModel,
+    controls,
+    defaults,
+    design_choices,
+    model_values,
+)
 from sim.cli.app import HOST, choose_port
 from sim.cli.common import BadInput
 from sim.parameters import MODES, PARAM_INFO, flatten
 from sim.scenario import load_scenario
+from sim.scenario.designs import design_names, load_design
 from sim.world import coalition_states
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,7 +144,7 @@ def test_map_tiles_take_the_colour_of_the_strongest_commitment():
     assert f"background:{COLOURS['training']}" in tiles["PL"]["style"]
     assert f"background:{COLOURS[NOTHING]}" in tiles["FR"]["style"]
     assert tiles["GB"]["title"] == "United Kingdom: ground troops (7,050), air presence"
-    assert tiles["FR"]["title"] == "France: commits nothing yet"
+    assert tiles["FR"]["title"] == "France: pledges nothing yet"
     assert ">7k<" in page and ">GB<" in page
     # a large world shows codes on its tiles and a key with every state's name
     key = page[page.index('class="map-key"'):]
@@ -192,7 +202,7 @@ def test_a_commitment_after_a_scheduled_event_names_the_event_as_its_reason():
     lines = narrate(before, after, NAMES)
     assert lines == [
         "Month 4: The US restores intelligence sharing.",
-        "Month 4: the Netherlands commits air presence after the US restores intelligence "
+        "Month 4: the Netherlands pledges air presence after the US restores intelligence "
         "sharing.",
     ]
 
@@ -203,45 +213,76 @@ def test_joining_first_movers_and_withdrawals():
     after = _snap(6, {"GB": {"ground"}, "FR": {"ground", "financing"}, "DE": {"ground"},
                       "PL": {"arms"}})
     lines = narrate(before, after, NAMES)
-    assert "Month 6: Germany commits ground troops, joining the United Kingdom and France." in lines
-    assert "Month 6: Poland commits arms deliveries - the first to do so." in lines
-    assert "Month 6: Italy and Spain withdraw their naval presence." in lines
+    assert "Month 6: Germany pledges ground troops, joining the United Kingdom and France." in lines
+    assert "Month 6: Poland pledges arms deliveries - the first to do so." in lines
+    assert "Month 6: Italy and Spain withdraw their pledges of naval presence." in lines
     assert len(lines) == 3
 
 
 def test_force_ceasefire_and_us_changes_are_told():
-    before = _snap(9, troops=28_000, ceasefire_in_force=0, violated=0, disengaged=0, tariffs=0)
-    after = _snap(10, troops=31_000, ceasefire_in_force=1, violated=0, disengaged=1, tariffs=1)
-    lines = narrate(before, after, NAMES, requirement=30_000)
-    assert lines == [
-        "Month 10: the ground force reaches 31,000 troops - the 30,000 needed are there.",
+    quiet = dict(deployed_troops=0, deployed_aircraft=0, deployed_warships=0, enabler_gap=0.19,
+                 breakdowns=0, disengaged=0, tariffs=0)
+    before = _snap(9, **{**quiet, "pledged_troops": 26_000, "ceasefire_in_force": 0})
+    after = _snap(10, **{**quiet, "pledged_troops": 30_000, "ceasefire_in_force": 1,
+                         "disengaged": 1, "tariffs": 1})
+    assert narrate(before, after, NAMES, ask=30_000) == [
+        "Month 10: the pledges reach 30,000 troops - all the design asks for.",
         "Month 10: Russia and Ukraine agree a ceasefire.",
         "Month 10: the US walks away and keeps only intelligence sharing.",
         "Month 10: the US imposes secondary tariffs on buyers of Russian oil.",
     ]
-    back = narrate(after, _snap(11, troops=29_000, ceasefire_in_force=0, violated=1, disengaged=1,
-                                tariffs=1), NAMES, requirement=30_000)
-    assert back == ["Month 11: the ground force falls to 29,000 troops, below the 30,000 needed.",
-                    "Month 11: Russia breaks the ceasefire."]
+    deployed = _snap(12, **{**quiet, "pledged_troops": 30_000, "ceasefire_in_force": 1,
+                            "deployed_troops": 24_375, "deployed_warships": 8.125,
+                            "disengaged": 1, "tariffs": 1})
+    assert narrate(after, deployed, NAMES, ask=30_000) == [
+        "Month 12: the force deploys 24,375 troops and 8 warships - enablers are missing for "
+        "19% of the force pledged."]
+    broken = _snap(13, **{**quiet, "pledged_troops": 29_000, "ceasefire_in_force": 0,
+                          "breakdowns": 1, "disengaged": 1, "tariffs": 1})
+    assert narrate(deployed, broken, NAMES, ask=30_000) == [
+        "Month 13: the pledges fall to 29,000 troops, below the 30,000 the design asks for.",
+        "Month 13: Russia breaks the ceasefire."]
+    again = _snap(17, **{**quiet, "pledged_troops": 29_000, "ceasefire_in_force": 1,
+                         "breakdowns": 1, "disengaged": 1, "tariffs": 1})
+    assert narrate(broken, again, NAMES, ask=30_000) == [
+        "Month 17: Russia and Ukraine agree a new ceasefire."]
+    whole = _snap(19, **{**quiet, "pledged_troops": 29_000, "ceasefire_in_force": 1,
+                         "deployed_troops": 29_000, "enabler_gap": 0.0, "breakdowns": 1,
+                         "disengaged": 1, "tariffs": 1})
+    assert narrate(again, whole, NAMES, ask=30_000) == [
+        "Month 19: the force deploys 29,000 troops - the whole force pledged."]
+
+
+def test_a_design_without_ground_troops_is_not_counted_against_them():
+    before = _snap(1, pledged_troops=0, ceasefire_in_force=1)
+    after = _snap(2, pledged_troops=0, ceasefire_in_force=1, deployed_aircraft=48.0,
+                  deployed_warships=12.0, enabler_gap=0.0)
+    assert narrate(before, after, NAMES, ask=0) == [
+        "Month 2: the force deploys 48 combat aircraft and 12 warships - the whole force "
+        "pledged."]
+    one = _snap(2, pledged_troops=0, ceasefire_in_force=1, deployed_aircraft=1.2,
+                deployed_warships=0.6, enabler_gap=0.0)
+    assert narrate(before, one, NAMES, ask=0) == [
+        "Month 2: the force deploys 1 combat aircraft and 1 warship - the whole force pledged."]
 
 
 def test_nothing_changed_means_nothing_to_tell():
-    s = _snap(2, {"GB": {"ground"}}, troops=5000)
-    assert narrate(s, _snap(3, {"GB": {"ground"}}, troops=5000), NAMES) == []
+    s = _snap(2, {"GB": {"ground"}}, pledged_troops=5000)
+    assert narrate(s, _snap(3, {"GB": {"ground"}}, pledged_troops=5000), NAMES) == []
 
 
 def test_many_states_are_counted_not_all_named():
     many = {c: {"training"} for c in NAMES}
     lines = narrate(_snap(0), _snap(1, many), NAMES)
     assert lines == ["Month 1: 7 states (the United Kingdom, France, the Netherlands, Germany "
-                     "and 3 others) commit training - the first to do so."]
+                     "and 3 others) pledge training - the first to do so."]
 
 
 def test_five_states_are_all_named():
     five = dict(list(NAMES.items())[:5])
     lines = narrate(_snap(0), _snap(1, {c: {"sea"} for c in five}), five)
     assert lines == ["Month 1: the United Kingdom, France, the Netherlands, Germany and Italy "
-                     "commit naval presence - the first to do so."]
+                     "pledge naval presence - the first to do so."]
 
 
 # --------------------------------------------------------------------------- app model
@@ -263,7 +304,7 @@ def test_app_model_applies_controls_and_keeps_an_event_log():
     assert m.events and all(line.startswith("Month ") for line in m.events)
     assert all(int(line.split(":")[0].split()[1]) in (1, 2, 3) for line in m.events)
     df = m.datacollector.get_model_vars_dataframe()
-    assert len(df) == 3 and {"troops", "deterrence", "growth", "pressure"} <= set(df.columns)
+    assert len(df) == 3 and set(outcomes.MONTHLY_NAMES) <= set(df.columns)
 
 
 def test_reset_builds_the_picked_scenario_with_the_sliders():
@@ -311,10 +352,14 @@ def test_same_controls_same_run():
 # --------------------------------------------------------------------------- classroom world
 
 
-def _ground(name: str, replicates: int = 30, **values: float) -> np.ndarray:
+def _steps(name: str, replicates: int = 30, **values: float) -> dict[str, np.ndarray]:
     sc = load_scenario(name)
     batch = engine.compile_batch(sc, seeds=sc.seed + np.arange(replicates), values=values)
-    return engine.simulate(batch).steps["n_ground"]
+    return engine.simulate(batch).steps
+
+
+def _ground(name: str, replicates: int = 30, **values: float) -> np.ndarray:
+    return _steps(name, replicates, **values)["n_ground"]
 
 
 def test_classroom_worlds_differ_by_exactly_one_setting():
@@ -322,10 +367,16 @@ def test_classroom_worlds_differ_by_exactly_one_setting():
     fa, fb = flatten(a.parameters), flatten(b.parameters)
     assert [k for k in fa if fa[k] != fb[k]] == ["us.backstop.air_support"]
     assert a.positions == b.positions and a.states() == b.states() and len(a.states()) == 5
+    assert a.design == b.design == "rear-reassurance-30k"
+    assert fa["coalition.free_ride"] == 0  # a pure Granovetter cascade
+    for path, value in fa.items():  # every value within its documented range
+        assert PARAM_INFO[path].lo <= value <= PARAM_INFO[path].hi, path
 
 
 def test_classroom_cascade_does_not_start_without_the_change():
     assert (_ground("classroom-five") == 0).all()
+    # one slider step (0.35) is not enough: the change is two steps
+    assert (_ground("classroom-five", **{"us.backstop.air_support": 0.35}) == 0).all()
 
 
 def test_classroom_cascade_tips_state_by_state_with_the_change():
@@ -334,17 +385,46 @@ def test_classroom_cascade_tips_state_by_state_with_the_change():
     assert (g[:, -1] == 5).all()
 
 
-@pytest.mark.parametrize("values", [{"coalition.ground_threshold_scale": 0.95}])
-def test_classroom_cascade_also_tips_when_thresholds_fall(values):
-    assert (_ground("classroom-five", **values)[:, -1] == 5).all()
+def test_classroom_cascade_also_tips_when_thresholds_fall():
+    assert (_ground("classroom-five", **{"coalition.ground_threshold_scale": 0.93})[:, -1]
+            == 5).all()
+    m = AppModel("classroom-five", threshold_scale=0.93)  # the "Hard to convince" slider
+    for _ in range(6):
+        m.step()
+    assert m.outcome("n_ground") == 5
+
+
+def test_weak_peer_influence_stops_the_cascade_one_state_short():
+    g = _ground("classroom-five-tipped", **{"coalition.peer_weight": 0.47})
+    assert (g[:, -1] == 4).all()
 
 
 def test_classroom_force_needs_all_five():
-    sc = load_scenario("classroom-five-tipped")
-    r = engine.simulate(engine.compile_batch(sc, seeds=[sc.seed]))
-    troops = r.steps["troops"][0]
-    need = flatten(sc.parameters)["deterrence.force_requirement"]
-    assert troops[3] < need <= troops[4]  # four states are not enough, five are
+    s = _steps("classroom-five-tipped", replicates=1)
+    pledged = s["pledged_troops"][0]
+    ask = flatten(load_scenario("classroom-five-tipped").parameters)["design.ground_troops"]
+    assert ask == 30_000
+    assert list(pledged[:5]) == [6_500, 13_000, 19_500, 26_000, 30_000]  # capped at the ask
+    assert pledged[3] < ask <= pledged[4]  # four states are not enough, five are
+
+
+def test_classroom_ceasefire_follows_the_pledges_and_the_force_deploys_after_it():
+    calm, tipped = _steps("classroom-five", 100), _steps("classroom-five-tipped", 100)
+    assert calm["ceasefire_in_force"].max(axis=1).mean() < 0.05  # Ukraine waits for a force
+    assert (calm["ukraine_accepts"] < 0.01).all()
+    assert (tipped["ceasefire_in_force"].max(axis=1) == 1).all()  # always within 24 months
+    lead = load_design("rear-reassurance-30k").values()["design.lead_time"]
+    cease, deployed = tipped["ceasefire_in_force"] > 0.5, tipped["deployed_troops"]
+    for run in range(len(cease)):
+        held = 0  # months the ceasefire in force at the end of last month has held
+        for t in range(cease.shape[1]):
+            # deployed only once a ceasefire has held the design's lead time (forces are
+            # placed before Russia decides, in a month, whether to break it)
+            assert (deployed[run, t] > 0) == (held >= lead), (run, t)
+            held = held + 1 if cease[run, t] else 0
+    on = deployed > 0  # the enabler gap holds back 19% of what is pledged
+    assert np.allclose(deployed[on], 0.8125 * tipped["pledged_troops"][on])
+    assert np.allclose(tipped["enabler_gap"], 0.1875)
 
 
 def test_classroom_facts_are_real_fact_ids():
@@ -361,9 +441,9 @@ def test_classroom_event_log_tells_the_cascade():
     m = AppModel("classroom-five-tipped")
     for _ in range(5):
         m.step()
-    assert m.events[0] == "Month 1: Westmark commits ground troops - the first to do so."
-    assert "Month 2: Northland commits ground troops, joining Westmark." in m.events
-    assert any(e.startswith("Month 5: the ground force reaches 32,500 troops") for e in m.events)
+    assert m.events[0] == "Month 1: Westmark pledges ground troops - the first to do so."
+    assert "Month 2: Northland pledges ground troops, joining Westmark." in m.events
+    assert "Month 5: the pledges reach 30,000 troops - all the design asks for." in m.events
 
 
 def test_event_log_reads_the_model_s_own_outcome_names():
@@ -371,12 +451,88 @@ def test_event_log_reads_the_model_s_own_outcome_names():
     silently drop its sentence)."""
     m = AppModel("classroom-five-tipped")
     m.step()
-    for key in ("troops", "ceasefire_in_force", "violated", "disengaged", "tariffs"):
-        assert key in m.timeline[-1].outcomes
+    assert set(LOG_OUTCOMES) <= set(m.timeline[-1].outcomes) <= set(outcomes.MONTHLY_NAMES)
     for _ in range(23):
         m.step()
-    assert "Month 12: Russia and Ukraine agree a ceasefire." in m.events
-    assert "Month 15: Russia breaks the ceasefire." in m.events
+    story = [e for e in m.events if "ceasefire" in e or "deploys" in e]
+    assert story == [
+        "Month 7: Russia and Ukraine agree a ceasefire.",
+        "Month 8: Russia breaks the ceasefire.",
+        "Month 12: Russia and Ukraine agree a new ceasefire.",
+        "Month 14: the force deploys 24,375 troops and 8 warships - enablers are missing for "
+        "19% of the force pledged.",
+        "Month 15: Russia breaks the ceasefire.",
+        "Month 19: Russia and Ukraine agree a new ceasefire.",
+        "Month 21: the force deploys 24,375 troops and 8 warships - enablers are missing for "
+        "19% of the force pledged.",
+    ]
+
+
+def _card(page: str, key: str) -> str:
+    """The text of card ``key`` in the status HTML, without its explanation (tags stripped,
+    spaces collapsed)."""
+    card = page.split(f'class="cs-card card-{key}"')[1].split('<div class="cs-help card-help"')[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", card.split(">", 1)[1]).split())
+
+
+def test_cards_tell_pledged_deployed_and_the_ceasefire_story():
+    m = AppModel("classroom-five-tipped")
+    seen = {}
+    for _ in range(24):
+        m.step()
+        seen[m.simulation.month] = status_html(m)
+    assert _card(seen[4], "force") == ("Ground troops pledged 26,000 of 30,000 the design asks "
+                                       "for deployed: 0 · enabler gap 19%")
+    assert "cs-bad" in seen[4].split("status-force")[1][:20]
+    assert "cs-good" in seen[5].split("status-force")[1][:20]
+    assert _card(seen[6], "ceasefire").startswith("Ceasefire None no agreement yet this month: "
+                                                  "Russia 26% willing, Ukraine 95% ready")
+    assert _card(seen[7], "ceasefire").startswith("Ceasefire Holding agreed in month 7 chance "
+                                                  "Russia breaks it: 4% a month")
+    assert _card(seen[8], "ceasefire") == ("Ceasefire Broken Russia broke it in month 8 no new "
+                                           "talks before month 12")
+    assert _card(seen[12], "ceasefire").startswith(
+        "Ceasefire Holding a new one, agreed in month 12 (1 broken before)")
+    assert "deployed: 0" in _card(seen[13], "force")
+    assert "deployed: 24,375 · enabler gap 19%" in _card(seen[14], "force")
+    assert _card(seen[16], "ceasefire") == ("Ceasefire Broken Russia broke 2, the last in month "
+                                            "15 no new talks before month 19")
+    assert _card(seen[24], "ceasefire").startswith(
+        "Ceasefire Holding a new one, agreed in month 19 (2 broken before)")
+    assert _card(seen[24], "deterrence").startswith("Deterrence 46%")
+    for key, title in (("force", "pledged_troops"), ("deterrence", "deterrence"),
+                       ("us", "us_perceived")):  # card titles are the outcomes' labels
+        assert _card(seen[24], key).startswith(outcomes.monthly(title).label)
+
+
+def test_the_design_on_the_table_is_shown_and_can_be_changed():
+    m = AppModel("classroom-five")
+    page = status_html(m)
+    label = load_design("rear-reassurance-30k").label
+    assert f'<b class="design-label">{label}</b>' in page
+    assert ("asks for 30,000 troops, 60 combat aircraft and 10 warships, in place 2 months after "
+            "a ceasefire.") in page
+    choices = design_choices()
+    assert sorted(choices.values()) == design_names()
+    assert list(choices)[0] == label  # the default first, hypothetical designs last
+    assert [load_design(choices[c]).hypothetical for c in choices] == [False, False, False, True, True]
+    assert all(choices[load_design(n).label] == n for n in design_names())
+    assert len(DESIGN_HELP) < 110 and DESIGN_HELP.endswith("?")
+    trip = AppModel("classroom-five-tipped", design="tripwire")
+    values = load_design("tripwire").values()
+    for path, value in values.items():
+        assert trip.simulation.params[path][0] == value
+    assert trip.ask == 5_000 and trip.force_design.name == "tripwire"
+    assert "Tripwire force" in status_html(trip)
+    for _ in range(5):
+        trip.step()
+    assert trip.outcome("pledged_troops") == 5_000  # pledges count up to the design's ask
+    none = AppModel("classroom-five-tipped", design="sustain-ukraine")
+    assert "asks for no force of its own" in status_html(none)
+    assert "the design asks for no ground troops" in _card(status_html(none), "force")
+    # the scenario's own design keeps the scenario's own design.* values
+    own = AppModel("classroom-five", design="rear-reassurance-30k")
+    assert own.simulation.params["design.ground_troops"][0] == 30_000
 
 
 # --------------------------------------------------------------------------- command
@@ -509,6 +665,7 @@ def test_page_helpers_name_months_cards_and_broken_scenarios(tmp_path):
     assert 'status-month' in cards and ">0 of 24<" in cards
     for key, text in CARD_HELP.items():  # every card carries its one-line explanation
         assert f'class="cs-card card-{key}" title="{text}"' in cards.replace("&#x27;", "'")
+        assert "ODD" not in text and text.endswith(".")
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: broken\ndescription: x\nhorizon: -3\n")
     spec, problem = load_or_error(str(bad))
@@ -534,9 +691,13 @@ def test_charts_are_drawn_from_the_run_so_far():
 
     m = AppModel("classroom-five-tipped")
     empty = charts_html(m)
-    assert "force-chart" in empty and "economy-chart" in empty and "<polyline" not in empty
+    assert "force-chart" in empty and "talks-chart" in empty and "<polyline" not in empty
     for _ in range(5):
         m.step()
     page = charts_html(m)
-    assert page.count("<polyline") == 4  # troops, deterrence, growth, sanctions
-    assert "30,000 needed" in page
+    # pledged, deployed, deterrence; Russia's willingness, Ukraine's acceptance, growth
+    assert page.count("<polyline") == 6
+    assert "30,000 asked" in page
+    keys = re.findall(r'class="legend-label"[^>]*>([^<]+)<', page)
+    assert keys == ["deployed", "pledged", "Russia", "Ukraine"]
+    assert outcomes.monthly("willingness").label in page

@@ -1,10 +1,11 @@
 """The classroom app: ``coalition-sim app`` serves this Solara page.
 
-One browser session holds one scenario, one Mesa model (an ``AppModel``) and the sliders'
-values. The page's own controls drive the model: **Reset** builds a fresh model of the
-scenario picked *now* with the sliders' values; **▶** plays one month at a time until
-**❚❚**; **Step** moves one month. Picking a scenario builds its model at once (its sliders
-back at the scenario's values) and, if the app is playing, play goes on with the new model.
+One browser session holds one scenario, one Mesa model (an ``AppModel``), the sliders' values
+and the force design picked. The page's own controls drive the model: **Reset** builds a fresh
+model of the scenario picked *now* with the sliders' values and the design picked; **▶** plays
+one month at a time until **❚❚**; **Step** moves one month. Picking a scenario builds its model
+at once (its sliders and design back at the scenario's own) and, if the app is playing, play
+goes on with the new model.
 Every change bumps a version number; the views are HTML built from the model (see
 ``sim.app.components``), so a step redraws in milliseconds.
 """
@@ -29,10 +30,13 @@ from sim.app.components import (
 )
 from sim.app.placement import place_states
 from sim.app.session import (
+    DESIGN_HELP,
+    DESIGN_LABEL,
     AppModel,
     Control,
     controls,
     defaults,
+    design_choices,
     initial_scenario,
     model_values,
     scenario_choices,
@@ -55,11 +59,13 @@ def load_or_error(ref: str) -> tuple[Scenario | None, str]:
         return None, f"{ref}: {exc}"
 
 
-def build_model(ref: str, values: dict[str, float]) -> AppModel:
-    """A fresh model of scenario ``ref`` with the controls at ``values``."""
+def build_model(ref: str, values: dict[str, float], design: str | None = None) -> AppModel:
+    """A fresh model of scenario ``ref`` with the controls at ``values`` and the force design
+    ``design`` (None: the scenario's own)."""
     kwargs: dict[str, Any] = dict(values)
     rng = kwargs.pop("rng", None)
-    return AppModel(scenario_name=ref, rng=None if rng is None else int(rng), **kwargs)
+    return AppModel(scenario_name=ref, rng=None if rng is None else int(rng), design=design,
+                    **kwargs)
 
 
 class Session:
@@ -95,6 +101,25 @@ def ControlSlider(control: Control, value: float, used: float,
 
 
 @solara.component
+def DesignSelect(design: str, used: str, on_design: Callable[[str], None]) -> None:
+    """The force design list: the design's label, a mark while it differs from the run's,
+    and a one-line explanation. A pick takes effect on Reset, like a slider."""
+    choices = design_choices()
+    label_of = {name: label for label, name in choices.items()}
+    moved = design != used
+    mark = '<span class="moved-mark">changed: press Reset</span>' if moved else ""
+    with solara.Div(classes=["cs-root", "cs-control", "control-design"]
+                    + (["slider-moved"] if moved else [])):
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            f'<div class="control-head" title="{html.escape(DESIGN_HELP)}">'
+            f'<span class="control-label">{html.escape(DESIGN_LABEL)}{mark}</span></div>'))
+        solara.Select(label="", value=label_of.get(design, design), values=list(choices),
+                      on_value=lambda label: on_design(choices.get(label, label)))
+        solara.HTML(tag="div", classes=["cs-help", "control-help"],
+                    unsafe_innerHTML=html.escape(DESIGN_HELP))
+
+
+@solara.component
 def Page() -> None:
     """A browser session: controls and scenario picker in the sidebar, the views beside."""
     session = solara.use_memo(Session, [])
@@ -104,6 +129,7 @@ def Page() -> None:
                             [])
     model = solara.use_reactive(first)
     values = solara.use_reactive(defaults(spec) if spec else {})
+    design = solara.use_reactive(spec.design if spec else "")
     version = solara.use_reactive(0)
     playing = solara.use_reactive(False)
     m: AppModel | None = model.value
@@ -120,14 +146,15 @@ def Page() -> None:
                 model.value = None
             else:
                 values.value = defaults(new_spec)
-                model.value = build_model(name, values.value)
+                design.value = new_spec.design
+                model.value = build_model(name, values.value, design.value)
             bump()
 
     def reset() -> None:
         with session.lock:
             playing.value = False
             if spec is not None:
-                model.value = build_model(ref.value, values.value)
+                model.value = build_model(ref.value, values.value, design.value or None)
             bump()
 
     def step() -> None:
@@ -144,6 +171,10 @@ def Page() -> None:
     def set_value(key: str, value: float) -> None:
         with session.lock:
             values.value = {**values.value, key: value}
+
+    def set_design(name: str) -> None:
+        with session.lock:
+            design.value = name
 
     def play(cancel: threading.Event) -> None:
         while not cancel.wait(PLAY_INTERVAL_S):
@@ -191,8 +222,10 @@ def Page() -> None:
             used = model_values(m)
             with solara.Card(style={"padding": "6px"}):
                 solara.HTML(tag="div", classes=["cs-root", "cs-help"], unsafe_innerHTML=(
-                    "Move a slider, then press <b>Reset</b>: the run starts again with it. "
-                    "Until then a moved slider is marked."))
+                    "Move a slider or pick a design, then press <b>Reset</b>: the run starts "
+                    "again with it. Until then it is marked."))
+                DesignSelect(design.value or m.force_design.name, m.force_design.name,
+                             set_design)
                 for control in controls(spec):
                     ControlSlider(control, values.value.get(control.key, used[control.key]),
                                   used[control.key],

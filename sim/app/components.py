@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from sim import outcomes
+from sim.app.narrate import join_names
 from sim.app.palette import COLOURS, LABELS, NOTHING, PHRASES, STRENGTH_ORDER, strongest
 from sim.app.placement import Placement
 from sim.app.session import AppModel
@@ -34,6 +37,8 @@ PAGE_CSS = """
 .cs-panel { background:var(--cs-bg); color:var(--cs-fg); border:1px solid var(--cs-line);
   border-radius:8px; padding:8px 12px; margin:4px; }
 .cs-status { display:flex; flex-wrap:wrap; gap:8px; margin:4px; }
+.design-line { font-size:16px; color:var(--cs-fg); margin:2px 6px 0 6px; line-height:1.3; }
+.design-label { font-weight:700; }
 .cs-card { background:var(--cs-bg); color:var(--cs-fg); border:1px solid var(--cs-line);
   border-radius:8px; padding:5px 10px; flex:1 1 0; min-width:140px; }
 .cs-card-title { font-size:15px; color:var(--cs-muted); font-weight:600; line-height:1.2; }
@@ -41,6 +46,7 @@ PAGE_CSS = """
 .cs-card-value.cs-good { color:var(--cs-good); } .cs-card-value.cs-bad { color:var(--cs-bad); }
 .cs-card-value.cs-blue { color:var(--cs-blue); }
 .cs-card-detail { font-size:15px; color:var(--cs-fg); line-height:1.25; }
+.cs-card-detail b { font-weight:700; }
 .cs-help { font-size:14px; color:var(--cs-muted); line-height:1.3; }
 .cs-card .cs-help { font-size:13px; margin-top:2px; }
 .cs-map { position:relative; width:100%; container-type:inline-size; }
@@ -110,61 +116,133 @@ def ink_on(fill: str) -> str:
 
 # --------------------------------------------------------------------------- cards
 
+def meaning(name: str) -> str:
+    """The plain meaning of a monthly outcome (sim/outcomes.py), without its ODD reference."""
+    return re.sub(r"\s*\(ODD [\d.]+\)", "", outcomes.monthly(name).meaning)
+
+
+CARD_TITLE = {
+    "month": "Month",
+    "force": outcomes.monthly("pledged_troops").label,
+    "deterrence": outcomes.monthly("deterrence").label,
+    "ceasefire": "Ceasefire",
+    "us": outcomes.monthly("us_perceived").label,
+}
+"""The title of each card (from sim/outcomes.py where the card shows one outcome)."""
 CARD_HELP = {
     "month": "One step is one month of the story.",
-    "force": "Soldiers sent to Ukraine, against the number the force needs.",
-    "deterrence": "Cuts Russia's monthly chance of breaking a ceasefire by this much "
-                  "(never to zero).",
-    "ceasefire": "Have Russia and Ukraine agreed to stop fighting?",
-    "us": "US help Europe counts on: what the US offers times how far Europe believes it.",
+    "force": "Troops the states pledge, up to what the design asks. They deploy after a "
+             "ceasefire, as far as enablers allow.",
+    "deterrence": meaning("deterrence").rstrip(".") + ": it cuts Russia's monthly chance of "
+                  "breaking a ceasefire by this much.",
+    "ceasefire": "Russia decides; Ukraine accepts only with guarantees it trusts. A broken "
+                 "ceasefire can be agreed again.",
+    "us": meaning("us_perceived"),
 }
+"""The one-line explanation of each card (caption and hover)."""
 
 
-def _card(key: str, title: str, value: str, detail: str, tone: str = "") -> str:
+def _card(key: str, value: str, details: Sequence[str], tone: str = "") -> str:
+    """A card: title, big value, detail lines (HTML, escaped by the caller), explanation."""
     help_text = CARD_HELP[key]
     return (f'<div class="cs-card card-{key}" title="{_e(help_text)}">'
-            f'<div class="cs-card-title">{_e(title)}</div>'
+            f'<div class="cs-card-title">{_e(CARD_TITLE[key])}</div>'
             f'<div class="cs-card-value status-{key} {tone}">{_e(value)}</div>'
-            f'<div class="cs-card-detail">{_e(detail)}</div>'
-            f'<div class="cs-help card-help">{_e(help_text)}</div></div>')
+            + "".join(f'<div class="cs-card-detail">{d}</div>' for d in details)
+            + f'<div class="cs-help card-help">{_e(help_text)}</div></div>')
+
+
+def _now(model: AppModel, name: str, default: float = math.nan) -> float:
+    """This month's value of a monthly outcome (``default`` before month 1)."""
+    return model.outcome(name) if model.simulation.month > 0 else default
+
+
+def _n(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+def design_html(model: AppModel) -> str:
+    """One line: the force design on the table and what it asks for."""
+    p = model.simulation.params
+    parts = [f"{_n(p[path][0])} {unit}" for path, unit in (
+        ("design.ground_troops", "troops"), ("design.aircraft", "combat aircraft"),
+        ("design.warships", "warships")) if p[path][0] > 0]
+    if parts:
+        lead = float(p["design.lead_time"][0])
+        asks = (f"asks for {_e(join_names(parts))}, in place {lead:g} month"
+                f"{'' if lead == 1 else 's'} after a ceasefire")
+    else:
+        asks = "asks for no force of its own"
+    d = model.force_design
+    return (f'<div class="design-line" title="{_e(d.description)}">Force design on the table: '
+            f'<b class="design-label">{_e(d.label)}</b> \u2014 {asks}.</div>')
+
+
+def _ceasefire(model: AppModel) -> tuple[str, list[str], str]:
+    """The ceasefire card's value, detail lines and tone."""
+    month = model.simulation.month
+    if month == 0:
+        return "Not yet", ["press Step or \u25b6 to start"], ""
+    s = model.simulation.run_state
+    broken = model.russia.breakdowns
+    talks = (f"this month: Russia {_now(model, 'willingness'):.0%} willing, Ukraine "
+             f"{_now(model, 'ukraine_accepts'):.0%} ready to accept")
+    if model.ukraine.ceasefire:
+        since = int(s.ceasefire_start[0])
+        agreed = (f"agreed in month {since}" if broken == 0 else
+                  f"a new one, agreed in month {since} ({broken} broken before)")
+        risk = f"chance Russia breaks it: {_now(model, 'violation_hazard'):.0%} a month"
+        return "Holding", [_e(agreed), _e(risk)], "cs-good"
+    if broken:
+        last = int(s.last_breakdown[0])
+        again = last + int(round(float(model.simulation.params["russia.renegotiate_months"][0])))
+        when = (f"Russia broke it in month {last}" if broken == 1 else
+                f"Russia broke {broken}, the last in month {last}")
+        if month < again:
+            return "Broken", [_e(when), _e(f"no new talks before month {again}")], "cs-bad"
+        return "Broken", [_e(when), _e(talks)], "cs-bad"
+    return "None", ["no agreement yet", _e(talks)], ""
 
 
 def status_html(model: AppModel) -> str:
-    """The five cards: month, ground force, deterrence, ceasefire, the US backstop."""
+    """The force design on the table, then five cards: month, ground troops pledged and
+    deployed, deterrence, ceasefire, the US backstop."""
     month = model.simulation.month
-    started = month > 0
-    troops = model.outcome("troops") if started else 0.0
-    need = model.requirement
-    det = model.outcome("deterrence") if started else math.nan
-    if not started:
-        cease, detail, tone = "Not yet", "press Step or \u25b6 to start", ""
-    elif model.russia.violated:
-        vm = int(model.simulation.run_state.violation_month[0])
-        cease, detail, tone = "Broken", f"Russia broke it in month {vm}", "cs-bad"
-    elif model.ukraine.ceasefire:
-        cm = int(model.simulation.run_state.ceasefire_month[0])
-        cease, detail, tone = "Holding", f"agreed in month {cm}", "cs-good"
+    ask = model.ask
+    pledged = _now(model, "pledged_troops", 0.0)
+    deployed = _now(model, "deployed_troops", 0.0)
+    if ask > 0:
+        force_value, force_tone = _n(pledged), ("cs-good" if pledged >= ask else "cs-bad")
+        gap = _now(model, "enabler_gap")
+        gap_text = "" if math.isnan(gap) else f" \u00b7 enabler gap {gap:.0%}"
+        force_details = [f"of {_n(ask)} the design asks for",
+                         f'deployed: <b class="status-deployed">{_n(deployed)}</b>{gap_text}']
     else:
-        cease, detail, tone = "None", "no agreement yet", ""
+        force_value, force_tone = "\u2014", ""
+        force_details = ["the design asks for no ground troops"]
+    det = _now(model, "deterrence")
+    expected = _now(model, "expected_deterrence")
+    det_details = (["how strongly Russia is deterred"] if math.isnan(det) else
+                   [f"{expected:.0%} once the pledged force is in place"])
+    cease, cease_details, cease_tone = _ceasefire(model)
     us = model.united_states
     if us.disengaged:
         us_value, us_detail, us_tone = "Walked away", "intelligence only", "cs-bad"
     else:
-        level = model.outcome("us_perceived") if started else float(
-            np.mean(list(us.backstop.values())[:3]))
+        level = _now(model, "us_perceived", float(np.mean(list(us.backstop.values())[:3])))
         us_value, us_detail, us_tone = f"{level:.0%}", "air, intelligence, logistics", ""
     end = " (the end)" if month >= model.horizon else ""
     cards = [
-        _card("month", "Month", f"{month} of {model.horizon}",
-              calendar_month(model.coalition_scenario.start, month) + end),
-        _card("force", "Ground force", f"{troops:,.0f}", f"of {need:,.0f} troops needed",
-              "cs-good" if troops >= need else "cs-bad"),
-        _card("deterrence", "Deterrence", "\u2014" if math.isnan(det) else f"{det:.0%}",
-              "how strongly the force deters", "cs-blue"),
-        _card("ceasefire", "Ceasefire", cease, detail, tone),
-        _card("us", "US backstop as Europe sees it", us_value, us_detail, us_tone),
+        _card("month", f"{month} of {model.horizon}",
+              [_e(calendar_month(model.coalition_scenario.start, month) + end)]),
+        _card("force", force_value, force_details, force_tone),
+        _card("deterrence", "\u2014" if math.isnan(det) else f"{det:.0%}", det_details,
+              "cs-blue"),
+        _card("ceasefire", cease, cease_details, cease_tone),
+        _card("us", us_value, [_e(us_detail)], us_tone),
     ]
-    return f'<div class="cs-root cs-status">{"".join(cards)}</div>'
+    return (f'<div class="cs-root cs-status-bar">{design_html(model)}'
+            f'<div class="cs-status">{"".join(cards)}</div></div>')
 
 
 # --------------------------------------------------------------------------- map
@@ -183,13 +261,14 @@ def map_extent(p: Placement) -> tuple[float, float, float, float]:
 
 
 def tile_title(name: str, modes: frozenset[str] | set[str], troops: float) -> str:
-    """Hover text of a tile: 'France: ground troops (7,050), air presence' or 'France: nothing yet'."""
+    """Hover text of a tile: 'France: ground troops (7,050), air presence' or 'France: pledges
+    nothing yet' (the troops are the state's pledge)."""
     parts = []
     for m in STRENGTH_ORDER:
         if m in modes:
             parts.append(f"{PHRASES[m]} ({troops:,.0f})" if m == "ground" and troops > 0
                          else PHRASES[m])
-    return f"{name}: {', '.join(parts) if parts else 'commits nothing yet'}"
+    return f"{name}: {', '.join(parts) if parts else 'pledges nothing yet'}"
 
 
 def _font(label_chars: int, width_cq: float, height_cq: float) -> float:
@@ -202,8 +281,8 @@ def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
              commitments: Mapping[str, frozenset[str]], troops: Mapping[str, float],
              title: str) -> str:
     """The map as positioned tiles (percent of the map, fonts in container units): each
-    state's tile coloured by its strongest commitment, its name (or code, with a key below
-    the map) in full, its troops and small squares for its other commitments."""
+    state's tile coloured by its strongest pledge, its name (or code, with a key below the
+    map) in full, the troops it pledges and small squares for its other pledges."""
     x0, x1, y0, y1 = map_extent(placement)
     xr, yr = x1 - x0, y1 - y0
     small = len(codes) <= SMALL_WORLD
@@ -266,10 +345,10 @@ def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
     return (f'<div class="cs-root cs-panel map-panel">'
             f'<div style="font-size:19px;font-weight:700">{_e(title)}</div>'
             f'<div class="cs-help">Each tile is a state at its capital. Its colour is the '
-            f"strongest thing it commits; small squares are its other commitments. Point at a "
-            f"tile to see what it sends.</div>"
+            f"strongest thing it pledges; small squares are its other pledges. Point at a "
+            f"tile to see what it pledges.</div>"
             f'<div class="cs-map" style="aspect-ratio:{xr:.4f} / {yr:.4f}">{"".join(tiles)}</div>'
-            f'<div class="cs-legend"><b>Colour = strongest commitment:</b>{legend}</div>'
+            f'<div class="cs-legend"><b>Colour = strongest pledge:</b>{legend}</div>'
             f"{key}</div>")
 
 
@@ -278,9 +357,9 @@ def model_map_html(model: AppModel, placement: Placement) -> str:
     snap = model.timeline[-1]
     month = model.simulation.month
     troops = {s.code: s.troops for s in model.states}
-    committing = sum(1 for v in snap.commitments.values() if v)
-    title = (f"Month {month}: {committing} of {len(model.states)} states commit something"
-             if month else f"Month 0: none of the {len(model.states)} states has committed yet")
+    pledging = sum(1 for v in snap.commitments.values() if v)
+    title = (f"Month {month}: {pledging} of {len(model.states)} states pledge something"
+             if month else f"Month 0: none of the {len(model.states)} states has pledged yet")
     return map_html(placement, model.world.codes, model.world.names, snap.commitments, troops,
                     title)
 
@@ -314,35 +393,43 @@ def _k(v: float) -> str:
 
 
 def charts_html(model: AppModel) -> str:
-    """The force chart and the economy chart of the run so far, side by side."""
+    """The force chart and the ceasefire-talks chart of the run so far, side by side."""
     h = history(model)
-    months, horizon, need = h["month"], model.horizon, model.requirement
+    months, horizon, ask = h["month"], model.horizon, model.ask
     empty = np.zeros(0)
-    troops = h.get("troops", empty)
-    top = max(need * 1.3, float(np.nanmax(troops, initial=0)) * 1.1)
-    force = chart_svg("Force on the ground", months, horizon, [
-        Panel([Line(troops, "#D55E00")], (0, top), "Troops", _k,
-              (0, round(top / 2, -3), round(top, -3)),
-              reference=(need, f"{need:,.0f} needed", "#D55E00")),
+    pledged = h.get("pledged_troops", empty)
+    deployed = h.get("deployed_troops", empty)
+    top = max(ask * 1.3, float(np.nanmax(pledged, initial=0)) * 1.1, 1000.0)
+    ticks = (0, round(top / 2, -3), round(top, -3)) if top >= 10_000 else ()
+    ceasefire = h.get("ceasefire_in_force", empty) > 0.5
+    force = chart_svg("The force", months, horizon, [
+        Panel([Line(deployed, "#D55E00", "deployed", steps=True, fill=True),
+               Line(pledged, "#D55E00", "pledged", dashed=True)], (0, top), "Ground troops",
+              _k, ticks,
+              reference=(ask, f"{ask:,.0f} asked", "#777777") if ask > 0 else None),
         Panel([Line(h.get("deterrence", empty), "#0072B2")], (0, 1), "Deterrence",
-              lambda v: f"{v:.0%}", (0, 0.5, 1),
-              shaded=h.get("ceasefire_in_force", empty) > 0.5, shade_label="green: ceasefire holds"),
+              lambda v: f"{v:.0%}", (0, 0.5, 1), shaded=ceasefire,
+              shade_label="ceasefire holds"),
     ], "force-chart")
     growth = h.get("growth", empty)
     lo = min(-1.0, float(np.nanmin(growth, initial=0)) - 0.5)
     hi = max(5.0, float(np.nanmax(growth, initial=0)) + 0.5)
-    economy = chart_svg("Russia's economy", months, horizon, [
-        Panel([Line(growth, "#CC3311")], (lo, hi), "Growth %/yr", lambda v: f"{v:.0f}%",
+    talks = chart_svg("Ceasefire talks", months, horizon, [
+        Panel([Line(h.get("willingness", empty), "#CC3311", "Russia"),
+               Line(h.get("ukraine_accepts", empty), "#0072B2", "Ukraine", dashed=True)],
+              (0, 1), "Ready to agree", lambda v: f"{v:.0%}", (0, 0.5, 1), shaded=ceasefire,
+              shade_label="ceasefire holds"),
+        Panel([Line(growth, "#CC3311")], (lo, hi), "Russia's growth", lambda v: f"{v:.0f}%",
               (round(lo), 0, round(hi)), reference=(0.0, "no growth", "#777777")),
-        Panel([Line(h.get("pressure", empty), "#E69F00", steps=True, fill=True)], (0, 1),
-              "Sanctions", lambda v: f"{v:.0%}", (0, 0.5, 1)),
-    ], "economy-chart")
+    ], "talks-chart")
+    force_help = ("Ground troops pledged (dashed) and deployed (filled) each month, against what "
+                  "the design asks for; below, deterrence, with months of ceasefire in green.")
+    talks_help = (f"{outcomes.monthly('willingness').label} (red) and "
+                  f"{outcomes.monthly('ukraine_accepts').label} (blue, dashed) each month: a "
+                  "ceasefire needs both, months of ceasefire in green. Below, Russia's growth "
+                  "per year (sanctions slow it; a struggling economy makes Russia readier).")
     return ('<div class="cs-root" style="display:flex;flex-wrap:wrap;gap:0">'
-            '<div class="cs-panel" style="flex:1 1 340px" title="Troops sent against the '
-            'number needed, and how strongly the force deters Russia.">'
-            f'{force}<div class="cs-help">Troops sent each month against the number needed; '
-            "below, deterrence, with months of ceasefire in green.</div></div>"
-            '<div class="cs-panel" style="flex:1 1 340px" title="How fast Russia\'s economy '
-            'grows, and how hard sanctions press on it.">'
-            f'{economy}<div class="cs-help">How fast Russia\'s economy grows (per year), and '
-            "how hard sanctions press on it (100% = the most the model allows).</div></div></div>")
+            f'<div class="cs-panel" style="flex:1 1 340px" title="{_e(force_help)}">'
+            f'{force}<div class="cs-help">{_e(force_help)}</div></div>'
+            f'<div class="cs-panel" style="flex:1 1 340px" title="{_e(talks_help)}">'
+            f'{talks}<div class="cs-help">{_e(talks_help)}</div></div></div>')

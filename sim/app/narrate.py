@@ -1,9 +1,9 @@
 """The event log in plain words, told from what changed between two months.
 
-``narrate`` compares two monthly snapshots (who commits what; force, ceasefire, US conduct) and
-returns sentences such as "Month 4: the Netherlands commits air presence after the US restores
-intelligence sharing." Scheduled scenario events (``model.log``) are told first and become the
-reason for the moves of that month.
+``narrate`` compares two monthly snapshots (who pledges what; the force pledged and deployed,
+the ceasefire, US conduct) and returns sentences such as "Month 4: the Netherlands pledges air
+presence after the US restores intelligence sharing." Scheduled scenario events
+(``model.log``) are told first and become the reason for the moves of that month.
 """
 
 from __future__ import annotations
@@ -17,14 +17,22 @@ from sim.app.palette import PHRASES, STRENGTH_ORDER
 _THE = frozenset({"Netherlands", "Czech Republic", "Philippines", "Bahamas", "Gambia",
                   "Maldives", "Seychelles", "Vatican", "Holy See", "Baltic States"})
 _STOP: dict[str, tuple[str, str]] = {
-    "ground": ("withdraws its ground troops", "withdraw their ground troops"),
-    "air": ("withdraws its air presence", "withdraw their air presence"),
-    "sea": ("withdraws its naval presence", "withdraw their naval presence"),
+    "ground": ("withdraws its pledge of ground troops", "withdraw their pledges of ground troops"),
+    "air": ("withdraws its pledge of air presence", "withdraw their pledges of air presence"),
+    "sea": ("withdraws its pledge of naval presence", "withdraw their pledges of naval presence"),
     "financing": ("stops financing", "stop financing"),
     "arms": ("stops arms deliveries", "stop arms deliveries"),
     "training": ("stops training", "stop training"),
 }
 """What a state that leaves a mode does (one state, several states)."""
+FORCE_UNITS: tuple[tuple[str, str, str], ...] = (
+    ("deployed_troops", "soldier", "troops"),
+    ("deployed_aircraft", "combat aircraft", "combat aircraft"),
+    ("deployed_warships", "warship", "warships"))
+"""Deployed forces the log counts (sim/outcomes.py names), with their unit: one, several."""
+LOG_OUTCOMES: tuple[str, ...] = ("pledged_troops", *(k for k, _, _ in FORCE_UNITS), "enabler_gap",
+                                 "ceasefire_in_force", "breakdowns", "disengaged", "tariffs")
+"""The monthly outcomes the log reads (a test checks the model reports each of them)."""
 _LIST_MAX = 5
 """Name up to this many states in full in one sentence; more become 'A, B, C, D and N others'."""
 
@@ -35,7 +43,7 @@ class Snapshot:
 
     month: int
     commitments: Mapping[str, frozenset[str]]  # state code -> committed modes
-    outcomes: Mapping[str, float] = field(default_factory=dict)  # engine.STEP_OUTCOMES
+    outcomes: Mapping[str, float] = field(default_factory=dict)  # sim.outcomes.MONTHLY
     notes: Sequence[str] = ()  # scheduled events that took effect this month
 
 
@@ -79,11 +87,12 @@ def _value(outcomes: Mapping[str, float], key: str) -> float:
 
 
 def narrate(before: Snapshot, after: Snapshot, names: Mapping[str, str],
-            requirement: float = 30_000.0) -> list[str]:
+            ask: float = 30_000.0) -> list[str]:
     """Plain sentences for what happened in ``after.month`` compared with ``before``.
 
     ``names`` maps state codes to display names (the order of ``names`` is the order in
-    which states are listed).
+    which states are listed); ``ask`` is the number of ground troops the force design asks
+    for (0: a design with no ground troops, whose pledges are not counted against it).
     """
     m = after.month
     out = [_sentence(m, n.strip().rstrip(".!")) for n in after.notes]
@@ -97,7 +106,7 @@ def narrate(before: Snapshot, after: Snapshot, names: Mapping[str, str],
         phrase = PHRASES[mode]
         if joined:
             who = join_names([with_article(names[c]) for c in joined])
-            verb = "commits" if len(joined) == 1 else "commit"
+            verb = "pledges" if len(joined) == 1 else "pledge"
             if reason:
                 why = reason
             elif not was:
@@ -119,23 +128,35 @@ def narrate(before: Snapshot, after: Snapshot, names: Mapping[str, str],
             if len(left) > _LIST_MAX:
                 who = f"{len(left)} states ({who})"
             out.append(_sentence(m, f"{who} {verb}{reason}"))
-    out.extend(_outcome_sentences(before.outcomes, after.outcomes, m, requirement))
+    out.extend(_outcome_sentences(before.outcomes, after.outcomes, m, ask))
     return out
 
 
+def _deployed(outcomes: Mapping[str, float]) -> list[str]:
+    """'24,375 troops', '1 warship', ...: the forces in place, in whole units."""
+    counts = ((round(_value(outcomes, k)), one, many) for k, one, many in FORCE_UNITS)
+    return [f"{n:,} {one if n == 1 else many}" for n, one, many in counts if n > 0]
+
+
 def _outcome_sentences(b: Mapping[str, float], a: Mapping[str, float], m: int,
-                       requirement: float) -> list[str]:
+                       ask: float) -> list[str]:
     out = []
-    t0, t1 = _value(b, "troops"), _value(a, "troops")
-    if t0 < requirement <= t1:
-        out.append(_sentence(m, f"the ground force reaches {t1:,.0f} troops - the "
-                                f"{requirement:,.0f} needed are there"))
-    elif t1 < requirement <= t0:
-        out.append(_sentence(m, f"the ground force falls to {t1:,.0f} troops, below the "
-                                f"{requirement:,.0f} needed"))
+    t0, t1 = _value(b, "pledged_troops"), _value(a, "pledged_troops")
+    if ask > 0 and t0 < ask <= t1:
+        out.append(_sentence(m, f"the pledges reach {t1:,.0f} troops - all the design asks for"))
+    elif ask > 0 and t1 < ask <= t0:
+        out.append(_sentence(m, f"the pledges fall to {t1:,.0f} troops, below the {ask:,.0f} "
+                                "the design asks for"))
+    now, was = _deployed(a), _deployed(b)
+    if now and not was:  # told first: a month places the force, then Russia decides
+        gap = _value(a, "enabler_gap")
+        short = (f" - enablers are missing for {gap:.0%} of the force pledged"
+                 if round(100 * gap) > 0 else " - the whole force pledged")
+        out.append(_sentence(m, f"the force deploys {join_names(now)}{short}"))
     if _value(a, "ceasefire_in_force") > 0.5 >= _value(b, "ceasefire_in_force"):
-        out.append(_sentence(m, "Russia and Ukraine agree a ceasefire"))
-    if _value(a, "violated") > 0.5 >= _value(b, "violated"):
+        again = " new" if _value(b, "breakdowns") > 0 else ""
+        out.append(_sentence(m, f"Russia and Ukraine agree a{again} ceasefire"))
+    if _value(a, "breakdowns") > _value(b, "breakdowns"):
         out.append(_sentence(m, "Russia breaks the ceasefire"))
     if _value(a, "disengaged") > 0.5 >= _value(b, "disengaged"):
         out.append(_sentence(m, "the US walks away and keeps only intelligence sharing"))

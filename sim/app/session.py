@@ -1,8 +1,9 @@
 """The app's model: a CoalitionModel that keeps a monthly timeline and the event log.
 
 Also the app's controls (their defaults are the chosen scenario's values; each reads with
-its unit and has a one-line explanation), and the scenario the app starts with
-(``COALITION_SIM_SCENARIO``, set by ``coalition-sim app SCENARIO``).
+its unit and has a one-line explanation), the force designs a class can put on the table, and
+the scenario the app starts with (``COALITION_SIM_SCENARIO``, set by
+``coalition-sim app SCENARIO``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sim.app.narrate import Snapshot, narrate
 from sim.model import DEFAULT_SCENARIO, CoalitionModel
 from sim.parameters import MODES, PARAM_INFO, flatten
 from sim.scenario import Scenario, load_scenario, scenario_names
+from sim.scenario.designs import DEFAULT_DESIGN, ForceDesign, design_names, load_design
 
 ENV_SCENARIO = "COALITION_SIM_SCENARIO"
 """Environment variable naming the scenario (name or YAML path) the app opens with."""
@@ -32,6 +34,8 @@ SLIDERS: dict[str, tuple[str, float, float, float]] = {
 """Dotted parameter → (label, min, max, step) of each parameter slider."""
 THRESHOLD_LABEL = "Hard to convince"
 SEED_LABEL = "Seed"
+DESIGN_LABEL = "Force design"
+DESIGN_HELP = "The force the states are asked to pledge. Try another, press Reset: which deters best?"
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,14 @@ def model_values(model: AppModel) -> dict[str, float]:
     return out
 
 
+def design_choices() -> dict[str, str]:
+    """Label → name of every force design in scenarios/designs/: the default first, then the
+    others from the articles, then the hypothetical ones."""
+    designs = [load_design(name) for name in design_names()]
+    designs.sort(key=lambda d: (d.name != DEFAULT_DESIGN, d.hypothetical, d.name))
+    return {d.label: d.name for d in designs}
+
+
 def initial_scenario() -> str:
     """The scenario the app opens with: $COALITION_SIM_SCENARIO or the default."""
     return os.environ.get(ENV_SCENARIO, "").strip() or DEFAULT_SCENARIO
@@ -116,19 +128,24 @@ def scenario_choices(current: str) -> list[str]:
 class AppModel(CoalitionModel):
     """A CoalitionModel for the app, built from the app's controls.
 
-    ``threshold_scale`` multiplies the scenario's six ``coalition.*_threshold_scale``; other
-    dotted keyword arguments override parameters. ``scenario`` is ignored: Mesa's Reset passes
-    its own (empty) scenario object there, so the coalition scenario comes in
-    ``scenario_name``.
+    ``threshold_scale`` multiplies the scenario's six ``coalition.*_threshold_scale``;
+    ``design`` names the force design on the table (default: the scenario's own; another one
+    replaces every ``design.*`` value); other dotted keyword arguments override parameters.
+    ``scenario`` is ignored: Mesa's Reset passes its own (empty) scenario object there, so the
+    coalition scenario comes in ``scenario_name``.
     """
 
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, rng: int | None = None,
-                 threshold_scale: float = 1.0, scenario: Any = None, **overrides: float):
+                 threshold_scale: float = 1.0, design: str | None = None, scenario: Any = None,
+                 **overrides: float):
         spec = load_scenario(scenario_name)
         values = {k: float(v) for k, v in overrides.items()}
         for key in values:
             if key not in PARAM_INFO:
                 raise KeyError(f"unknown parameter {key!r}")
+        design = design or spec.design
+        if design != spec.design:
+            values = {**load_design(design).values(), **values}
         base = flatten(spec.parameters)
         for key in THRESHOLD_SCALES:
             info = PARAM_INFO[key]
@@ -137,7 +154,9 @@ class AppModel(CoalitionModel):
         self.scenario_name = scenario_name
         self.threshold_scale = float(threshold_scale)
         self.names = dict(zip(self.world.codes, self.world.names, strict=True))
-        self.requirement = float(self.simulation.params["deterrence.force_requirement"][0])
+        self.force_design: ForceDesign = load_design(design)
+        self.ask = float(self.simulation.params["design.ground_troops"][0])
+        """Ground troops the design asks for (pledges count up to it)."""
         self.timeline: list[Snapshot] = [Snapshot(0, {c: frozenset() for c in self.world.codes})]
         self.events: list[str] = []
 
@@ -158,5 +177,5 @@ class AppModel(CoalitionModel):
             return
         super().step()
         snap = self.snapshot()
-        self.events.extend(narrate(self.timeline[-1], snap, self.names, self.requirement))
+        self.events.extend(narrate(self.timeline[-1], snap, self.names, self.ask))
         self.timeline.append(snap)

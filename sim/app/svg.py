@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-WIDTH, PANEL_H, TITLE_H, GAP = 640, 170, 34, 26
+WIDTH, PANEL_H, TITLE_H, GAP, KEY_H = 640, 170, 34, 26, 24
+"""Chart width, panel height, title row, gap between panels, key row above each panel."""
 LEFT, RIGHT, BOTTOM = 78, 16, 48
 FONT = 17
 
@@ -28,6 +29,7 @@ class Line:
     width: float = 3.5
     steps: bool = False  # draw as steps (a quantity that holds for the month)
     fill: bool = False  # fill below the line
+    dashed: bool = False  # draw dashed (told apart without colour)
 
 
 @dataclass(frozen=True)
@@ -48,15 +50,43 @@ def _num(v: float) -> str:
     return f"{v:.1f}".rstrip("0").rstrip(".")
 
 
+DASH = "10 6"
+"""Dash pattern of a dashed line (and of its legend swatch)."""
+CHAR_W = 0.56
+"""Width of a character in units of the font size (for laying out legend items)."""
+
+
+def _legend(lines: Sequence[Line], x: float, y: float) -> list[str]:
+    """A key of the labelled lines, left to right from (x, y): a swatch, then the label."""
+    out = []
+    for line in lines:
+        if not line.label:
+            continue
+        dash = f' stroke-dasharray="{DASH}"' if line.dashed else ""
+        out.append(f'<line class="legend-swatch" x1="{_num(x)}" x2="{_num(x + 26)}" y1="{_num(y)}" '
+                   f'y2="{_num(y)}" stroke="{line.colour}" stroke-width="{line.width}"{dash}/>')
+        out.append(f'<text class="legend-label" x="{_num(x + 32)}" y="{_num(y)}" '
+                   f'dominant-baseline="middle" fill="currentColor">{html.escape(line.label)}</text>')
+        x += 32 + CHAR_W * FONT * len(line.label) + 18
+    return out
+
+
 def chart_svg(title: str, months: np.ndarray, horizon: int, panels: Sequence[Panel],
               css_class: str) -> str:
-    """An SVG of ``panels`` stacked under ``title``, months 0..horizon on a shared x axis."""
+    """An SVG of ``panels`` stacked under ``title``, months 0..horizon on a shared x axis.
+
+    Above each panel a key row holds its lines' labels (left) and what its shading means
+    (right), so no line ever runs through them."""
     horizon = max(int(horizon), 1)
-    height = TITLE_H + len(panels) * PANEL_H + (len(panels) - 1) * GAP + BOTTOM
+    height = TITLE_H + len(panels) * (KEY_H + PANEL_H) + (len(panels) - 1) * GAP + BOTTOM
     plot_w = WIDTH - LEFT - RIGHT
 
     def sx(m: float) -> float:
         return LEFT + plot_w * float(m) / horizon
+
+    def month_span(m: float) -> tuple[float, float]:
+        """Left and right edge of month ``m`` (centred on it), kept inside the plot."""
+        return max(LEFT, sx(m - 0.5)), min(WIDTH - RIGHT, sx(m + 0.5))
 
     out = [f'<svg class="cs-chart {css_class}" viewBox="0 0 {WIDTH} {height}" role="img" '
            f'aria-label="{html.escape(title)}" xmlns="http://www.w3.org/2000/svg" '
@@ -65,7 +95,7 @@ def chart_svg(title: str, months: np.ndarray, horizon: int, panels: Sequence[Pan
            f'fill="currentColor">{html.escape(title)}</text>']
     step = 1 if horizon <= 12 else (3 if horizon <= 36 else 6)
     for k, panel in enumerate(panels):
-        top = TITLE_H + k * (PANEL_H + GAP)
+        top = TITLE_H + KEY_H + k * (KEY_H + PANEL_H + GAP)
         lo, hi = panel.y_range
         span = (hi - lo) or 1.0
 
@@ -75,8 +105,9 @@ def chart_svg(title: str, months: np.ndarray, horizon: int, panels: Sequence[Pan
         if panel.shaded is not None:
             for m, on in zip(months, panel.shaded, strict=True):
                 if on:
-                    out.append(f'<rect class="chart-shade" x="{_num(sx(m - 0.5))}" y="{top}" '
-                               f'width="{_num(sx(1) - sx(0))}" height="{PANEL_H}" '
+                    x0, x1 = month_span(m)
+                    out.append(f'<rect class="chart-shade" x="{_num(x0)}" y="{top}" '
+                               f'width="{_num(x1 - x0)}" height="{PANEL_H}" '
                                f'fill="#2E9E55" fill-opacity="0.28"/>')
         ticks = panel.y_ticks or (lo, (lo + hi) / 2, hi)
         for t in ticks:
@@ -95,33 +126,40 @@ def chart_svg(title: str, months: np.ndarray, horizon: int, panels: Sequence[Pan
             y = _num(sy(value))
             out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" '
                        f'stroke="{colour}" stroke-width="2.5" stroke-dasharray="9 6"/>')
-            out.append(f'<text x="{LEFT + 8}" y="{_num(sy(value) - 7)}" fill="currentColor" '
-                       f'font-weight="600">{html.escape(label)}</text>')
+            out.append(f'<text x="{WIDTH - RIGHT - 8}" y="{_num(sy(value) - 7)}" '
+                       f'text-anchor="end" fill="currentColor" font-weight="600">'
+                       f'{html.escape(label)}</text>')
         for line in panel.lines:
             vals = np.asarray(line.values, float)
-            pts = [(sx(m), sy(min(hi, max(lo, v)))) for m, v in zip(months, vals, strict=True)
-                   if not math.isnan(v)]
-            if not pts:
+            kept = [(m, sy(min(hi, max(lo, v)))) for m, v in zip(months, vals, strict=True)
+                    if not math.isnan(v)]
+            if not kept:
                 continue
-            if line.steps:
-                stepped = []
-                for x, y in pts:
-                    stepped += [(x - (sx(1) - sx(0)) / 2, y), (x + (sx(1) - sx(0)) / 2, y)]
-                pts = stepped
+            if line.steps:  # each month's value across the month
+                pts = [(x, y) for m, y in kept for x in month_span(m)]
+            else:
+                pts = [(sx(m), y) for m, y in kept]
             path = " ".join(f"{_num(x)},{_num(y)}" for x, y in pts)
             if line.fill:
                 base = _num(sy(lo))
                 out.append(f'<polygon points="{_num(pts[0][0])},{base} {path} '
                            f'{_num(pts[-1][0])},{base}" fill="{line.colour}" fill-opacity="0.35"/>')
+            dash = f' stroke-dasharray="{DASH}"' if line.dashed else ""
             out.append(f'<polyline points="{path}" fill="none" stroke="{line.colour}" '
-                       f'stroke-width="{line.width}" stroke-linejoin="round"/>')
+                       f'stroke-width="{line.width}" stroke-linejoin="round"{dash}/>')
             if len(pts) == 1:
                 out.append(f'<circle cx="{_num(pts[0][0])}" cy="{_num(pts[0][1])}" r="4" '
                            f'fill="{line.colour}"/>')
+        out.extend(_legend(panel.lines, LEFT + 2, top - KEY_H / 2))
         if panel.shade_label and panel.shaded is not None and np.any(panel.shaded):
-            out.append(f'<text x="{WIDTH - RIGHT - 8}" y="{top + 20}" text-anchor="end" '
-                       f'fill="currentColor">{html.escape(panel.shade_label)}</text>')
-    axis_y = TITLE_H + len(panels) * PANEL_H + (len(panels) - 1) * GAP
+            out.append(f'<rect class="legend-shade" x="{WIDTH - RIGHT - 18}" '
+                       f'y="{_num(top - KEY_H / 2 - 7)}" width="18" height="14" '
+                       f'fill="#2E9E55" fill-opacity="0.28"/>')
+            out.append(f'<text class="shade-label" x="{WIDTH - RIGHT - 24}" '
+                       f'y="{_num(top - KEY_H / 2)}" text-anchor="end" '
+                       f'dominant-baseline="middle" fill="currentColor">'
+                       f'{html.escape(panel.shade_label)}</text>')
+    axis_y = TITLE_H + len(panels) * (KEY_H + PANEL_H) + (len(panels) - 1) * GAP
     for m in range(0, horizon + 1, step):
         out.append(f'<text x="{_num(sx(m))}" y="{axis_y + 22}" text-anchor="middle" '
                    f'fill="currentColor">{m}</text>')

@@ -42,7 +42,8 @@ def register(subparsers: Any) -> None:
         Start the classroom web app on 127.0.0.1 and print its address once it answers.
         It needs no internet: the page's assets come from the installed solara-assets
         package. Pick a scenario, press Step or Play; move a slider (US backstop, sanctions,
-        peer influence, thresholds, seed) and press Reset to start again with it.
+        peer influence, thresholds, seed) or pick a force design and press Reset to start
+        again with it.
         Stop it with Ctrl+C. A port that is taken is an error (exit 2).""",
         examples=["coalition-sim app", "coalition-sim app classroom-five",
                   "coalition-sim app hague-2025-intel-only --port 8800 --no-open",
