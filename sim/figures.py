@@ -4,6 +4,7 @@ the state × scenario commitment matrix."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 
@@ -32,6 +33,59 @@ def palette(n: int) -> list:
     if n <= 20:
         return [plt.get_cmap("tab20")(i) for i in range(n)]
     return [plt.get_cmap("turbo")(x) for x in np.linspace(0.05, 0.95, n)]
+
+
+def param_label(path: str) -> str:
+    """``path (unit)`` of a swept parameter, from ``sim.parameters.PARAM_INFO`` (the path
+    alone when it is not declared or has no unit)."""
+    info = PARAM_INFO.get(path)
+    return f"{path} ({info.unit})" if info and info.unit else path
+
+
+def outcome_axis_label(name: str) -> str:
+    """``label (unit)`` of a per-run outcome (``Outcome.axis_label``; the name if undeclared)."""
+    o = outcomes.PER_RUN_BY_NAME.get(name)
+    return o.axis_label() if o else name
+
+
+def value_text(value: float, name: str) -> str:
+    """A per-run outcome's value for a cell or tick, formatted by its declared kind and unit:
+    probabilities in %, troops as 1,234 or 12.3k (never "0k"), other counts and levels
+    with two significant decimals."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    o = outcomes.PER_RUN_BY_NAME.get(name)
+    if o is not None and o.is_probability:
+        return f"{value:.0%}"
+    a = abs(value)
+    if o is not None and o.unit == "troops":
+        if a >= 10_000:
+            return f"{value / 1000:.0f}k"
+        if a >= 1_000:
+            return f"{value / 1000:.1f}k"
+        return f"{value:.0f}"
+    if a >= 1_000:
+        return f"{value:,.0f}"
+    if a >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def integer_colour_scale(values: Sequence[float], cmap: str = "viridis") -> tuple[Any, Any,
+                                                                                  list[int]]:
+    """(colormap, norm, ticks) for colouring by a whole number (a count): one discrete colour
+    per integer from the smallest to the largest value, ticks at the integers."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    lo, hi = (int(np.floor(v.min())), int(np.ceil(v.max()))) if len(v) else (0, 1)
+    ticks = list(range(lo, hi + 1))
+    base = plt.get_cmap(cmap)
+    colours = base(np.linspace(0.1, 0.9, len(ticks))) if len(ticks) > 1 else base([0.5])
+    norm = BoundaryNorm(np.arange(lo - 0.5, hi + 1.5), len(ticks))
+    step = max(1, len(ticks) // 12)
+    return ListedColormap(colours), norm, ticks[::step]
 
 
 def trajectories(bands: pd.DataFrame, requirement: float | None = DEFAULT_REQUIREMENT,

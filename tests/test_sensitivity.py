@@ -82,7 +82,7 @@ def test_sobol_on_the_model_is_well_formed(tmp_path: Path) -> None:
     out = run_sensitivity(spec, tmp_path / "sobol", jobs=1)
     t = pd.read_csv(tmp_path / "sobol" / "indices.csv")
     assert list(t.columns) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf",
-                               "constant"]
+                               "constant", "note"]
     assert len(t) == 3 * 3
     assert list(t.parameter[:3]) == ["us.backstop_scale", "sanctions.scale",
                                      "coalition.ground_threshold_scale"]
@@ -149,6 +149,13 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
                        cwd=ROOT, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "mu_star" in r.stdout and (tmp_path / "o" / "indices.csv").exists()
+    # the listing is what was written: every file of the folder, the manifest included
+    listed = {line for line in r.stdout.splitlines() if line.startswith(str(tmp_path / "o"))}
+    on_disk = {str(p) for p in (tmp_path / "o").rglob("*") if p.is_file()}
+    assert listed == on_disk
+    assert str(tmp_path / "o" / "results.parquet") in listed
+    assert str(tmp_path / "o" / "manifest.json") in listed
+    assert "merging" in r.stderr and "computing Morris indices" in r.stderr
     r = subprocess.run([sys.executable, "-m", "sim.cli", "sensitivity",
                         str(ROOT / "scenarios" / "sweeps" / "backstop-sanctions.yaml")],
                        capture_output=True, text=True, cwd=ROOT, timeout=300)

@@ -8,10 +8,11 @@ from typing import Any
 from sim.cli.common import add_command, format_table, info
 from sim.cli.sweep import (
     add_spec_arguments,
-    in_place,
+    merge_message,
     prepare,
     progress_callback,
     run_with_errors,
+    written_files,
 )
 
 
@@ -25,7 +26,8 @@ def register(subparsers: Any) -> None:
         and sigma (samples trajectories, samples*(D+1) points). Every point is simulated
         `replicates` times (seed + r) and the outputs averaged. Writes
         OUT/indices.{parquet,csv}, OUT/sample.parquet, OUT/results.parquet (every run),
-        OUT/figures/bar-<output> and tornado-<output> (PNG and SVG).""",
+        OUT/figures/bar-<output>, tornado-<output> and, for Morris, mustar-sigma-<output>
+        (PNG and SVG), and OUT/manifest.json.""",
         examples=[
             "coalition-sim sensitivity scenarios/sweeps/sobol-paris.yaml",
             "coalition-sim sensitivity scenarios/sweeps/morris-paris.yaml --jobs 2 "
@@ -39,7 +41,7 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from sim.outdir import sweep_folder
-    from sim.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, run_sensitivity
+    from sim.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, index_notes, run_sensitivity
     from sim.sweep import SensitivitySpec
 
     spec, out = prepare(args, SensitivitySpec, "sensitivity", "sensitivity")
@@ -48,21 +50,24 @@ def handle(args: argparse.Namespace) -> int:
     runs = points * spec.replicates
     info(f"sensitivity {spec.name} ({spec.method}): {points:,} points × {spec.replicates} "
          f"replicates = {runs:,} runs -> {out}", args.quiet)
-    bar, tick = progress_callback(runs, spec.name, args.quiet)
+    chunk_size = args.chunk_size or spec.chunk_size
+    bar, tick = progress_callback(runs, spec.name, args.quiet,
+                                  merge_message(out, args.resume, -(-runs // chunk_size)))
     with bar, sweep_folder(out, "sensitivity", resume=args.resume,
                            overwrite=args.overwrite) as work:
         res = run_with_errors(
             run_sensitivity, spec, work, chunk_size=args.chunk_size,
             figures=not args.no_figures, jobs=args.jobs, scheduler=args.scheduler,
             resume=args.resume, overwrite=args.overwrite, keep_chunks=args.keep_chunks,
-            progress=tick)
+            progress=tick, status=lambda m: info(m, args.quiet))
+        info(f"writing the manifest and moving the result into {out}…", args.quiet)
     cols = SOBOL_COLUMNS if spec.method == "sobol" else MORRIS_COLUMNS
     table = res.result.indices
     if not args.quiet:
         print(format_table([[r.output, r.parameter, *(getattr(r, c) for c in cols)]
                             for r in table.itertuples()], ["output", "parameter", *cols]))
-        for out_name in sorted(set(table.output[table.constant])):
-            info(f"note: {out_name} never varied over the sample: no indices", args.quiet)
-    for path in in_place(res.tables + res.figures, work, out):
+    for note in index_notes(table):
+        info(f"note: {note}", args.quiet)
+    for path in written_files(out):
         print(path)
     return 0

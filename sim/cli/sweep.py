@@ -60,11 +60,6 @@ def prepare(args: argparse.Namespace, spec_type: type, kind: str,
     return spec, out
 
 
-def in_place(paths: list[Path], work: Path, out: Path) -> list[Path]:
-    """``paths`` written in the work folder, as they are named once it is in place."""
-    return [out / p.relative_to(work) if p.is_relative_to(work) else p for p in paths]
-
-
 def add_spec_arguments(p: argparse.ArgumentParser, metavar: str, kind: str,
                        out_folder: str) -> None:
     """The spec file, --out, --no-figures and the execution options of a spec command."""
@@ -98,12 +93,68 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=handle)
 
 
-def progress_callback(total: int, desc: str, quiet: bool) -> tuple[Any, Any]:
-    """A progress bar and the callback the runner calls with runs done."""
+def progress_callback(total: int, desc: str, quiet: bool,
+                      done: str | None = None) -> tuple[Any, Any]:
+    """A progress bar and the callback the runner calls with runs done. ``done``: a status
+    line shown (after closing the bar) once every run is done, for the step that follows."""
     from sim.progress import progress
 
     bar = progress(total=total, desc=desc, enabled=False if quiet else None)
-    return bar, bar.update
+    count = [0, False]
+
+    def tick(n: int) -> None:
+        bar.update(n)
+        count[0] += n
+        if done and not count[1] and count[0] >= total:
+            count[1] = True
+            bar.close()
+            info(done, quiet)
+
+    return bar, tick
+
+
+def merge_message(out: Path, resume: bool, chunks: int) -> str:
+    """The status line shown when the runs are done: merging chunks into results.parquet (or
+    keeping a finished one on --resume)."""
+    if resume and (out / "results.parquet").is_file():
+        return "all runs done: results.parquet is complete, keeping it"
+    return (f"all runs done: merging {chunks:,} chunk{'s' if chunks != 1 else ''} into "
+            "results.parquet…")
+
+
+def written_files(out: Path) -> list[Path]:
+    """Every file of the finished output folder ``out``, from the manifest that lists what was
+    written (results first, then tables, figures, manifest.json last; the chunks kept by
+    --keep-chunks shown as their folder)."""
+    from sim.outdir import MANIFEST, read_manifest
+
+    try:
+        listed = read_manifest(out / MANIFEST).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        listed = {}
+    names = sorted(listed) if isinstance(listed, dict) else []
+    if not names:  # no listing: what is on disk
+        names = sorted(str(p.relative_to(out)) for p in out.rglob("*")
+                       if p.is_file() and p.name != MANIFEST)
+
+    def order(name: str) -> tuple[int, str]:
+        top = name.split("/", 1)[0]
+        rank = (0 if name == "results.parquet" else 3 if top == "chunks"
+                else 2 if "/" in name else 1)
+        return rank, name
+
+    paths: list[Path] = []
+    chunks = 0
+    for name in sorted(names, key=order):
+        if name.startswith("chunks/"):
+            chunks += 1
+        else:
+            paths.append(out / name)
+    if chunks:
+        paths.append(out / "chunks")
+    if (out / MANIFEST).is_file():
+        paths.append(out / MANIFEST)
+    return paths
 
 
 def run_with_errors(fn: Any, *a: Any, **kw: Any) -> Any:
@@ -125,15 +176,18 @@ def handle(args: argparse.Namespace) -> int:
     info(f"sweep {spec.name}: {design.n_points:,} points × {design.replicates} replicates = "
          f"{design.n_runs:,} runs of {design.scenario.name} ({design.scenario.horizon} months) "
          f"in {design.n_chunks} chunk{'s' if design.n_chunks != 1 else ''} -> {out}", args.quiet)
-    bar, tick = progress_callback(design.n_runs, spec.name, args.quiet)
+    bar, tick = progress_callback(design.n_runs, spec.name, args.quiet,
+                                  merge_message(out, args.resume, design.n_chunks))
     with bar, sweep_folder(out, "sweep", resume=args.resume, overwrite=args.overwrite) as work:
         result = run_with_errors(
             run_sweep, spec, work, jobs=args.jobs, scheduler=args.scheduler,
             resume=args.resume, overwrite=args.overwrite, keep_chunks=args.keep_chunks,
-            chunk_size=args.chunk_size, figures=not args.no_figures, progress=tick)
+            chunk_size=args.chunk_size, figures=not args.no_figures, progress=tick,
+            status=lambda m: info(m, args.quiet))
+        info(f"writing the manifest and moving the result into {out}…", args.quiet)
     r = result.report
     info(f"{r.runs:,} runs ({r.chunks_run} chunks run, {r.chunks_skipped} on disk) in "
          f"{r.seconds:.1f} s [{r.executor}]", args.quiet)
-    for path in in_place([r.results, *result.tables, *result.figures], work, out):
+    for path in written_files(out):
         print(path)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ from sim.sweep import figures
 from sim.sweep.runner import Design, Progress, RunReport, run_design
 from sim.sweep.spec import SweepSpec, resolve_scenario
 from sim.sweep.stats import axis_table, point_table
+
+Status = Callable[[str], None]
+"""Called with a one-line status message before each long step after the runs."""
 
 
 def sweep_design(spec: SweepSpec, chunk_size: int | None = None) -> Design:
@@ -36,7 +40,7 @@ class SweepOutputs:
 def run_sweep(spec: SweepSpec, out_dir: str | Path, *, jobs: int = 1, scheduler: Any = None,
               resume: bool = False, overwrite: bool = False, keep_chunks: bool = False,
               chunk_size: int | None = None, figures: bool = True,
-              progress: Progress | None = None) -> SweepOutputs:
+              progress: Progress | None = None, status: Status | None = None) -> SweepOutputs:
     """Run a sweep into ``out_dir``: results.parquet, points.{parquet,csv}, figures/."""
     design = sweep_design(spec, chunk_size)
     report = run_design(design, out_dir, jobs=jobs, scheduler=scheduler, resume=resume,
@@ -44,8 +48,13 @@ def run_sweep(spec: SweepSpec, out_dir: str | Path, *, jobs: int = 1, scheduler:
                         extra={"kind": "sweep", "spec": spec.model_dump(mode="json"),
                                "shape": list(spec.shape)})
     outputs = SweepOutputs(report)
+    if status:
+        status(f"writing points.csv and points.parquet: {len(spec.outputs)} outputs × "
+               f"{design.n_points:,} points…")
     outputs.tables = write_tables(spec, report.results, Path(out_dir))
     if figures:
+        if status:
+            status(f"drawing {n_figures(spec)} figures (PNG and SVG) into figures/…")
         outputs.figures = write_figures(spec, report.results, Path(out_dir))
     return outputs
 
@@ -55,11 +64,19 @@ def write_tables(spec: SweepSpec, results: Path, out_dir: Path) -> list[Path]:
     return write_table(point_table(results, spec.params, spec.outputs), out_dir / "points")
 
 
+def n_figures(spec: SweepSpec) -> int:
+    """Figures a sweep draws: a heatmap per output (two or more axes) and a line per output
+    and axis."""
+    return len(spec.outputs) * ((1 if len(spec.params) >= 2 else 0) + len(spec.params))
+
+
 def write_figures(spec: SweepSpec, results: Path, out_dir: Path) -> list[Path]:
-    """A heatmap per output for the first two axes, and a line per output and axis."""
+    """A heatmap per output for the first two axes, and a line per output and axis (the
+    other axes pooled, and named in the title)."""
     paths: list[Path] = []
     fig_dir = out_dir / "figures"
     n_runs = math.prod(spec.shape) * spec.replicates
+    sizes = dict(zip(spec.params, spec.shape, strict=True))
     for out in spec.outputs:
         if len(spec.params) >= 2:
             x, y = spec.params[:2]
@@ -67,7 +84,9 @@ def write_figures(spec: SweepSpec, results: Path, out_dir: Path) -> list[Path]:
             paths += save_figure(fig, fig_dir / f"heatmap-{out}")
             plt.close(fig)
         for axis in spec.params:
-            fig = figures.line(axis_table(results, [axis], out), axis, out, n_runs)
+            others = {a: k for a, k in sizes.items() if a != axis}
+            fig = figures.line(axis_table(results, [axis], out), axis, out, n_runs,
+                               averaged=others)
             paths += save_figure(fig, fig_dir / f"line-{out}-{axis.replace('.', '-')}")
             plt.close(fig)
     return paths

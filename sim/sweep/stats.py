@@ -1,14 +1,43 @@
-"""Per-point and per-axis statistics of a results file, read a few columns at a time."""
+"""Per-point and per-axis statistics of a results file, read a few columns at a time.
+
+Intervals follow the outcome's kind (``sim.stats.describe``): a probability (a 0/1 outcome
+averaged over runs) gets Wilson's 95% score interval, which never leaves [0, 1] and never has
+zero width at 0 of n or n of n; counts and levels get Student's t interval of the mean. The
+quantiles of the runs (q05, q50, q95) describe how runs spread; for a 0/1 outcome they are only
+ever 0 or 1 and say nothing a reader can use, so they are left empty (NaN) for probabilities.
+The ``interval`` column names the method of each row's ci_lo/ci_hi.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from sim import outcomes
 from sim.stats import describe
+
+LEVEL = 0.95
+"""Confidence level of the intervals in points.{csv,parquet} and the sweep figures."""
+QUANTILES = ("q05", "q50", "q95")
+
+
+def interval_name(output: str) -> str:
+    """The interval method of ``output``'s ci_lo/ci_hi: ``wilson`` or ``t``."""
+    return "wilson" if outcomes.is_probability(output) else "t"
+
+
+def describe_output(df: pd.DataFrame, by: Sequence[str], output: str) -> pd.DataFrame:
+    """``sim.stats.describe`` at 95%, with the quantiles of a 0/1 outcome left empty and the
+    interval method named."""
+    table = describe(df, by, output, level=LEVEL)
+    if outcomes.is_probability(output):
+        table[list(QUANTILES)] = np.nan
+    table["interval"] = interval_name(output)
+    return table
 
 
 def point_table(results: str | Path, params: Sequence[str], outputs: Sequence[str]) -> pd.DataFrame:
@@ -18,7 +47,7 @@ def point_table(results: str | Path, params: Sequence[str], outputs: Sequence[st
     axes = axes.drop_duplicates("point").set_index("point")
     for out in outputs:
         df = pq.read_table(results, columns=["point", out]).to_pandas()
-        frames.append(describe(df, ["point"], out).join(axes, on="point"))
+        frames.append(describe_output(df, ["point"], out).join(axes, on="point"))
     table = pd.concat(frames, ignore_index=True)
     first = ["point", *params, "output"]
     return table[first + [c for c in table.columns if c not in first]]
@@ -27,4 +56,4 @@ def point_table(results: str | Path, params: Sequence[str], outputs: Sequence[st
 def axis_table(results: str | Path, by: Sequence[str], output: str) -> pd.DataFrame:
     """Statistics of ``output`` grouped by one or two swept parameters (others pooled)."""
     df = pq.read_table(results, columns=[*by, output]).to_pandas()
-    return describe(df, by, output)
+    return describe_output(df, by, output)
