@@ -150,6 +150,30 @@ def input_columns(results: str | Path) -> list[str]:
     return [c for c in names if c not in ID_COLUMNS and c not in PER_RUN_NAMES]
 
 
+INTERVAL_LEVEL = 0.95
+"""Level of the Wilson intervals of coverage and density."""
+
+
+def with_intervals(traj: pd.DataFrame, of_interest: int,
+                   level: float = INTERVAL_LEVEL) -> pd.DataFrame:
+    """``traj`` (a PRIM peeling trajectory: coverage, density, n in the box) with Wilson
+    intervals (``sim.stats``) of its two proportions: coverage_lo/hi (cases of interest inside
+    the box, out of all ``of_interest``) and density_lo/hi (cases of interest, out of the
+    ``n`` cases inside the box). They take the box as given: PRIM chose it on the same data,
+    so they show the sampling noise of the proportions, not the optimism of the choice."""
+    from sim.stats import wilson_arrays, z_of
+
+    z = z_of(level)
+    n_box = traj["n"].to_numpy(dtype=float)
+    hits = np.rint(traj["density"].to_numpy(dtype=float) * n_box)
+    traj["coverage_lo"], traj["coverage_hi"] = wilson_arrays(
+        hits / of_interest if of_interest else np.full(len(traj), np.nan),
+        np.full(len(traj), float(of_interest)), z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        traj["density_lo"], traj["density_hi"] = wilson_arrays(hits / n_box, n_box, z)
+    return traj
+
+
 @dataclass
 class Discovery:
     """What PRIM found for one outcome."""
@@ -206,7 +230,7 @@ def discover(data: pd.DataFrame, inputs: Sequence[str], outcome: str, *,
         p = prim.Prim(x.reset_index(drop=True), y.astype(int), peel_alpha=peel_alpha,
                       paste_alpha=paste_alpha, mass_min=mass_min)
         box = p.find_box()
-    traj = box.peeling_trajectory.copy()
+    traj = with_intervals(box.peeling_trajectory.copy(), int(y.sum()))
     ok = traj[traj.density >= min_density]
     chosen = int(ok.coverage.idxmax()) if len(ok) else int(traj.density.idxmax())
     box.select(chosen)
@@ -227,29 +251,41 @@ def discover(data: pd.DataFrame, inputs: Sequence[str], outcome: str, *,
 # --------------------------------------------------------------------------- figures
 
 def tradeoff_figure(d: Discovery) -> Any:
-    """Coverage against density of every box peeled (colour: restricted dimensions), with the
-    chosen box circled."""
+    """Coverage against density of every box peeled, coloured by the number of restricted
+    parameters (a whole number: one discrete colour per count, integer ticks), with the chosen
+    box circled and its 95% Wilson intervals drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sim.figures import integer_colour_scale
+
     t = d.trajectory
-    fig, ax = plt.subplots(figsize=(6.0, 4.6))
-    sc = ax.scatter(t.coverage, t.density, c=t.res_dim, cmap="viridis", s=22, zorder=2)
+    fig, ax = plt.subplots(figsize=(6.2, 4.8))
+    cmap, norm, ticks = integer_colour_scale(t.res_dim)
+    sc = ax.scatter(t.coverage, t.density, c=t.res_dim, cmap=cmap, norm=norm, s=22, zorder=2)
     ax.plot(t.coverage, t.density, color="grey", lw=0.8, zorder=1)
     s = d.stats
+    if {"coverage_lo", "density_lo"} <= set(t.columns):
+        ax.errorbar([s.coverage], [s.density],
+                    xerr=[[s.coverage - s.coverage_lo], [s.coverage_hi - s.coverage]],
+                    yerr=[[s.density - s.density_lo], [s.density_hi - s.density]],
+                    fmt="none", ecolor="red", lw=1, capsize=3, zorder=3,
+                    label=f"{INTERVAL_LEVEL:.0%} Wilson intervals of the chosen box")
     ax.scatter([s.coverage], [s.density], s=160, facecolors="none", edgecolors="red", lw=1.5,
                zorder=3, label=f"chosen box {d.chosen}: coverage {s.coverage:.2f}, "
                                f"density {s.density:.2f}")
-    cb = fig.colorbar(sc, ax=ax)
-    cb.set_label("restricted parameters")
-    ax.set_xlabel("coverage (share of cases of interest inside the box)")
-    ax.set_ylabel("density (share of the box that is of interest)")
+    cb = fig.colorbar(sc, ax=ax, ticks=ticks)
+    cb.set_label("restricted parameters (count)")
+    cb.ax.minorticks_off()
+    ax.set_xlabel("coverage (share of the cases of interest inside the box, 0–1)")
+    ax.set_ylabel("density (share of the box that is of interest, 0–1)")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
-    ax.set_title(f"PRIM peeling trajectory\noutcome: {d.outcome}", fontsize=10)
-    ax.legend(fontsize=8, frameon=False, loc="lower left")
+    ax.set_title(f"PRIM peeling trajectory ({d.rows:,} {d.unit}s, {d.of_interest:,} of "
+                 f"interest)\ncases of interest: {d.outcome}", fontsize=9)
+    ax.legend(fontsize=7, frameon=False, loc="lower left")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
@@ -262,24 +298,35 @@ def box_figure(d: Discovery) -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sim.figures import param_label
+
     lim = d.limits
-    fig, ax = plt.subplots(figsize=(6.4, max(2.2, 0.6 * len(lim) + 1.3)))
+    fig, ax = plt.subplots(figsize=(6.8, max(2.4, 0.6 * len(lim) + 1.6)))
     for i, r in enumerate(lim.itertuples()):
         span = (r.data_max - r.data_min) or 1.0
         lo, hi = (r.box_min - r.data_min) / span, (r.box_max - r.data_min) / span
         ax.plot([0, 1], [i, i], color="lightgrey", lw=8, solid_capstyle="butt")
         ax.plot([lo, hi], [i, i], color="tab:red" if r.restricted else "tab:grey", lw=8,
                 solid_capstyle="butt")
-        ax.text(lo, i + 0.28, f"{r.box_min:g}", ha="center", fontsize=7)
-        ax.text(hi, i + 0.28, f"{r.box_max:g}", ha="center", fontsize=7)
-    ax.set_yticks(range(len(lim)), lim.parameter, fontsize=8)
+        ax.text(lo, i + 0.28, f"{r.box_min:g}", ha="center", fontsize=8)
+        ax.text(hi, i + 0.28, f"{r.box_max:g}", ha="center", fontsize=8)
+    ax.set_yticks(range(len(lim)), [param_label(p) for p in lim.parameter], fontsize=8)
     ax.set_xticks([0, 1], ["minimum swept", "maximum swept"], fontsize=8)
+    ax.set_xlabel("position within the swept range (share 0–1; red: restricted by the box)",
+                  fontsize=8)
     ax.set_xlim(-0.08, 1.08)
     ax.set_ylim(-0.6, len(lim) - 0.2)
     s = d.stats
-    ax.set_title(f"{d.outcome}\nbox {d.chosen}: coverage {s.coverage:.2f}, density "
-                 f"{s.density:.2f}, mass {s.mass:.2f} ({d.of_interest:,} of {d.rows:,} "
-                 f"{d.unit}s of interest)", fontsize=9)
+    t = d.trajectory
+    if {"coverage_lo", "density_lo"} <= set(t.columns):
+        cov = f"coverage {s.coverage:.2f} ({s.coverage_lo:.2f}–{s.coverage_hi:.2f})"
+        den = f"density {s.density:.2f} ({s.density_lo:.2f}–{s.density_hi:.2f})"
+        ci = f"; in brackets {INTERVAL_LEVEL:.0%} Wilson intervals"
+    else:
+        cov, den, ci = f"coverage {s.coverage:.2f}", f"density {s.density:.2f}", ""
+    ax.set_title(f"cases of interest: {d.outcome}\nbox {d.chosen}: {cov}, {den}, mass "
+                 f"{s.mass:.2f}\n{d.of_interest:,} of {d.rows:,} {d.unit}s of interest{ci}",
+                 fontsize=8)
     fig.tight_layout()
     return fig
 

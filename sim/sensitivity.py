@@ -169,7 +169,7 @@ def output_notes(indices: pd.DataFrame, output: str, method: Method | None = Non
         neg = d[d.S1 < 0]
         if len(neg):
             notes.append(f"{name}: S1 < 0 for {_params(list(neg.parameter))} (lowest "
-                         f"{neg.S1.min():.2f}): {NOISE_S1}")
+                         f"{neg.S1.min():.2g}): {NOISE_S1}")
         out = d[(d.ST > 1) | (d.ST < 0) | (d.ST - d.ST_conf < 0) | (d.ST + d.ST_conf > 1)
                 | (d.S1 + d.S1_conf > 1)]
         if len(out):
@@ -238,9 +238,12 @@ def _finish(fig: Any, ax: Any, indices: pd.DataFrame, output: str, method: Metho
     notes = [n.split(": ", 1)[1] for n in output_notes(indices, output, method)]
     if notes:
         text = "\n".join(textwrap.fill("note: " + n, 110) for n in notes)
-        fig.text(0.01, 0.01, text, fontsize=7, va="bottom", ha="left", color="dimgray")
         lines = text.count("\n") + 1
-        fig.tight_layout(rect=(0, min(0.35, 0.03 + 0.035 * lines), 1, 1))
+        extra = 0.13 * lines + 0.1  # inches for the notes
+        height = fig.get_figheight() + extra
+        fig.set_figheight(height)
+        fig.text(0.01, 0.01, text, fontsize=7, va="bottom", ha="left", color="dimgray")
+        fig.tight_layout(rect=(0, extra / height, 1, 1))
     else:
         fig.tight_layout()
 
@@ -269,7 +272,7 @@ def bar_figure(indices: pd.DataFrame, output: str, method: Method,
                label=INDEX_NAMES["S1"])
         ax.bar(x + w / 2, d.ST, w, yerr=d.ST_conf, capsize=3, color=c["ST"],
                label=INDEX_NAMES["ST"])
-        ax.set_ylabel("Sobol index (share of output variance, 0–1)")
+        ax.set_ylabel("Sobol index\n(share of output variance, 0–1)")
         ax.axhline(0, color="black", lw=0.6)
         what = "Sobol indices"
     else:

@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
         run: which ranges of the swept parameters lead to an outcome you name, as a condition
         on result columns (summary outcomes and swept parameters). Reports every box on the
         peeling trajectory with its coverage (share of the cases of interest inside the box)
-        and density (share of the box that is of interest), and picks the box of highest
+        and density (share of the box that is of interest), each with a 95% Wilson interval
+        (coverage_lo/hi, density_lo/hi), and picks the box of highest
         coverage with density >= --min-density. Writes OUT/trajectory.{parquet,csv},
         OUT/box.{parquet,csv}, OUT/discovery.json and OUT/figures/{tradeoff,box}.{png,svg}.""",
         examples=[
@@ -73,7 +74,15 @@ def slug(text: str) -> str:
 def handle(args: argparse.Namespace) -> int:
     import pyarrow.parquet as pq
 
-    from sim.discover import OutcomeError, discover, input_columns, parse_outcome, read_results
+    from sim.cli.sweep import written_files
+    from sim.discover import (
+        INTERVAL_LEVEL,
+        OutcomeError,
+        discover,
+        input_columns,
+        parse_outcome,
+        read_results,
+    )
     from sim.outdir import staged
 
     path = args.results / "results.parquet" if args.results.is_dir() else args.results
@@ -95,6 +104,9 @@ def handle(args: argparse.Namespace) -> int:
         _, used = parse_outcome(args.outcome, columns)
         needed = [*(["point"] if args.per_point else []), *inputs, *used]
         data = read_results(path, needed, args.max_rows)
+        info(f"running PRIM on {len(data):,} runs"
+             + (" (grouped by grid point)" if args.per_point else "")
+             + f" over {len(inputs)} parameter{'s' if len(inputs) != 1 else ''}…", args.quiet)
         d = discover(data, inputs, args.outcome, min_density=args.min_density,
                      peel_alpha=args.peel_alpha, mass_min=args.mass_min,
                      per_point=args.per_point)
@@ -102,28 +114,31 @@ def handle(args: argparse.Namespace) -> int:
         fail(str(exc))
     out = Path(args.out if args.out is not None
                else path.parent / "discover" / slug(args.outcome))
+    if not args.no_figures:
+        info("writing the tables and drawing the trade-off and box figures…", args.quiet)
     with staged(out, "discover") as tmp:
-        files = _write(d, args, path, tmp)
-    files = [out / f.relative_to(tmp) for f in files]
+        _write(d, args, path, tmp)
     s = d.stats
     if s.density < args.min_density:
         info(f"note: no box reaches density {args.min_density:g}; showing the densest "
              f"(box {d.chosen}). Lower --min-density, or try --per-point.", args.quiet)
     info(f"{d.of_interest:,} of {d.rows:,} {d.unit}s meet {d.outcome!r}; box {d.chosen}: "
-         f"coverage {s.coverage:.3f}, density {s.density:.3f}, mass {s.mass:.3f}", args.quiet)
+         f"coverage {s.coverage:.3f} ({s.coverage_lo:.3f}–{s.coverage_hi:.3f}), density "
+         f"{s.density:.3f} ({s.density_lo:.3f}–{s.density_hi:.3f}), mass {s.mass:.3f} "
+         f"(in brackets: {INTERVAL_LEVEL:.0%} Wilson intervals)", args.quiet)
     if not args.quiet:
         print(format_table([[r.parameter, r.box_min, r.box_max, r.data_min, r.data_max,
                              "yes" if r.restricted else "no"] for r in d.limits.itertuples()],
                            ["parameter", "box min", "box max", "swept min", "swept max",
                             "restricted"]))
-    for f in files:
+    for f in written_files(out):
         print(f)
     return 0
 
 
 def _write(d: Any, args: argparse.Namespace, path: Path, out: Path) -> list[Path]:
     """The tables, discovery.json and figures of a discovery, in ``out``."""
-    from sim.discover import box_figure, tradeoff_figure
+    from sim.discover import INTERVAL_LEVEL, box_figure, tradeoff_figure
     from sim.io import save_figure, write_json, write_table
 
     files = write_table(d.trajectory.reset_index(names="box"), out / "trajectory")
@@ -132,7 +147,11 @@ def _write(d: Any, args: argparse.Namespace, path: Path, out: Path) -> list[Path
     summary = {"outcome": d.outcome, "inputs": d.inputs, "unit": d.unit, "rows": d.rows,
                "of_interest": d.of_interest, "chosen_box": d.chosen,
                "min_density": args.min_density, "coverage": float(s.coverage),
-               "density": float(s.density), "mass": float(s.mass), "res_dim": int(s.res_dim),
+               "coverage_interval": [float(s.coverage_lo), float(s.coverage_hi)],
+               "density": float(s.density),
+               "density_interval": [float(s.density_lo), float(s.density_hi)],
+               "interval": f"Wilson {INTERVAL_LEVEL:.0%}",
+               "mass": float(s.mass), "res_dim": int(s.res_dim),
                "limits": d.limits.to_dict(orient="records"), "results": str(path)}
     files.append(write_json(out / "discovery.json", summary))
     if not args.no_figures:

@@ -118,6 +118,9 @@ def heatmap(stats: pd.DataFrame, x: str, y: str, output: str, stat: str = "mean"
     ax.set_ylabel(param_label(y))
     cb = fig.colorbar(im, ax=ax)
     cb.set_label(outcome_axis_label(output) + ("" if stat == "mean" else f", {stat}"))
+    o = outcomes.PER_RUN_BY_NAME.get(output)
+    if o is not None and o.unit == "troops":
+        cb.ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     if cells <= MAX_ANNOTATED:
         mid = (vmin + vmax) / 2
         for i in range(ny):
