@@ -78,9 +78,12 @@ def register(subparsers: Any) -> None:
         replicates with the batch engine, in chunks streamed to Parquet. Replicate r uses
         seed + r at every point, so differences between points are not noise between seeds.
         Writes OUT/results.parquet (one row per point and replicate: parameter values, seed
-        and every summary outcome), OUT/points.{parquet,csv} (mean, 95% CI, quantiles per
-        point), OUT/figures/ (a heatmap for two parameters, lines with uncertainty bands for
-        each) and OUT/manifest.json.""",
+        and every summary outcome), OUT/points.{parquet,csv} (per point and output: n, mean, a
+        95% interval of the mean — Wilson's for probabilities, t otherwise, named in the
+        `interval` column — and quantiles of the runs, empty for 0/1 outcomes),
+        OUT/figures/ (a heatmap for two parameters, lines with uncertainty bands for each,
+        labelled from the outcome and parameter declarations) and OUT/manifest.json; then
+        lists every file written.""",
         examples=[
             "coalition-sim sweep scenarios/sweeps/backstop-sanctions.yaml",
             "coalition-sim sweep scenarios/sweeps/backstop-sanctions.yaml --jobs 2 "
