@@ -86,6 +86,9 @@ class UnitedStates(_Group):
                               ["us_deadline_lapsed", "us_sanctions_threats_not_followed"],
                               "Chance each month that the US follows through on what it "
                               "announced (sources: it often does not).")
+    frustration0: float = P(0.0, 0, 3, "frustration", "assumption", [],
+                            "US frustration with Russia at the start (an initial condition; an "
+                            "event setting it resets frustration at its month).")
     credibility_learning: float = P(0.15, 0, 0.5, "rate / month", "assumption", [],
                                     "How fast European belief in the US tracks follow-through.")
     frustration_rate: float = P(0.06, 0, 0.3, "per stalled month", "direction",
