@@ -29,7 +29,7 @@ import pandas as pd
 from sim import engine, outcomes, rules, stats
 from sim.parameters import MODES, PARAM_INFO, path_problem
 from sim.progress import progress as progress_bar
-from sim.scenario.designs import design_names
+from sim.scenario.designs import design_names, load_design
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean
 from sim.scenario.loader import SCENARIOS_DIR, load_resolved, scenario_names
 from sim.scenario.schema import Scenario
@@ -178,6 +178,20 @@ def variant(scenario: str | Path | Scenario, name: str, overrides: Mapping[str, 
     return with_overrides(base, {**extra, **dict(overrides or {})})
 
 
+def hypotheticals(scenario: Scenario) -> list[str]:
+    """Everything the scenario assumes without a source, as 'where: reason' lines: its own
+    ``hypothetical``, hypothetical positions and events, and a hypothetical force design."""
+    out = scenario.hypotheticals()
+    design = load_design(scenario.design)
+    if design.hypothetical:
+        out.append(f"design {design.name}: {design.reason.strip()}")
+    for i, e in enumerate(scenario.events):
+        if e.design and load_design(e.design).hypothetical:
+            out.append(f"events[{i}] (month {e.month}) design {e.design}: "
+                       f"{load_design(e.design).reason.strip()}")
+    return out
+
+
 def scenario_hash(scenario: Scenario) -> str:
     """sha256 of the resolved scenario's canonical JSON (what a run depends on)."""
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
@@ -261,7 +275,8 @@ def _state_frame(batch: engine.Batch, res: engine.Results, run0: int) -> pd.Data
     world, R = batch.world, batch.runs
     S = world.size
     params = _final_params(batch)
-    troops = res.committed[:, :, 0] * rules.contributions(world, params)[:, :, rules.GROUND]
+    troops = res.committed[:, :, 0] * engine.contributions_at(batch, params, batch.horizon)[
+        :, :, rules.GROUND]
     gdp = world.gdp
     cost = res.burden_pct_gdp * gdp[None, :] / 100.0  # USD bn per year
     total = cost.sum(axis=1, keepdims=True)

@@ -255,11 +255,26 @@ class Results:
     committed: np.ndarray  # (R, S, M) at the horizon
     burden_pct_gdp: np.ndarray  # (R, S) yearly cost of the final commitments, % of GDP
     log: list[tuple[int, str]] = field(default_factory=list)
+    snapshots: dict[int, np.ndarray] = field(default_factory=dict)  # month -> (R, S, M) pledges
 
 
-def burden(batch: Batch, committed: np.ndarray, params: rules.Params) -> np.ndarray:
-    """Yearly cost of each state's pledges as % of its GDP (R, S)."""
-    troops = rules.contributions(batch.world, params)[:, :, rules.GROUND]
+def positions_at(batch: Batch, month: int) -> PositionsAt:
+    """The states' positions in force at ``month``."""
+    return [p for p in batch.positions if p.month <= month][-1]
+
+
+def contributions_at(batch: Batch, params: rules.Params, month: int) -> np.ndarray:
+    """Each state's contribution (R, S, 3) at ``month``, with the stated positions then."""
+    pos = positions_at(batch, month)
+    return rules.contributions(batch.world, params, pos.contribution, pos.deployable_share)
+
+
+def burden(batch: Batch, committed: np.ndarray, params: rules.Params,
+           month: int | None = None) -> np.ndarray:
+    """Yearly cost of each state's pledges as % of its GDP (R, S), at ``month`` (default: the
+    horizon)."""
+    troops = contributions_at(batch, params, batch.horizon if month is None else month)[
+        :, :, rules.GROUND]
     ground_musd = committed[:, :, rules.GROUND] * troops * params["burden.troop_cost_musd"][:, None]
     pct = 100.0 * (ground_musd / rules.MUSD_PER_BN) / batch.world.gdp[None, :]
     for i, path in enumerate(BURDEN_PCT_GDP, start=1):
@@ -268,17 +283,22 @@ def burden(batch: Batch, committed: np.ndarray, params: rules.Params) -> np.ndar
     return pct + supporting * params["design.ukraine_boost"][:, None]
 
 
-def simulate(batch: Batch, record_steps: bool = True) -> Results:
-    """Run every run of ``batch`` to its horizon."""
+def simulate(batch: Batch, record_steps: bool = True,
+             snapshot_months: Sequence[int] = ()) -> Results:
+    """Run every run of ``batch`` to its horizon; ``snapshot_months`` keeps every state's
+    pledges at those months (``Results.snapshots``)."""
     sim = Simulation(batch)
     T, R = batch.horizon, batch.runs
     steps = {k: np.empty((R, T)) for k in STEP_OUTCOMES} if record_steps else None
     deployed_max = np.zeros(R)
     deterrence_sum = np.zeros(R)
+    snapshots: dict[int, np.ndarray] = {}
     for t in range(T):
         sim.step()
         d = sim.run_state.derived
         deployed_max = np.maximum(deployed_max, d["deployed_troops"])
+        if t + 1 in snapshot_months:
+            snapshots[t + 1] = sim.run_state.committed.copy()
         deterrence_sum = deterrence_sum + d["deterrence"]
         if steps is not None:
             out = sim.outcomes()
@@ -303,4 +323,4 @@ def simulate(batch: Batch, record_steps: bool = True) -> Results:
     )
     summary = {k: summary[k] for k in SUMMARY_OUTCOMES}
     return Results(batch.seeds, steps, summary, s.committed.copy(),
-                   burden(batch, s.committed, sim.params), sim.log)
+                   burden(batch, s.committed, sim.params), sim.log, snapshots)

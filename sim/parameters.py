@@ -183,13 +183,13 @@ class Russia(_Group):
                          "Growth lost per unit of key rate above neutral.")
     sanctions_drag: float = P(3.5, 1, 8, "pp growth at full pressure", "direction",
                               ["russia_stagnation"], "Growth lost at full sanctions pressure.")
-    adjust_months: float = P(8.0, 3, 24, "months", "assumption", [],
+    adjust_months: float = P(2.0, 1, 24, "months", "assumption", [],
                              "Time constant of growth adjusting to its target.")
     growth_noise: float = P(0.2, 0, 1, "pp", "assumption", [],
                             "Monthly noise on growth (half-width).")
     pain_span: float = P(4.0, 1, 10, "pp", "assumption", [],
                          "Growth lost below growth_war that counts as full economic pain.")
-    willingness0: float = P(-3.5, -6, -1, "log-odds", "direction", ["russia_rejects_ceasefire"],
+    willingness0: float = P(-4.3, -7, -1, "log-odds", "direction", ["russia_rejects_ceasefire"],
                             "Russia's willingness to agree a ceasefire with no pain, no US "
                             "pressure and even battlefield prospects (log-odds; low: it "
                             "rejects one).")
@@ -303,7 +303,7 @@ class UsNeed(_Group):
 class Coalition(_Group):
     """How coalition states turn assurance into pledges, and what a pledge holds."""
 
-    peer_weight: float = P(0.35, 0, 1, "weight", "direction", ["few_offered_troops_publicly"],
+    peer_weight: float = P(0.45, 0, 1, "weight", "direction", ["few_offered_troops_publicly"],
                            "Weight of the share of peers pledging the same mode (states wait "
                            "for others).")
     us_weight: float = P(0.9, 0, 1.5, "weight", "direction",
@@ -330,9 +330,9 @@ class Coalition(_Group):
                      "Half-width of the monthly political noise on each state's assurance.")
     ground_threshold: float = P(0.95, 0, 1.5, "assurance", "assumption", [],
                                 "Base threshold, ground troops.")
-    air_threshold: float = P(0.45, 0, 1.0, "assurance", "assumption", [],
+    air_threshold: float = P(0.42, 0, 1.0, "assurance", "assumption", [],
                              "Base threshold, air presence.")
-    sea_threshold: float = P(0.47, 0, 1.0, "assurance", "assumption", [],
+    sea_threshold: float = P(0.44, 0, 1.0, "assurance", "assumption", [],
                              "Base threshold, sea presence.")
     financing_threshold: float = P(0.5, 0, 1.0, "assurance", "assumption", [],
                                    "Base threshold, financing.")
