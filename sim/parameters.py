@@ -66,9 +66,11 @@ class Backstop(_Group):
                             "Announced US intelligence sharing (an enabler of deployment).")
     air_support: float = P(0.3, 0, 1, "level", "direction",
                            ["us_backstop_components", "us_backstop_dec"],
-                           "Announced US air protection (enters the air guarantee only).")
+                           "Announced US air protection (the air term of deterrence, and the "
+                           "assurance of presence).")
     logistics: float = P(0.3, 0, 1, "level", "direction", ["force_needs_us_enablers"],
-                         "Announced US logistics and lift (an enabler of deployment).")
+                         "Announced US logistics and lift (an enabler of deployment, and the "
+                         "assurance of presence).")
     funding: float = P(0.2, 0, 1, "level", "direction", ["us_backstop_components"],
                        "Announced US funding (enters Ukraine's strength only).")
 

@@ -356,6 +356,11 @@ def effects_section(cmp: Comparison, reference: str | None, written: list[Path],
         "interval includes zero the report says no effect is detectable with these runs.",
         "",
     ]
+    assumed = list(dict.fromkeys(f"`{name}` — {h}" for name, r in cmp.results.items()
+                                 for h in hypotheticals(r.scenario)))
+    if assumed:
+        lines[-2] += (" **Hypothetical** (no source states these; they are the modeller's "
+                      "assumptions): " + "; ".join(assumed) + ".")
     if table.empty:
         return lines + ["Only one scenario is compared: there is no effect to state.", ""], \
             ref_label
