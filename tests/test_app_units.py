@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,7 @@ from sim.app.session import (
     design_choices,
     model_values,
 )
-from sim.cli.app import HOST, choose_port
+from sim.cli.app import HOST, choose_port, host_of, start_process
 from sim.cli.common import BadInput
 from sim.parameters import MODES, PARAM_INFO, flatten
 from sim.scenario import load_scenario
@@ -631,24 +630,11 @@ def test_app_command_refuses_a_busy_port():
 
 def _start_app(*args: str) -> tuple[subprocess.Popen, str]:
     """``coalition-sim app ARGS --no-open`` and the address it prints once it serves."""
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", *args, "--no-open"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    found: list[str] = []
-
-    def read() -> None:
-        for line in proc.stdout:
-            m = re.search(r"http://127\.0\.0\.1:\d+/", line)
-            if m:
-                found.append(m.group(0))
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout=120)
-    if not found:
-        proc.kill()
-        pytest.fail(f"the app printed no address; stderr: {proc.stderr.read()[-2000:]}")
-    return proc, found[0]
+    try:
+        proc, url = start_process(*args, cwd=ROOT)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    return proc, url + "/"
 
 
 def _get(url: str, host: str | None = None) -> tuple[int, str]:
@@ -705,7 +691,6 @@ def test_app_server_dies_with_the_command():
 
 
 def test_host_check_reads_the_host_header():
-    from sim.cli.app import host_of
 
     def scope(host: bytes) -> dict:
         return {"type": "http", "headers": [(b"host", host)]}
