@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import common
 import numpy as np
+
+from sim.cli.app import start_process  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -55,25 +54,11 @@ STEP_JS = """async () => {
 
 
 def start_app() -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--port", "0", "--no-open"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            cwd=common.ROOT)
-    found: list[str] = []
-
-    def read() -> None:
-        for line in proc.stdout:
-            m = re.search(r"http://127\.0\.0\.1:\d+/", line)
-            if m:
-                found.append(m.group(0))
-                return
-
-    t = threading.Thread(target=read, daemon=True)
-    t.start()
-    t.join(timeout=120)
-    if not found:
-        proc.kill()
-        raise SystemExit("the app did not start")
-    return proc, found[0]
+    try:
+        proc, url = start_process("--port", "0", cwd=common.ROOT)
+    except RuntimeError as exc:
+        raise SystemExit(f"the app did not start: {exc}") from None
+    return proc, url + "/"
 
 
 def measure(page, scenario: str, steps: int) -> dict[str, list[float]]:

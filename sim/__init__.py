@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-_API = ("load", "with_overrides", "run", "compare", "RunResult", "Comparison", "scenario_hash")
+_API = ("load", "with_overrides", "variant", "run", "compare", "RunResult", "Comparison",
+        "scenario_hash")
 
 
 def __getattr__(name: str) -> Any:

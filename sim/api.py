@@ -27,13 +27,13 @@ import numpy as np
 import pandas as pd
 
 from sim import engine, outcomes, rules, stats
-from sim.parameters import MODES, path_problem
+from sim.parameters import MODES, PARAM_INFO, path_problem
 from sim.progress import progress as progress_bar
-from sim.scenario.designs import design_names
+from sim.scenario.designs import design_names, load_design
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean
 from sim.scenario.loader import SCENARIOS_DIR, load_resolved, scenario_names
 from sim.scenario.schema import Scenario
-from sim.scenario.validate import check_scenario
+from sim.scenario.validate import check_scenario, suggest_code
 
 CHUNK = 1000
 """Runs simulated at once; memory stays bounded whatever the number of replicates."""
@@ -43,7 +43,9 @@ SEED_SCENARIOS: tuple[str, ...] = (
     "us-backstop-erodes", "europe-steps-up",
 )
 """The article-based scenarios ``compare`` runs by default (those present in scenarios/)."""
-SCALAR_KEYS = ("description", "start", "horizon", "replicates", "seed", "design")
+PARAM_INFO_GROUPS = tuple(dict.fromkeys(k.split(".")[0] for k in PARAM_INFO))
+SCALAR_KEYS = ("name", "description", "start", "horizon", "replicates", "seed", "design",
+               "hypothetical")
 """Top-level scenario keys an override may set besides parameters."""
 
 
@@ -56,14 +58,34 @@ def load(name_or_path: str | Path | Scenario, directory: Path = SCENARIOS_DIR) -
     return load_resolved(name_or_path, directory).scenario
 
 
-def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> Scenario:
-    """A copy of ``scenario`` with dotted-path overrides applied and validated.
+PARAMETER_GROUPS = frozenset(PARAM_INFO_GROUPS)
+"""First segments of parameter paths (us, sanctions, ..., burden)."""
+STATE_KEYS = ("troops", "aircraft", "warships", "deployable_share", "pledged", "start", "until",
+              "note", "hypothetical", "facts")
+"""Per-state settings an override may set (``DE.troops``), besides ``DE.shift.<mode>``."""
+OVERRIDE_SOURCE = "set by an override (with_overrides or --set), no source given"
+"""The hypothetical reason recorded for a per-state override that cites nothing."""
 
-    Keys are parameter paths (``us.backstop_scale``) or top-level keys (``horizon``,
-    ``replicates``, ``seed``, ``start``, ``description``, ``design``). A ``design`` puts that
-    design's ``design.*`` values on the table (explicit ``design.*`` overrides in the same
-    call still win). Bad keys or values raise ScenarioError naming the key, with "did you
-    mean".
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> Scenario:
+    """A copy of ``scenario`` with overrides applied, validated and recorded.
+
+    Keys:
+
+    - a parameter path: ``us.backstop_scale``, ``coalition.peer_weight`` (``coalition-sim
+      explain`` lists them);
+    - a top-level key: ``name``, ``description``, ``start``, ``horizon``, ``replicates``,
+      ``seed``, ``design`` (a design's ``design.*`` values replace the current design's;
+      explicit ``design.*`` overrides in the same call still win), ``hypothetical``;
+    - a per-state setting ``CODE.key`` for a state of the scenario's world: ``DE.troops``,
+      ``DE.aircraft``, ``DE.warships``, ``DE.deployable_share``, ``DE.shift.ground``,
+      ``DE.pledged`` (a list of modes, or text "ground,financing"), ``DE.start``,
+      ``DE.until`` (YYYY-MM), ``DE.note``, ``DE.hypothetical``, ``DE.facts``. A changed state
+      setting is recorded as hypothetical (the facts of the stated position no longer state
+      it) unless ``DE.hypothetical`` gives the reason.
+
+    Every override is kept in ``Scenario.overrides`` (and so in run results and manifests).
+    Bad keys or values raise ScenarioError naming the key, with "did you mean".
     """
     if not overrides:
         return scenario
@@ -71,14 +93,23 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> S
     issues: list[Issue] = []
     if "design" in overrides:  # the new design's values replace the old design's
         data["parameters"]["design"] = {}
+    codes = [st.code for st in scenario.states()]
+    names = [st.name for st in scenario.states()]
     for key, value in overrides.items():
         if key in SCALAR_KEYS:
             data[key] = value
             continue
+        head, _, rest = key.partition(".")
+        if head not in PARAMETER_GROUPS and rest and head.isalpha() and head.isupper():
+            issue = _state_override(data, head, rest, value, codes, names)
+            if issue is not None:
+                issues.append(issue)
+            continue
         problem = path_problem(key)
         if problem is not None:
             issues.append(Issue("unknown parameter", "override", None, key,
-                                expected=problem.expected + " or one of " + ", ".join(SCALAR_KEYS),
+                                expected=problem.expected + ", a per-state setting CODE.key "
+                                         "or one of " + ", ".join(SCALAR_KEYS),
                                 found=problem.found,
                                 suggestion=problem.suggestion or did_you_mean(key, SCALAR_KEYS)))
             continue
@@ -89,7 +120,76 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> S
         node[leaf] = value
     if issues:
         raise ScenarioError(issues)
+    data["overrides"] = {**dict(scenario.overrides), **{k: _plain(v) for k, v in overrides.items()}}
     return check_scenario(data, {}, "override")
+
+
+def _plain(value: Any) -> Any:
+    """An override value as JSON can keep it."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _state_override(data: dict[str, Any], code: str, rest: str, value: Any, codes: list[str],
+                    names: list[str]) -> Issue | None:
+    """Apply ``CODE.rest = value`` to the scenario data's positions; an Issue if it is bad."""
+    key = f"{code}.{rest}"
+    if code not in codes:
+        return Issue(f"unknown state code {code!r}", "override", None, key,
+                     expected="a state code of this world (" + ", ".join(codes[:8])
+                              + (", ..." if len(codes) > 8 else "") + ")",
+                     found=repr(code), suggestion=suggest_code(code, codes, names))
+    field_, _, mode = rest.partition(".")
+    if not ((field_ == "shift" and mode) or (field_ in STATE_KEYS and not mode)):
+        return Issue("unknown per-state setting", "override", None, key,
+                     expected="CODE." + ", CODE.".join((*STATE_KEYS, "shift.<mode>")),
+                     found=repr(rest),
+                     suggestion=did_you_mean(rest, [*STATE_KEYS, "shift.ground"]))
+    pos = data.setdefault("positions", {}).setdefault(code, {"shift": {}, "facts": []})
+    if field_ == "shift":
+        pos.setdefault("shift", {})[mode] = value
+    elif field_ == "pledged" and isinstance(value, str):
+        pos["pledged"] = [m.strip() for m in value.split(",") if m.strip()]
+    elif field_ == "facts" and isinstance(value, str):
+        pos["facts"] = [f.strip() for f in value.split(",") if f.strip()]
+    else:
+        pos[field_] = value
+    if field_ not in ("facts", "hypothetical", "note"):  # a changed value the user states
+        pos["hypothetical"] = pos.get("hypothetical") or OVERRIDE_SOURCE
+    return None
+
+
+def variant(scenario: str | Path | Scenario, name: str, overrides: Mapping[str, Any] | None = None,
+            *, hypothetical: str | None = None, description: str | None = None) -> Scenario:
+    """A named what-if: ``scenario`` (a name, file or Scenario) with ``overrides`` (see
+    :func:`with_overrides`), called ``name`` so that compare and reports label it as such.
+
+    ``hypothetical`` states openly why the variant is assumed (flagged in explain, manifests
+    and reports)."""
+    base = load(scenario)
+    extra: dict[str, Any] = {"name": name}
+    if description is not None:
+        extra["description"] = description
+    if hypothetical is not None:
+        extra["hypothetical"] = hypothetical
+    return with_overrides(base, {**extra, **dict(overrides or {})})
+
+
+def hypotheticals(scenario: Scenario) -> list[str]:
+    """Everything the scenario assumes without a source, as 'where: reason' lines: its own
+    ``hypothetical``, hypothetical positions and events, and a hypothetical force design."""
+    out = scenario.hypotheticals()
+    design = load_design(scenario.design)
+    if design.hypothetical:
+        out.append(f"design {design.name}: {design.reason.strip()}")
+    for i, e in enumerate(scenario.events):
+        if e.design and load_design(e.design).hypothetical:
+            out.append(f"events[{i}] (month {e.month}) design {e.design}: "
+                       f"{load_design(e.design).reason.strip()}")
+    return out
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -110,9 +210,33 @@ def month_labels(start: str, horizon: int) -> list[str]:
 
 # --- running -------------------------------------------------------------------------------
 
-@dataclass
+def _columns_doc(decls: Sequence[Any]) -> str:
+    return "\n".join(f"        - ``{o.name}`` ({o.unit}, {o.kind}): {o.meaning}" for o in decls)
+
+
+@dataclass(repr=False)
 class RunResult:
-    """What ``run`` produced, as DataFrames (see module doc)."""
+    """What :func:`run` produced, as DataFrames.
+
+    Attributes:
+        scenario: the resolved scenario that ran (with every override applied).
+        seeds: the seed of each run.
+        steps: one row per run and month: ``run``, ``seed``, ``month``, ``date`` and the
+            monthly outcomes (below).
+        summary: one row per run: ``run``, ``seed`` and the per-run outcomes (below).
+        states: one row per run and coalition state: ``run``, ``seed``, ``code``, ``name``,
+            ``committed_<mode>``, ``committed_any``, ``committed_presence``, ``troops``,
+            ``burden_pct_gdp``, ``burden_share``, ``gdp_share``.
+        log: the scenario's events: ``month``, ``date``, ``note``.
+        overrides: every override applied after loading (with_overrides, --set, run()).
+        timings: seconds spent compiling and simulating.
+
+    Monthly outcomes (``steps``):
+__MONTHLY__
+
+    Per-run outcomes (``summary``):
+__PER_RUN__
+    """
 
     scenario: Scenario
     seeds: np.ndarray
@@ -126,6 +250,16 @@ class RunResult:
     @property
     def name(self) -> str:
         return self.scenario.name
+
+    def __repr__(self) -> str:
+        s = self.summary
+        extra = ""
+        if len(s) and "ceasefire_agreed" in s:
+            extra = (f", P(ceasefire agreed) {s['ceasefire_agreed'].mean():.0%}, "
+                     f"P(holds) {s['holds'].mean():.0%}")
+        over = f", {len(self.overrides)} overrides" if self.overrides else ""
+        return (f"<RunResult {self.name!r}: {len(self.seeds)} runs x {self.scenario.horizon} "
+                f"months from {self.scenario.start}, design {self.scenario.design}{over}{extra}>")
 
 
 def _final_params(batch: engine.Batch) -> rules.Params:
@@ -141,7 +275,8 @@ def _state_frame(batch: engine.Batch, res: engine.Results, run0: int) -> pd.Data
     world, R = batch.world, batch.runs
     S = world.size
     params = _final_params(batch)
-    troops = res.committed[:, :, 0] * rules.contributions(world, params)[:, :, rules.GROUND]
+    troops = res.committed[:, :, 0] * engine.contributions_at(batch, params, batch.horizon)[
+        :, :, rules.GROUND]
     gdp = world.gdp
     cost = res.burden_pct_gdp * gdp[None, :] / 100.0  # USD bn per year
     total = cost.sum(axis=1, keepdims=True)
@@ -185,10 +320,22 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
         states_sink: Callable[[pd.DataFrame], None] | None = None) -> RunResult:
     """Run a scenario's replicates (replicate i has seed ``seed + i``), in chunks.
 
-    Each chunk is compiled and simulated on its own, so memory does not grow with the number
-    of replicates beyond the tables kept. ``states_sink``, if given, receives the states
-    table chunk by chunk instead of keeping it (the result's ``states`` is then empty): a
-    million replicates of 34 states are 34 million rows.
+    Args:
+        scenario_or_name: a scenario name (scenarios/NAME.yaml), a .yaml path or a Scenario
+            (e.g. from :func:`variant` or :func:`with_overrides`).
+        replicates: runs (default: the scenario's own).
+        seed: base seed (default: the scenario's own); run *i* uses ``seed + i``.
+        overrides: as :func:`with_overrides` (parameter paths, top-level keys, per-state
+            ``CODE.key`` settings); recorded in the result.
+        progress: a progress bar on stderr (None: only on a terminal).
+        record_steps: keep the monthly table (False: summary and states only).
+        step_outcomes: monthly outcomes to keep (default: all).
+        chunk: runs simulated at once (memory stays bounded).
+        states_sink: receives the states table chunk by chunk instead of keeping it.
+
+    Returns:
+        A :class:`RunResult` whose DataFrames are documented on the class (and in
+        docs/outputs.md).
     """
     t0 = time.perf_counter()
     scenario = with_overrides(load(scenario_or_name), dict(overrides or {}))
@@ -232,15 +379,33 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
         summary=pd.concat(summary, ignore_index=True),
         states=(pd.concat(states, ignore_index=True) if states
                 else pd.DataFrame(columns=state_columns)),
-        log=log_df, overrides=dict(overrides or {}),
+        log=log_df, overrides=dict(scenario.overrides),
         timings={"compile_s": round(t_compile - t0, 4), "simulate_s": round(t_run - t_compile, 4)})
 
 
 # --- comparing -----------------------------------------------------------------------------
 
-@dataclass
+@dataclass(repr=False)
 class Comparison:
-    """Several scenarios (and, with designs, scenario × design cells) run side by side."""
+    """Several scenarios (and, with designs, scenario × design cells) run side by side.
+
+    Attributes:
+        results: label → :class:`RunResult` (a scenario's name, or ``"<scenario> × <design>"``).
+        cells: label → (scenario, design) when designs were compared.
+
+    ``table`` is scenario × (outcome, stat) with stats ``mean``, ``lo``, ``hi`` (the 90%
+    interval of the mean: Wilson's for probabilities, Student's t otherwise), ``p5``, ``p95``
+    (the spread of the runs) and ``n``; ``matrix`` and ``shares`` are state × scenario shares
+    of runs pledging; ``bands`` the monthly mean and 90% band; ``design_grid`` scenario ×
+    design of one outcome. Effects against a reference: ``sim.effects.effects``.
+    """
+
+    def __repr__(self) -> str:
+        what = (f"{len({c for c, _ in self.cells.values()})} scenarios x "
+                f"{len({d for _, d in self.cells.values()})} designs" if self.cells
+                else f"{len(self.results)} scenarios")
+        names = ", ".join(list(self.results)[:4]) + (", ..." if len(self.results) > 4 else "")
+        return f"<Comparison of {what}: {names}>"
 
     results: dict[str, RunResult]
     cells: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -310,6 +475,17 @@ def compare(names_or_scenarios: Sequence[str | Path | Scenario] | None = None,
             seed: int | None = None, designs: Sequence[str] | None = None) -> Comparison:
     """Run each scenario (default: all seed scenarios) and put them side by side.
 
+    Args:
+        names_or_scenarios: scenario names, .yaml paths or Scenario objects (default: the seed
+            scenarios, SEED_SCENARIOS).
+        replicates: runs per scenario (default: each scenario's).
+        progress: progress bars (None: only on a terminal).
+        seed: base seed for every scenario (default: each scenario's).
+        designs: force designs to cross with every scenario (see below).
+
+    Returns:
+        A :class:`Comparison` (its tables are documented on the class).
+
     With ``designs`` (names of scenarios/designs/*.yaml, or ``["all"]``), every scenario runs
     with every design: the results are labelled ``"<scenario> × <design>"`` and
     ``Comparison.design_grid`` tabulates them. Every design of a scenario uses the same seeds
@@ -349,5 +525,10 @@ def resolve_designs(designs: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(designs))
 
 
-__all__ = ["Comparison", "RunResult", "compare", "load", "run", "scenario_hash",
+__all__ = ["Comparison", "RunResult", "compare", "load", "run", "scenario_hash", "variant",
            "with_overrides"]
+
+
+RunResult.__doc__ = (RunResult.__doc__ or "").replace(
+    "__MONTHLY__", _columns_doc(outcomes.MONTHLY)).replace(
+    "__PER_RUN__", _columns_doc(outcomes.PER_RUN))

@@ -15,7 +15,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from sim import outcomes  # noqa: E402
+from sim.observations import load_observations  # noqa: E402
 from sim.parameters import PARAM_INFO  # noqa: E402
+from sim.scenario.schema import Scenario  # noqa: E402
 
 plt.rcParams["svg.hashsalt"] = "coalition-sim"
 
@@ -194,6 +196,69 @@ def design_grid(grids: dict[str, pd.DataFrame], replicates: int | None = None) -
     fig.suptitle(f"Force designs × scenarios: mean{reps} (same seeds for every design)",
                  fontsize=12)
     fig.tight_layout()
+    return fig
+
+
+def observations(bands: pd.DataFrame, record: pd.DataFrame, scenario: Scenario,
+                 replicates: int) -> Figure:
+    """The record's observations over the simulated bands: one panel per observed outcome
+    (mean and 90% band of the runs by calendar month, each observation with its 90%
+    interval), and one panel of the states' pledges (share of runs against the observed)."""
+    by_id = {o.id: o for o in load_observations()}
+    outs = list(dict.fromkeys(by_id[i].outcome for i in record["id"] if by_id[i].outcome))
+    states = [i for i in record["id"] if by_id[i].state]
+    n = len(outs) + (1 if states else 0)
+    ncols = min(n, 3)
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    y0, m0 = (int(x) for x in scenario.start.split("-"))
+
+    def x_of(date: str) -> int:
+        y, m = (int(v) for v in date.split("-"))
+        return (y - y0) * 12 + (m - m0)
+
+    for ax, name in zip(axes.flat, outs, strict=False):
+        o = outcomes.monthly(name)
+        b = bands[bands["outcome"] == name]
+        ax.fill_between(b["month"], b["lo"], b["hi"], color="tab:blue", alpha=0.2, lw=0,
+                        label="90% of runs" if not o.is_probability else "90% interval")
+        ax.plot(b["month"], b["mean"], color="tab:blue", lw=1.6, label="simulated mean")
+        rows = record[[by_id[i].outcome == name for i in record["id"]]]
+        for r in rows.itertuples():
+            x = x_of(r.date)
+            colour = "black" if r.covered else "tab:red"
+            ax.errorbar([x], [r.observed], yerr=[[r.observed - r.observed_lo],
+                                                 [r.observed_hi - r.observed]],
+                        fmt="o", color=colour, capsize=3, ms=5)
+        ax.set_title(o.label, fontsize=10)
+        ax.set_ylabel(o.unit)
+        ax.set_xlabel(f"month after {scenario.start}")
+        ax.grid(alpha=0.3)
+    if states:
+        ax = axes.flat[len(outs)]
+        rows = record[record["id"].isin(states)].reset_index(drop=True)
+        ys = np.arange(len(rows))
+        ax.errorbar(rows["simulated"], ys, xerr=[rows["simulated"] - rows["simulated_lo"],
+                                                 rows["simulated_hi"] - rows["simulated"]],
+                    fmt="s", color="tab:blue", capsize=3, label="simulated share of runs")
+        ax.scatter(rows["observed"], ys, marker="o", color=["black" if c else "tab:red"
+                                                            for c in rows["covered"]],
+                   zorder=3, label="observed")
+        ax.set_yticks(ys, [f"{w} ({d})" for w, d in zip(rows["what"], rows["date"], strict=True)],
+                      fontsize=8)
+        ax.set_xlim(-0.05, 1.05)
+        ax.set_xlabel("share of runs pledging")
+        ax.set_title("States' pledges", fontsize=10)
+        ax.grid(alpha=0.3)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=9)
+    covered = int(record["covered"].sum())
+    fig.suptitle(f"{scenario.name}: the record against {replicates} simulated runs — "
+                 f"{covered} of {len(record)} observations within the band (red: outside)",
+                 fontsize=11)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
     return fig
 
 

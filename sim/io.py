@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import platform
 import tempfile
 from collections.abc import Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -168,8 +170,6 @@ DEPENDENCIES = ("numpy", "pandas", "pyarrow", "mesa", "matplotlib", "pydantic", 
 
 def dependency_versions(names: Sequence[str] = DEPENDENCIES) -> dict[str, str]:
     """Installed versions of the packages a run depends on (and Python's)."""
-    import platform
-    from importlib import metadata
 
     out = {"python": platform.python_version()}
     for name in names:

@@ -34,6 +34,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sim.io import write_json
+from sim.scenario.yaml_safe import read_regular
+
 KINDS = frozenset({"run", "compare", "sweep", "sensitivity", "design", "discover"})
 """``kind`` of the manifests this program writes: a folder holding one may be replaced."""
 MANIFEST = "manifest.json"
@@ -142,8 +145,6 @@ def output_kind(folder: Path) -> str | None:
 
 def read_manifest(path: Path, limit: int = MAX_MANIFEST_BYTES) -> Any:
     """A manifest.json: a regular file of at most ``limit`` bytes, parsed as JSON."""
-    from sim.scenario.yaml_safe import read_regular
-
     raw = read_regular(path, limit, "manifest")
     return json.loads(raw.decode("utf-8"))
 
@@ -238,8 +239,6 @@ def list_files(folder: Path) -> dict[str, dict[str, Any]]:
 
 def finish(folder: Path, kind: str) -> None:
     """Add ``files`` (every file in ``folder``) to its manifest.json (created if missing)."""
-    from sim.io import write_json
-
     mpath = folder / MANIFEST
     manifest: dict[str, Any] = {"kind": kind}
     if mpath.exists():

@@ -66,9 +66,11 @@ class Backstop(_Group):
                             "Announced US intelligence sharing (an enabler of deployment).")
     air_support: float = P(0.3, 0, 1, "level", "direction",
                            ["us_backstop_components", "us_backstop_dec"],
-                           "Announced US air protection (enters the air guarantee only).")
+                           "Announced US air protection (the air term of deterrence, and the "
+                           "assurance of presence).")
     logistics: float = P(0.3, 0, 1, "level", "direction", ["force_needs_us_enablers"],
-                         "Announced US logistics and lift (an enabler of deployment).")
+                         "Announced US logistics and lift (an enabler of deployment, and the "
+                         "assurance of presence).")
     funding: float = P(0.2, 0, 1, "level", "direction", ["us_backstop_components"],
                        "Announced US funding (enters Ukraine's strength only).")
 
@@ -86,6 +88,9 @@ class UnitedStates(_Group):
                               ["us_deadline_lapsed", "us_sanctions_threats_not_followed"],
                               "Chance each month that the US follows through on what it "
                               "announced (sources: it often does not).")
+    frustration0: float = P(0.0, 0, 3, "frustration", "assumption", [],
+                            "US frustration with Russia at the start (an initial condition; an "
+                            "event setting it resets frustration at its month).")
     credibility_learning: float = P(0.15, 0, 0.5, "rate / month", "assumption", [],
                                     "How fast European belief in the US tracks follow-through.")
     frustration_rate: float = P(0.06, 0, 0.3, "per stalled month", "direction",
@@ -180,13 +185,13 @@ class Russia(_Group):
                          "Growth lost per unit of key rate above neutral.")
     sanctions_drag: float = P(3.5, 1, 8, "pp growth at full pressure", "direction",
                               ["russia_stagnation"], "Growth lost at full sanctions pressure.")
-    adjust_months: float = P(8.0, 3, 24, "months", "assumption", [],
+    adjust_months: float = P(2.0, 1, 24, "months", "assumption", [],
                              "Time constant of growth adjusting to its target.")
     growth_noise: float = P(0.2, 0, 1, "pp", "assumption", [],
                             "Monthly noise on growth (half-width).")
     pain_span: float = P(4.0, 1, 10, "pp", "assumption", [],
                          "Growth lost below growth_war that counts as full economic pain.")
-    willingness0: float = P(-3.5, -6, -1, "log-odds", "direction", ["russia_rejects_ceasefire"],
+    willingness0: float = P(-4.3, -7, -1, "log-odds", "direction", ["russia_rejects_ceasefire"],
                             "Russia's willingness to agree a ceasefire with no pain, no US "
                             "pressure and even battlefield prospects (log-odds; low: it "
                             "rejects one).")
@@ -300,7 +305,7 @@ class UsNeed(_Group):
 class Coalition(_Group):
     """How coalition states turn assurance into pledges, and what a pledge holds."""
 
-    peer_weight: float = P(0.35, 0, 1, "weight", "direction", ["few_offered_troops_publicly"],
+    peer_weight: float = P(0.45, 0, 1, "weight", "direction", ["few_offered_troops_publicly"],
                            "Weight of the share of peers pledging the same mode (states wait "
                            "for others).")
     us_weight: float = P(0.9, 0, 1.5, "weight", "direction",
@@ -327,9 +332,9 @@ class Coalition(_Group):
                      "Half-width of the monthly political noise on each state's assurance.")
     ground_threshold: float = P(0.95, 0, 1.5, "assurance", "assumption", [],
                                 "Base threshold, ground troops.")
-    air_threshold: float = P(0.45, 0, 1.0, "assurance", "assumption", [],
+    air_threshold: float = P(0.42, 0, 1.0, "assurance", "assumption", [],
                              "Base threshold, air presence.")
-    sea_threshold: float = P(0.47, 0, 1.0, "assurance", "assumption", [],
+    sea_threshold: float = P(0.44, 0, 1.0, "assurance", "assumption", [],
                              "Base threshold, sea presence.")
     financing_threshold: float = P(0.5, 0, 1.0, "assurance", "assumption", [],
                                    "Base threshold, financing.")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import effects, io, outcomes, screening, stats
+from sim import effects, io, observations, outcomes, screening, stats
 from sim import figures as fg
-from sim.api import Comparison, RunResult, scenario_hash
+from sim.api import Comparison, RunResult, hypotheticals, scenario_hash
 from sim.parameters import MODES, flatten
 from sim.scenario.designs import load_design
 from sim.scenario.schema import Scenario
@@ -53,6 +53,15 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
         fig = fg.modes_over_time(result.steps, MODES)
         written += io.save_figure(fig, out / "modes")
         fg.close(fig)
+    record = observations.check(result.scenario, replicates=len(result.seeds))
+    if len(record):
+        written += io.write_table(record, out / "observations")
+        if figures and len(result.steps):
+            names = [o.outcome for o in observations.for_scenario(result.scenario) if o.outcome]
+            b = stats.bands(result.steps, list(dict.fromkeys(names)))
+            fig = fg.observations(b, record, result.scenario, len(result.seeds))
+            written += io.save_figure(fig, out / "observations")
+            fg.close(fig)
     sc = result.scenario
     manifest = {
         "manifest_version": MANIFEST_VERSION,
@@ -61,6 +70,10 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
         "scenario": {"name": sc.name, "content_sha256": scenario_hash(sc),
                      "resolved": sc.model_dump(mode="json")},
         "overrides": result.overrides,
+        "hypotheticals": hypotheticals(sc),
+        "observations": ({"covered": int(record["covered"].sum()), "of": len(record),
+                          "not_covered": list(record.loc[~record["covered"], "id"])}
+                         if len(record) else None),
         "summary_only": not len(result.steps),
         "parameters": flatten(sc.parameters),
         "seeds": {"base": sc.seed, "replicates": sc.replicates,
@@ -343,6 +356,11 @@ def effects_section(cmp: Comparison, reference: str | None, written: list[Path],
         "interval includes zero the report says no effect is detectable with these runs.",
         "",
     ]
+    assumed = list(dict.fromkeys(f"`{name}` — {h}" for name, r in cmp.results.items()
+                                 for h in hypotheticals(r.scenario)))
+    if assumed:
+        lines[-2] += (" **Hypothetical** (no source states these; they are the modeller's "
+                      "assumptions): " + "; ".join(assumed) + ".")
     if table.empty:
         return lines + ["Only one scenario is compared: there is no effect to state.", ""], \
             ref_label

@@ -148,7 +148,7 @@ def initial_state(runs: int, n_states: int, p: Params) -> RunState:
     return RunState(
         committed=np.zeros((M, n_states, runs), dtype=bool).transpose(2, 1, 0),
         credibility=p["us.credibility0"].copy(),
-        frustration=np.zeros(runs),
+        frustration=p["us.frustration0"].copy(),
         tariffs=p["us.secondary_tariffs"].copy(),
         disengaged=np.zeros(runs, dtype=bool),
         relief=np.zeros(runs, dtype=bool),
@@ -204,13 +204,16 @@ def thresholds(world: World, p: Params, shift: np.ndarray) -> np.ndarray:
     return np.where(open_, theta, np.inf).transpose(2, 1, 0)
 
 
-def contributions(world: World, p: Params) -> np.ndarray:
+def contributions(world: World, p: Params, stated: np.ndarray | None = None,
+                  deployable_share: np.ndarray | None = None) -> np.ndarray:
     """What each state brings when it pledges a presence mode (R, S, 3): troops, aircraft,
     warships (ODD 7.6).
 
     Troops: NATO's sustainable share of active personnel, scaled by readiness (defence
     spending against the 2% guideline, from readiness_floor at 0% to 1 at the reference),
-    whole soldiers. Aircraft and warships: a share of the state's fleet.
+    whole soldiers. Aircraft and warships: a share of the state's fleet. A stated position
+    replaces the rule: ``stated`` (S, 3) figures where not NaN, and ``deployable_share`` (S,)
+    of active personnel where not NaN.
     """
     ready = np.clip(p["coalition.readiness_floor"][:, None]
                     + (1.0 - p["coalition.readiness_floor"][:, None])
@@ -220,7 +223,13 @@ def contributions(world: World, p: Params) -> np.ndarray:
                       * ready)
     aircraft = world.aircraft[None, :] * p["coalition.air_share"][:, None]
     warships = world.warships[None, :] * p["coalition.sea_share"][:, None]
-    return np.stack([troops, aircraft, warships], axis=2)
+    out = np.stack([troops, aircraft, warships], axis=2)
+    if deployable_share is not None and not np.isnan(deployable_share).all():
+        own = np.floor(world.personnel * np.nan_to_num(deployable_share))
+        out[:, :, 0] = np.where(np.isnan(deployable_share)[None, :], out[:, :, 0], own[None, :])
+    if stated is not None and not np.isnan(stated).all():
+        out = np.where(np.isnan(stated)[None, :, :], out, np.nan_to_num(stated)[None, :, :])
+    return out
 
 
 # --------------------------------------------------------------------------- submodels

@@ -15,8 +15,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,6 +22,7 @@ import pytest
 
 from sim.app.components import CARD_TITLE
 from sim.app.session import DESIGN_HELP, controls, defaults, design_choices
+from sim.cli.app import start_process
 from sim.scenario import load_scenario, scenario_names
 from sim.scenario.designs import load_design
 
@@ -51,25 +50,12 @@ def _need_browser() -> None:
 def server():
     """``coalition-sim app --port 0`` (its own process, stopped by its PID at the end)."""
     _need_browser()
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--port", "0", "--no-open"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            cwd=ROOT)
-    found: list[str] = []
-
-    def read() -> None:
-        for line in proc.stdout:
-            m = re.search(r"http://127\.0\.0\.1:\d+", line)
-            if m:
-                found.append(m.group(0))
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout=120)
     try:
-        if not found:
-            pytest.fail(f"the app printed no address (exit code {proc.poll()})")
-        yield found[0]
+        proc, url = start_process("--port", "0", cwd=ROOT)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield url
     finally:
         proc.terminate()
         try:

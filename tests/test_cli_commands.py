@@ -69,7 +69,7 @@ def test_explain_shows_sources_facts_and_events():
     assert "scenarios/sep-2025-paris.yaml:" in out  # where the value was set
     data = json.loads(cli("explain", "dec-2025-assets", "--json", "--only", "finance.").stdout)
     loan = next(p for p in data["parameters"] if p["path"] == "finance.assets_loan")
-    assert loan["value"] == 1.0 and loan["set_in"].endswith("dec-2025-assets.yaml:7")
+    assert loan["value"] == 1.0 and loan["set_in"].endswith("dec-2025-assets.yaml:9")
     assert any(f["id"] == "frozen_assets_210bn" for f in loan["facts"])
 
 

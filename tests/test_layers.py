@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.rules",),
     ("sim.engine",),
     ("sim.agents", "sim.model", "sim.api", "sim.sweep.spec", "sim.sweep.runner",
-     "sim.sweep.stats", "sim.provenance", "sim.outdir"),
+     "sim.sweep.stats", "sim.provenance", "sim.outdir", "sim.observations"),
     ("sim.report", "sim.figures", "sim.sweep.figures", "sim.sweep.pipeline", "sim.sweep",
      "sim.sensitivity", "sim.discover", "sim.odd", "sim.effects", "sim.screening"),
     ("sim.cli", "sim.app", "sim.__main__", "sim"),

@@ -389,3 +389,13 @@ def test_large_state_tables_are_streamed_to_the_same_content(tmp_path: Path,
     assert b["outputs"]["states.parquet"] == b["files"]["states.parquet"]["sha256"]
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "states.parquet"),
                                   pd.read_parquet(tmp_path / "b" / "states.parquet"))
+
+
+def test_sensitivity_bootstrap_past_the_limit_is_refused(tmp_path: Path, capsys) -> None:
+    spec = tmp_path / "sob.yaml"
+    spec.write_text("name: sob\nscenario: sep-2025-paris\nmethod: sobol\nsamples: 262144\n"
+                    "replicates: 1\nparameters:\n  us.backstop_scale: null\n"
+                    "  sanctions.scale: null\n")
+    assert main(["sensitivity", str(spec), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "262,144 × 100 = 26,214,400 bootstrap values" in err and f"{spec}:" in err

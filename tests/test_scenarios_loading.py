@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from sim import api
 from sim.facts import load_facts
@@ -202,3 +203,13 @@ def test_repeated_loads_parse_each_file_once(tmp_path: Path, monkeypatch):
     for _ in range(50):  # CoalitionModel loads its scenario on every construction
         load_scenario(p)
     assert len(calls) == 3  # k, sep-2025-paris, base: once each
+
+
+def test_what_if_examples_of_the_docs_are_valid(tmp_path: Path):
+    """Every what-if example in docs/scenarios.md validates on top of a seed scenario."""
+    for question, text, _ in docs.WHAT_IF_EXAMPLES:
+        data = {"name": "example", "description": question, "extends": "sep-2025-paris",
+                **yaml.safe_load(text)}
+        path = write(tmp_path, "example", yaml.safe_dump(data, sort_keys=False))
+        sc = load_scenario(path)
+        assert sc.name == "example", question

@@ -15,7 +15,39 @@ from hypothesis import strategies as st
 from sim.cli.validate import validate_one
 from sim.scenario.loader import SCENARIOS_DIR
 
-SEEDS = ["sep-2025-paris", "us-backstop-erodes", "dec-2025-assets", "base"]
+SEEDS = ["sep-2025-paris", "us-backstop-erodes", "dec-2025-assets", "base", "record-2025"]
+WHAT_IF = """\
+name: mutant
+description: Every what-if key at once.
+extends: sep-2025-paris
+design: air-sea-presence
+hypothetical: a test of every key
+positions:
+  DE:
+    shift: {ground: -0.5}
+    troops: 10000
+    aircraft: 12
+    warships: 2
+    deployable_share: 0.05
+    pledged: [financing]
+    start: "2025-10"
+    until: "2026-06"
+    hypothetical: Germany changes its mind
+    note: a hypothetical position
+parameters:
+  us.frustration0: 0.4
+events:
+  - month: 3
+    design: tripwire
+    note: a new design
+    hypothetical: test
+  - month: 5
+    set: {russia.growth0: 0.5}
+    positions:
+      IT: {shift: {ground: -0.3}, facts: [it_es_need_us_role]}
+    note: Italy moves
+    facts: [stat_russia_growth_2025]
+"""
 CLASSROOM = """\
 name: mutant
 description: Two-state world.
@@ -73,8 +105,9 @@ def _mutate(data: dict, path: tuple, action: str, value: Any, key: str) -> None:
 
 @st.composite
 def mutated(draw: Any) -> str:
-    source = draw(st.sampled_from([*SEEDS, "classroom"]))
-    text = CLASSROOM if source == "classroom" else (SCENARIOS_DIR / f"{source}.yaml").read_text()
+    source = draw(st.sampled_from([*SEEDS, "classroom", "what-if", "what-if"]))
+    text = {"classroom": CLASSROOM, "what-if": WHAT_IF}.get(source) or (
+        SCENARIOS_DIR / f"{source}.yaml").read_text()
     data = yaml.safe_load(text)
     data["name"] = "mutant"
     for _ in range(draw(st.integers(1, 3))):

@@ -13,7 +13,9 @@ import argparse
 import contextlib
 import errno
 import os
+import re
 import socket
+import subprocess
 import sys
 import threading
 import warnings
@@ -227,3 +229,36 @@ def handle(args: argparse.Namespace) -> int:
 def _open(url: str) -> None:
     with contextlib.suppress(Exception):
         webbrowser.open(url)
+
+
+ADDRESS = re.compile(r"http://127\.0\.0\.1:\d+/?")
+"""The address ``coalition-sim app`` prints once it serves."""
+
+
+def start_process(*args: str, cwd: str | Path | None = None,
+                  timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
+    """Start ``coalition-sim app ARGS --no-open`` in a process of its own and wait for the
+    address it prints once it serves (for tests and benchmarks). Returns the process and the
+    address (without a trailing slash); RuntimeError, with the process killed and its stderr
+    in the message, if no address comes within ``timeout`` seconds."""
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", *args, "--no-open"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    found: list[str] = []
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            m = ADDRESS.search(line)
+            if m:
+                found.append(m.group(0).rstrip("/"))
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=timeout)
+    if not found:
+        proc.kill()
+        err = proc.stderr.read()[-2000:] if proc.stderr else ""
+        raise RuntimeError(f"coalition-sim app printed no address (exit code {proc.poll()}): "
+                           f"{err}")
+    return proc, found[0]

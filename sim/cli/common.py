@@ -89,8 +89,10 @@ def nonnegative_int(text: str) -> int:
 
 INTEGER_KEYS = frozenset({"seed", "replicates", "horizon"})
 """--set keys whose values are whole numbers (parsed exactly, never through a float)."""
-TEXT_KEYS = frozenset({"start", "description"})
+TEXT_KEYS = frozenset({"start", "description", "name", "design", "hypothetical"})
 """--set keys whose values are text."""
+STATE_TEXT_KEYS = frozenset({"pledged", "start", "until", "note", "hypothetical", "facts"})
+"""Per-state settings (``--set DE.note=...``) whose value is text."""
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
 
@@ -106,7 +108,7 @@ def parse_overrides(items: Iterable[str] | None) -> dict[str, float | int | str]
         key, value = key.strip(), value.strip()
         if not sep or not key:
             fail(f"--set expects PATH=VALUE (e.g. us.backstop_scale=1.5), found {item!r}")
-        if key in TEXT_KEYS:
+        if key in TEXT_KEYS or key.rpartition(".")[2] in STATE_TEXT_KEYS:
             out[key] = value
         elif _INTEGER.match(value):
             out[key] = int(value)

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from sim.cli.common import add_command
+from sim.cli.common import add_command, fail
 
 
 def register(subparsers: Any) -> None:
@@ -19,8 +19,12 @@ def register(subparsers: Any) -> None:
         it rests on.""",
         examples=["coalition-sim explain sep-2025-paris",
                   "coalition-sim explain us-backstop-erodes --changed",
-                  "coalition-sim explain my.yaml --only us. --json"])
-    p.add_argument("scenario", help="scenario name or .yaml file")
+                  "coalition-sim explain my.yaml --only us. --json",
+                  "coalition-sim explain us.backstop.air_support      # one parameter",
+                  "coalition-sim explain sep-2025-paris us.backstop_scale"])
+    p.add_argument("scenario", help="scenario name or .yaml file, or a parameter path alone")
+    p.add_argument("parameter", nargs="?", default=None,
+                   help="a parameter path: show only it (and its value in the scenario)")
     p.add_argument("--changed", action="store_true",
                    help="only parameters that differ from their defaults or change by events")
     p.add_argument("--only", metavar="PREFIX", help="only parameters whose path starts so")
@@ -72,16 +76,29 @@ def explain(name_or_path: str, changed: bool = False, only: str | None = None) -
         "start": sc.start, "horizon": sc.horizon, "replicates": sc.replicates, "seed": sc.seed,
         "world": "coalition" if sc.world == "coalition" else [s.code for s in sc.states()],
         "design": _design(sc.design),
+        "hypotheticals": _hypotheticals(sc),
+        "overrides": dict(sc.overrides),
         "facts": [_citation(f) for f in sc.facts],
         "positions": {code: {"shift": dict(p.shift), "note": p.note,
                              "facts": [_citation(f) for f in p.facts],
+                             "hypothetical": p.hypothetical, "troops": p.troops,
+                             "aircraft": p.aircraft, "warships": p.warships,
+                             "deployable_share": p.deployable_share, "pledged": list(p.pledged),
+                             "start": p.start, "until": p.until,
                              "set_in": _where(loaded, ("positions", code))}
                       for code, p in sc.positions.items()},
-        "events": [{"month": e.month, "set": dict(e.set), "note": e.note,
+        "events": [{"month": e.month, "set": dict(e.set), "note": e.note, "design": e.design,
+                    "positions": sorted(e.positions), "hypothetical": e.hypothetical,
                     "facts": [_citation(f) for f in e.facts]}
                    for e in sorted(sc.events, key=lambda e: e.month)],
         "parameters": params,
     }
+
+
+def _hypotheticals(sc: Any) -> list[str]:
+    from sim.api import hypotheticals
+
+    return hypotheticals(sc)
 
 
 def _design(name: str) -> dict[str, Any]:
@@ -111,6 +128,9 @@ def render(d: dict[str, Any]) -> str:
            f" seeds {d['seed']}..{d['seed'] + d['replicates'] - 1}",
            "  world: " + (d["world"] if isinstance(d["world"], str)
                           else f"{len(d['world'])} states of its own: {', '.join(d['world'])}")]
+    if d["hypotheticals"]:
+        out.append("  HYPOTHETICAL (no source states these; the modeller's assumptions):")
+        out += [f"    - {h}" for h in d["hypotheticals"]]
     design = d["design"]
     out.append(f"  design: {design['name']} ({design['label']}; mission {design['mission']})"
                + (f" - HYPOTHETICAL: {design['reason']}" if design["hypothetical"] else ""))
@@ -121,12 +141,23 @@ def render(d: dict[str, Any]) -> str:
         out.append("\nstated positions (threshold shifts):")
         for code, p in d["positions"].items():
             shift = ", ".join(f"{m} {v:+g}" for m, v in p["shift"].items())
-            out.append(f"  {code}: {shift}  [{p['set_in']}]  {p['note']}")
-            out.append(f"      facts: {'; '.join(_cite(c) for c in p['facts'])}")
+            flag = f"  HYPOTHETICAL: {p['hypothetical']}" if p.get("hypothetical") else ""
+            extra = ", ".join(f"{k} {p[k]:g}" for k in ("troops", "aircraft", "warships",
+                                                        "deployable_share") if p.get(k) is not None)
+            span = (f" from {p['start'] or 'the start'} to {p['until'] or 'the horizon'}"
+                    if p.get("start") or p.get("until") else "")
+            out.append(f"  {code}: {shift}{'; ' + extra if extra else ''}{span}  "
+                       f"[{p['set_in']}]  {p['note']}{flag}")
+            if p["facts"]:
+                out.append(f"      facts: {'; '.join(_cite(c) for c in p['facts'])}")
     if d["events"]:
         out.append("\ntimeline:")
         for e in d["events"]:
-            changes = ", ".join(f"{k} = {v:g}" for k, v in e["set"].items())
+            changes = ", ".join([*(f"{k} = {v:g}" for k, v in e["set"].items()),
+                                 *([f"design {e['design']}"] if e["design"] else []),
+                                 *(f"position of {c}" for c in e["positions"])])
+            if e["hypothetical"]:
+                changes += f"; HYPOTHETICAL: {e['hypothetical']}"
             out.append(f"  month {e['month']}: {e['note']}  ({changes})")
             if e["facts"]:
                 out.append(f"      facts: {'; '.join(_cite(c) for c in e['facts'])}")
@@ -142,7 +173,41 @@ def render(d: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def explain_parameter(path: str) -> dict[str, Any]:
+    """One parameter: its default, range, unit, evidence grade, meaning and sources."""
+    from sim.parameters import PARAM_INFO
+
+    info = PARAM_INFO[path]
+    return {"path": path, "default": info.default, "range": [info.lo, info.hi],
+            "unit": info.unit, "grade": info.grade, "doc": info.doc,
+            "facts": [_citation(f) for f in info.facts]}
+
+
+def render_parameter(d: dict[str, Any]) -> str:
+    """Plain-text rendering of :func:`explain_parameter`."""
+    return "\n".join([
+        f"{d['path']} = {d['default']:g} [{d['unit']}] (default; range {d['range'][0]:g} to "
+        f"{d['range'][1]:g}; evidence: {d['grade']})",
+        f"  {d['doc']}",
+        *(f"  {_cite(c)}: {c['paraphrase']}" for c in d["facts"]),
+    ])
+
+
 def handle(args: argparse.Namespace) -> int:
-    d = explain(args.scenario, changed=args.changed, only=args.only)
+    from sim.parameters import PARAM_INFO, path_problem
+
+    target, parameter = args.scenario, args.parameter
+    if parameter is None and target in PARAM_INFO:
+        d = explain_parameter(target)
+        print(json.dumps(d, indent=2) if args.json else render_parameter(d))
+        return 0
+    if parameter is not None:
+        problem = path_problem(parameter)
+        if problem is not None:
+            fail(f"{parameter}: {problem.problem}"
+                 + (f" (did you mean {problem.suggestion!r}?)" if problem.suggestion else ""))
+    d = explain(target, changed=args.changed, only=parameter or args.only)
+    if parameter is not None:
+        d["parameters"] = [p for p in d["parameters"] if p["path"] == parameter]
     print(json.dumps(d, indent=2) if args.json else render(d))
     return 0

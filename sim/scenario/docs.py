@@ -41,6 +41,81 @@ events:
 """
 
 
+WHAT_IF_EXAMPLES: tuple[tuple[str, str, str], ...] = (
+    ("A state changes its mind at a date (an event replaces its position)",
+     """events:
+  - month: 6
+    note: Germany's new government offers troops.
+    positions:
+      DE:
+        shift: {ground: -0.5}
+        troops: 10000
+        hypothetical: Merz's government might offer troops once a ceasefire is signed
+""", "--set is per run, not dated: use an event in a file for a change at a date."),
+    ("A stated position for a date range",
+     """positions:
+  IT:
+    shift: {ground: 0.3}
+    facts: [it_es_need_us_role]
+    until: "2025-12"          # from the start to December 2025, then the rule alone
+""", ""),
+    ("A hypothetical with no article behind it (flagged by explain, manifests, reports)",
+     """positions:
+  NL:
+    shift: {ground: -0.4}
+    hypothetical: the Dutch parliament approves a deployment
+""", "coalition-sim run sep-2025-paris --set NL.shift.ground=-0.4   # recorded as hypothetical"),
+    ("Per-state settings: contribution by component, deployable share, threshold shift",
+     """positions:
+  GB:
+    facts: [uk_troops_offer]
+    troops: 10000             # the UK sends 10,000 when it pledges ground troops
+    aircraft: 24
+    deployable_share: 0.1     # or: a share of its active personnel
+    shift: {ground: -0.55}
+""", "coalition-sim run sep-2025-paris --set GB.troops=10000 --set GB.shift.ground=-0.6"),
+    ("Initial conditions: pledges at the start, US frustration and credibility, Russian "
+     "growth and the key rate",
+     """positions:
+  GB: {facts: [uk_troops_offer], pledged: [ground, air]}
+parameters:
+  us.frustration0: 0.5
+  us.credibility0: 0.5
+  russia.growth0: 1.1
+  russia.key_rate: 0.18
+events:
+  - month: 4
+    set: {russia.growth0: 0.6}   # a state variable observed at a date resets it
+    note: Growth is reported at 0.6%.
+    facts: [stat_russia_growth_2025]
+""", "coalition-sim run sep-2025-paris --set us.frustration0=0.5"),
+    ("A force design on the table, or a change of design at a date",
+     """design: air-sea-presence       # scenarios/designs/air-sea-presence.yaml
+events:
+  - month: 12
+    design: sustain-ukraine
+    note: The coalition turns to sustaining Ukraine's own army.
+    facts: [hague_shift]
+""", "coalition-sim run sep-2025-paris --set design=tripwire"),
+)
+"""What-if examples for docs/scenarios.md: (question, YAML, command line)."""
+
+
+def what_if_section() -> list[str]:
+    """docs/scenarios.md: one example per what-if key."""
+    out = ["## What-if examples", "",
+           "From Python the same keys go through `sim.variant(base, name, overrides, "
+           "hypothetical=...)` or `sim.with_overrides(scenario, overrides)`, e.g. "
+           "`sim.variant(\"sep-2025-paris\", \"de-troops\", {\"DE.troops\": 10000}, "
+           "hypothetical=\"...\")`; every override is recorded in the result and its manifest.",
+           ""]
+    for question, yaml_text, command in WHAT_IF_EXAMPLES:
+        out += [f"**{question}.**", "", "```yaml", yaml_text.rstrip(), "```", ""]
+        if command:
+            out += ["```bash", command, "```", ""]
+    return out
+
+
 def _type(ann: Any) -> str:
     origin = typing.get_origin(ann)
     args = typing.get_args(ann)
@@ -132,8 +207,20 @@ def render() -> str:
         "`name` and `description` are never inherited. A cycle is an error that names it.",
         "- **Parameters** may be written as dotted paths (`us.backstop.intelligence: 0.7`), "
         "nested mappings, or a mix; every value must be a finite number within its range.",
-        "- **Events** change parameters from a month on (1 = first simulated month, at most "
-        "the horizon) for every run, and appear in the run's event log with their note.",
+        "- **Events** change parameters, the force design (`design:`) or states' positions "
+        "(`positions:`) from a month on (1 = first simulated month, at most the horizon) for "
+        "every run, and appear in the run's event log with their note. An event that sets an "
+        "initial-condition parameter (`us.credibility0`, `us.frustration0`, "
+        "`us.secondary_tariffs`, `russia.growth0`, `ukraine.strength0`) also resets that state "
+        "at its month.",
+        "- **Provenance.** Positions and events cite `facts` (articles or public statistics) "
+        "or say `hypothetical: <one-line reason>`; a scenario may be `hypothetical` as a "
+        "whole. Hypotheticals are allowed everywhere and flagged by `explain`, in the manifest "
+        "and in the report's first paragraph.",
+        "- **Per-state settings** (`positions.CODE`: `troops`, `aircraft`, `warships`, "
+        "`deployable_share`, `shift`, `pledged`, `start`/`until`) are checked against the "
+        "world's state codes, with \"did you mean\"; from the command line "
+        "`--set CODE.key=value` (e.g. `--set DE.troops=10000`, `--set DE.shift.ground=-0.5`).",
         "- **Worlds.** `world: coalition` is the 34 article-based participants "
         "(seeds/countries.yaml); a list of states defines a world of the scenario's own. "
         "`positions` name states by code; a code outside the world is an error, unless the "
@@ -144,6 +231,7 @@ def render() -> str:
         "refused; every error names the file, line, dotted key, what was expected and what "
         "was found, with \"did you mean\" for misspelt keys and state codes.",
         "",
+        *what_if_section(),
         "## Top-level keys",
         "",
         model_table(Scenario),

@@ -125,6 +125,17 @@ def _check_events(data: dict[str, Any], at: _Locator) -> tuple[list[Issue], set[
                                    expected=f"a month from 1 to the horizon ({horizon})",
                                    found=str(month)))
         issues += _check_fact_list(ev.get("facts"), ("events", i, "facts"), at)
+        design = ev.get("design")
+        if design is not None and (not isinstance(design, str) or design not in design_names()):
+            issues.append(at.issue(("events", i, "design"), "unknown design",
+                                   expected="one of " + ", ".join(design_names()),
+                                   found=found_repr(design),
+                                   suggestion=did_you_mean(str(design), design_names())))
+            covered.add(("events", i, "design"))
+        pos_issues, pos_covered = _check_position_map(ev.get("positions"), ("events", i, "positions"),
+                                                      data, at)
+        issues += pos_issues
+        covered |= pos_covered
         changes = ev.get("set")
         if not isinstance(changes, dict):
             continue
@@ -157,15 +168,20 @@ def _check_number(value: Any, loc: tuple, lo: float, hi: float, unit: str,
 
 
 def _check_positions(data: dict[str, Any], at: _Locator) -> tuple[list[Issue], set[tuple]]:
+    return _check_position_map(data.get("positions"), ("positions",), data, at)
+
+
+def _check_position_map(positions: Any, where: tuple, data: dict[str, Any],
+                        at: _Locator) -> tuple[list[Issue], set[tuple]]:
+    """State codes known to the world (with did-you-mean), facts cited, shifts in range."""
     issues: list[Issue] = []
     covered: set[tuple] = set()
-    positions = data.get("positions")
     world = _world_codes(data.get("world", "coalition"))
     if not isinstance(positions, dict):
         return issues, covered
     world_depth = at.depth(("world",))
     for code, pos in positions.items():
-        loc = ("positions", code)
+        loc = (*where, code)
         known = at.depth(loc) >= 0  # a scenario re-validated without files: checked before
         if known and world is not None and code not in world[0] and at.depth(loc) >= world_depth:
             shown = ", ".join(world[0][:8]) + (", ..." if len(world[0]) > 8 else "")

@@ -15,6 +15,9 @@ sorted, with the point's parameter values, the seed and every engine summary out
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -29,7 +32,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import engine
-from sim.io import atomic_path, write_json
+from sim.io import atomic_path, dependency_versions, write_json
+from sim.procs import die_with_parent
 from sim.scenario import Scenario
 from sim.sweep.spec import spec_hash
 
@@ -49,8 +53,6 @@ class SweepError(ValueError):
 def _array_hash(a: Any) -> str:
     """Short hash of an array's values (float64, C order); a lazy Grid is hashed block by
     block, to the same value as its full array."""
-    import hashlib
-
     h = hashlib.sha256()
     for block in (a.blocks() if hasattr(a, "blocks") else [a]):
         h.update(np.ascontiguousarray(block, dtype=np.float64).tobytes())
@@ -153,10 +155,6 @@ def _serial(tasks: list[ChunkTask], done: Callable[[ChunkTask, dict], None]) -> 
 def _processes(tasks: list[ChunkTask], jobs: int,
                done: Callable[[ChunkTask, dict], None]) -> None:
     """A spawn pool with at most 2 × jobs chunks in flight (bounded memory)."""
-    import os
-
-    from sim.procs import die_with_parent
-
     pending = iter(tasks)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
                                initializer=die_with_parent, initargs=(os.getpid(),))
@@ -285,8 +283,6 @@ def _executor_name(jobs: int, scheduler: Any) -> str:
 def _prepare(out_dir: Path, design: Design, resume: bool, overwrite: bool,
              manifest: dict[str, Any]) -> dict[str, Any] | None:
     """Check the output folder against the design; returns the old manifest when resuming."""
-    import json
-
     mpath = out_dir / MANIFEST
     old = None
     if mpath.exists():
@@ -324,8 +320,6 @@ def run_design(design: Design, out_dir: str | Path, *, jobs: int = 1, scheduler:
                progress: Progress | None = None, window: int = 0,
                extra: dict[str, Any] | None = None) -> RunReport:
     """Simulate every run of ``design`` into ``out_dir/results.parquet`` (see module doc)."""
-    from sim.io import dependency_versions
-
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

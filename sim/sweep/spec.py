@@ -271,7 +271,7 @@ class SensitivitySpec(_RunSpec):
             raise ValueError(f"{sorted(both)[0]!r} is both varied and fixed")
         if self.method == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(f"samples for sobol must be a power of 2, found {self.samples}")
-        from sim.limits import MAX_DESIGN_RUNS, MAX_SAMPLE_VALUES
+        from sim.limits import MAX_BOOTSTRAP, MAX_DESIGN_RUNS, MAX_SAMPLE_VALUES
 
         d = len(self.parameters)
         points = self.samples * (d + 2 if self.method == "sobol" else d + 1)
@@ -280,6 +280,11 @@ class SensitivitySpec(_RunSpec):
                              f"{points * self.replicates:,} runs, more than the "
                              f"{MAX_DESIGN_RUNS:,} a spec may ask for: lower samples or "
                              "replicates")
+        if self.samples * self.num_resamples > MAX_BOOTSTRAP:
+            raise ValueError(f"samples × num_resamples = {self.samples:,} × "
+                             f"{self.num_resamples:,} = {self.samples * self.num_resamples:,} "
+                             f"bootstrap values, more than {MAX_BOOTSTRAP:,} (SALib draws them "
+                             "at once): lower samples or num_resamples")
         if points * d > MAX_SAMPLE_VALUES:
             raise ValueError(f"the sample has {points:,} points × {d} parameters = "
                              f"{points * d:,} values, more than {MAX_SAMPLE_VALUES:,}: lower "
