@@ -140,7 +140,9 @@ def make_sampler_class() -> type:
                             w[ok] = self.density / dens
                 for i in range(size):
                     evaluations += 1
-                    par = pyabc.Parameter({c: float(theta[i, j]) for j, c in enumerate(cols)})
+                    if ok[i] or sample.record_rejected:
+                        par = pyabc.Parameter({c: float(theta[i, j])
+                                               for j, c in enumerate(cols)})
                     if ok[i]:
                         sample.append(Particle(
                             m=0, parameter=par, weight=float(w[i]),
@@ -242,6 +244,10 @@ def calibrate(simulator: RecordSimulator, priors: dict[str, tuple[float, float]]
         done_before = history.n_populations
     else:
         history = abc.new(url, dict(zip(ids, simulator.observed.tolist(), strict=True)))
+    # The store keeps parameters, weights and distances of every generation (what resuming and
+    # the posterior need); per-particle statistics would triple the store's time (SQLAlchemy
+    # rows) and the predictive check recomputes them anyway.
+    history.stores_sum_stats = False
     left = populations - done_before
     if left > 0:
         history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=left,
