@@ -233,14 +233,26 @@ def calibrate(simulator: RecordSimulator, priors: dict[str, tuple[float, float]]
         theta = np.array([[par[key(n)] for n in names]])
         return dict(zip(ids, simulator.stats(theta)[0], strict=True))
 
+    stored: dict[str, Any] = {}
+
+    class StoredQuantileEpsilon(pyabc.QuantileEpsilon):
+        """On resume, the next threshold comes from the distances in the store (the store
+        keeps no per-particle statistics for pyabc to recompute them from)."""
+
+        def initialize(self, t, get_weighted_distances, *args, **kwargs):
+            if "history" in stored and t > 0:
+                h = stored["history"]
+                get_weighted_distances = lambda: h.get_weighted_distances(t=h.max_t)  # noqa: E731
+            return super().initialize(t, get_weighted_distances, *args, **kwargs)
+
     abc = pyabc.ABCSMC(model, prior, distance, population_size=population_size,
-                       sampler=sampler,
-                       eps=pyabc.QuantileEpsilon(alpha=epsilon_quantile))
+                       sampler=sampler, eps=StoredQuantileEpsilon(alpha=epsilon_quantile))
     url = "sqlite:///" + str(Path(db).absolute())
     t0 = time.perf_counter()
     done_before = 0
     if resume and Path(db).exists():
-        history = abc.load(url, 1)
+        history = abc.load(url, 1, dict(zip(ids, simulator.observed.tolist(), strict=True)))
+        stored["history"] = history
         done_before = history.n_populations
     else:
         history = abc.new(url, dict(zip(ids, simulator.observed.tolist(), strict=True)))
