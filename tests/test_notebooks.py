@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-NAMES = ("researcher_what_if", "teacher_tipping", "analyst_sensitivity")
+NAMES = ("researcher_what_if", "teacher_tipping", "analyst_sensitivity", "researcher_calibration")
 PUBLIC = ("sim.api", "sim.model", "sim.sweep", "sim.sensitivity")
 """Modules a notebook may import from the project (``from sim import api`` counts as sim.api)."""
 
