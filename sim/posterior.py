@@ -56,8 +56,6 @@ class Posterior:
                 f"{len(self.names)} parameters>")
 
     def medians(self) -> dict[str, float]:
-        from sim.calibration.abc import weighted_quantiles
-
         return {n: weighted_quantiles(self.particles[n].to_numpy(), self.weights, [0.5])[0]
                 for n in self.names}
 
@@ -84,6 +82,14 @@ class Posterior:
         idx = self.draw(seeds)
         return ({n: self.particles[n].to_numpy()[idx] for n in self.drawn_names(scenario)},
                 idx)
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[float]:
+    """Weighted quantiles (inverse of the weighted empirical CDF, midpoint rule)."""
+    order = np.argsort(x)
+    x, w = np.asarray(x)[order], np.asarray(w, dtype=float)[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return [float(np.interp(q, cdf, x)) for q in qs]
 
 
 def load(folder: str | Path | None = None) -> Posterior:

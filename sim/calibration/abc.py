@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.simulator import RecordSimulator
+from sim.posterior import weighted_quantiles
 
 MAX_BATCH = 20_000
 """Particles proposed at once at most."""
@@ -197,14 +198,6 @@ class Fit:
                          "prior_hi": self.priors[n][1], "median": q50, "lo90": q5, "hi90": q95,
                          "mean": float(np.average(x, weights=w))})
         return pd.DataFrame(rows)
-
-
-def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[float]:
-    """Weighted quantiles (inverse of the weighted empirical CDF, midpoint rule)."""
-    order = np.argsort(x)
-    x, w = np.asarray(x)[order], np.asarray(w, dtype=float)[order]
-    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
-    return [float(np.interp(q, cdf, x)) for q in qs]
 
 
 def calibrate(simulator: RecordSimulator, priors: dict[str, tuple[float, float]], db: Path, *,
