@@ -15,7 +15,7 @@ SHELL := bash
 VENV        := .venv
 VPY         := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
-EXTRAS      := analysis,distributed,app,notebooks,test
+EXTRAS      := analysis,distributed,app,notebooks,calibration,test
 PYTEST_ARGS ?=
 PYTHON      ?=
 

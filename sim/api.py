@@ -246,10 +246,19 @@ __PER_RUN__
     log: pd.DataFrame  # month, date, note
     overrides: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    posterior: Any = None  # the sim.posterior.Posterior the runs drew their parameters from
 
     @property
     def name(self) -> str:
         return self.scenario.name
+
+    def uncertainty(self, names: Sequence[str] | None = None) -> pd.DataFrame:
+        """Both sources of uncertainty per outcome (with a posterior): total sd over runs,
+        sd of runs alone (seed pairs share a parameter draw) and the share of variance due to
+        the parameters (``sim.posterior.uncertainty``)."""
+        from sim import posterior as post
+
+        return post.uncertainty(self.summary, list(names or outcomes.COMPARE_TABLE))
 
     def __repr__(self) -> str:
         s = self.summary
@@ -317,7 +326,8 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
         seed: int | None = None, overrides: Mapping[str, Any] | None = None,
         progress: bool | None = False, record_steps: bool = True,
         step_outcomes: Sequence[str] | None = None, chunk: int = CHUNK,
-        states_sink: Callable[[pd.DataFrame], None] | None = None) -> RunResult:
+        states_sink: Callable[[pd.DataFrame], None] | None = None,
+        posterior: Any = None) -> RunResult:
     """Run a scenario's replicates (replicate i has seed ``seed + i``), in chunks.
 
     Args:
@@ -332,6 +342,11 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
         step_outcomes: monthly outcomes to keep (default: all).
         chunk: runs simulated at once (memory stays bounded).
         states_sink: receives the states table chunk by chunk instead of keeping it.
+        posterior: a calibrated posterior (a folder of ``coalition-sim calibrate``,
+            ``"default"`` for the shipped one, or a ``sim.posterior.Posterior``): each run
+            draws the calibrated parameters from it by its seed (seeds 2k and 2k+1 share a
+            draw); the summary gets a ``particle`` column and ``RunResult.uncertainty()``
+            separates parameters from runs.
 
     Returns:
         A :class:`RunResult` whose DataFrames are documented on the class (and in
@@ -344,7 +359,13 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
             **({"replicates": int(replicates)} if replicates is not None else {}),
             **({"seed": int(seed)} if seed is not None else {})})
     seeds = scenario.seed + np.arange(scenario.replicates, dtype=np.int64)
-    first = engine.compile_batch(scenario, seeds=seeds[:chunk])
+    post = _posterior(posterior)
+
+    def drawn(part: np.ndarray) -> tuple[dict[str, np.ndarray] | None, np.ndarray | None]:
+        return post.values_for(scenario, part) if post is not None else (None, None)
+
+    values, particle = drawn(seeds[:chunk])
+    first = engine.compile_batch(scenario, seeds=seeds[:chunk], values=values)
     t_compile = time.perf_counter()
     dates = month_labels(scenario.start, scenario.horizon)
     outcomes = tuple(step_outcomes or engine.STEP_OUTCOMES)
@@ -353,14 +374,18 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
     log: list[tuple[int, str]] = []
     with progress_bar(total=len(seeds), desc=scenario.name, enabled=progress) as pbar:
         for lo in range(0, len(seeds), chunk):
+            if lo > 0:
+                values, particle = drawn(seeds[lo:lo + chunk])
             part = first if lo == 0 else engine.compile_batch(
-                scenario, seeds=seeds[lo:lo + chunk], world=first.world)
+                scenario, seeds=seeds[lo:lo + chunk], world=first.world, values=values)
             res = engine.simulate(part, record_steps=record_steps)
             log = log or res.log
             if record_steps:
                 steps.append(_step_frame(res, lo, dates, outcomes))
             summary.append(pd.DataFrame({"run": np.arange(lo, lo + part.runs),
-                                         "seed": res.seeds, **res.summary}))
+                                         "seed": res.seeds, **res.summary,
+                                         **({"particle": particle} if particle is not None
+                                            else {})}))
             frame = _state_frame(part, res, lo)
             if states_sink is None:
                 states.append(frame)
@@ -380,7 +405,17 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
         states=(pd.concat(states, ignore_index=True) if states
                 else pd.DataFrame(columns=state_columns)),
         log=log_df, overrides=dict(scenario.overrides),
-        timings={"compile_s": round(t_compile - t0, 4), "simulate_s": round(t_run - t_compile, 4)})
+        timings={"compile_s": round(t_compile - t0, 4), "simulate_s": round(t_run - t_compile, 4)},
+        posterior=post)
+
+
+def _posterior(posterior: Any) -> Any:
+    """A Posterior from a folder, ``"default"`` or a Posterior (None stays None)."""
+    if posterior is None:
+        return None
+    from sim import posterior as post
+
+    return posterior if isinstance(posterior, post.Posterior) else post.load(posterior)
 
 
 # --- comparing -----------------------------------------------------------------------------
@@ -472,7 +507,8 @@ def default_scenarios(directory: Path = SCENARIOS_DIR) -> list[str]:
 
 def compare(names_or_scenarios: Sequence[str | Path | Scenario] | None = None,
             replicates: int | None = None, progress: bool | None = False,
-            seed: int | None = None, designs: Sequence[str] | None = None) -> Comparison:
+            seed: int | None = None, designs: Sequence[str] | None = None,
+            posterior: Any = None) -> Comparison:
     """Run each scenario (default: all seed scenarios) and put them side by side.
 
     Args:
@@ -482,6 +518,8 @@ def compare(names_or_scenarios: Sequence[str | Path | Scenario] | None = None,
         progress: progress bars (None: only on a terminal).
         seed: base seed for every scenario (default: each scenario's).
         designs: force designs to cross with every scenario (see below).
+        posterior: a calibrated posterior every run draws its parameters from (see
+            :func:`run`); the same seeds draw the same particles in every scenario.
 
     Returns:
         A :class:`Comparison` (its tables are documented on the class).
@@ -494,6 +532,7 @@ def compare(names_or_scenarios: Sequence[str | Path | Scenario] | None = None,
     items = list(names_or_scenarios) if names_or_scenarios else default_scenarios()
     scenarios = [load(x) for x in items]  # every bad file is reported before anything runs
     chosen = resolve_designs(designs)
+    posterior = _posterior(posterior)
     results: dict[str, RunResult] = {}
     cells: dict[str, tuple[str, str]] = {}
     for sc in scenarios:
@@ -504,7 +543,7 @@ def compare(names_or_scenarios: Sequence[str | Path | Scenario] | None = None,
             while name in results:
                 name, k = f"{base}#{k}", k + 1
             results[name] = run(variant, replicates=replicates, seed=seed, progress=progress,
-                                step_outcomes=outcomes.COMPARE_BANDS)
+                                step_outcomes=outcomes.COMPARE_BANDS, posterior=posterior)
             cells[name] = (sc.name, variant.design)
     return Comparison(results, cells if chosen else {})
 

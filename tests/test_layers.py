@@ -23,9 +23,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.rules",),
     ("sim.engine",),
     ("sim.agents", "sim.model", "sim.api", "sim.sweep.spec", "sim.sweep.runner",
-     "sim.sweep.stats", "sim.provenance", "sim.outdir", "sim.observations"),
+     "sim.sweep.stats", "sim.provenance", "sim.outdir", "sim.observations", "sim.posterior"),
     ("sim.report", "sim.figures", "sim.sweep.figures", "sim.sweep.pipeline", "sim.sweep",
-     "sim.sensitivity", "sim.discover", "sim.odd", "sim.effects", "sim.screening"),
+     "sim.sensitivity", "sim.discover", "sim.odd", "sim.effects", "sim.screening",
+     "sim.calibration"),
     ("sim.cli", "sim.app", "sim.__main__", "sim"),
 )
 """Layers from the bottom up; a module belongs to the layer of its longest listed prefix."""

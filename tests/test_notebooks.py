@@ -10,12 +10,11 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-NAMES = ("researcher_what_if", "teacher_tipping", "analyst_sensitivity")
+NAMES = ("researcher_what_if", "teacher_tipping", "analyst_sensitivity", "researcher_calibration")
 PUBLIC = ("sim", "sim.api", "sim.model", "sim.sweep", "sim.sensitivity", "sim.effects",
           "sim.observations", "sim.outcomes", "sim.parameters")
 """Modules a notebook may import (``import sim`` is the package's lazy API; submodules of the
 others, such as sim.sweep.figures, count as theirs)."""
-"""Modules a notebook may import from the project (``from sim import api`` counts as sim.api)."""
 
 
 def _read(name: str) -> nbformat.NotebookNode:

@@ -172,3 +172,34 @@ def cap_jobs(jobs: int, quiet: bool = False) -> int:
         info(f"note: --jobs {jobs} capped at {cores}, the number of cores available", quiet)
         return cores
     return jobs
+
+
+def add_posterior_option(parser: argparse.ArgumentParser) -> None:
+    """``--posterior DIR``: draw the calibrated parameters of every run from a posterior."""
+    parser.add_argument("--posterior", metavar="DIR", default=None,
+                        help="draw each run's calibrated parameters from the posterior in DIR "
+                             "(the output of `coalition-sim calibrate`; 'default': the shipped "
+                             "seeds/posterior); intervals then cover parameters and runs")
+
+
+def load_posterior(value: str | None) -> Any:
+    """The posterior named by ``--posterior`` (None if not given); bad input exits 2."""
+    if value is None:
+        return None
+    from sim.posterior import PosteriorError, load
+
+    try:
+        return load(value)
+    except PosteriorError as exc:
+        fail(f"--posterior {value}: {exc}")
+
+
+def uncertainty_lines(table: Any) -> list[str]:
+    """Plain lines: per outcome, total sd and the share of variance from the parameters."""
+    lines = ["  uncertainty (sd over runs; share of variance from the parameters, the rest "
+             "from the randomness of runs):"]
+    for r in table.itertuples():
+        share = "n/a" if r.share_parameters != r.share_parameters else f"{r.share_parameters:.0%}"
+        lines.append(f"    {r.outcome:22s} mean {r.mean:10.3g}  sd {r.sd_total:9.3g}  "
+                     f"parameters {share}")
+    return lines

@@ -6,7 +6,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, fail, nonnegative_int, positive_int
+from sim.cli.common import (
+    add_command,
+    add_posterior_option,
+    fail,
+    load_posterior,
+    nonnegative_int,
+    positive_int,
+    uncertainty_lines,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -35,6 +43,7 @@ def register(subparsers: Any) -> None:
                    help="the scenario (or, with --designs, the design) every other is compared "
                         "with, run on the same seeds (default: the scenario most others extend; "
                         "the articles' design)")
+    add_posterior_option(p)
     p.add_argument("--no-screening", action="store_true",
                    help="skip the Morris screening and knife-edge scan of the report")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -57,15 +66,25 @@ def handle(args: argparse.Namespace) -> int:
     cells = max(1, len(api.resolve_designs(designs)))
     limits.check_compare([(sc.name, sc.replicates * cells, sc.horizon, len(sc.states()))
                           for sc in scenarios])
+    posterior = load_posterior(getattr(args, "posterior", None))
     out = Path(args.out if args.out is not None else Path("out") / "compare")
     with staged(out, "compare") as tmp:  # checks and locks --out before running
-        cmp = api.compare(scenarios, progress=args.progress, designs=designs)
+        cmp = api.compare(scenarios, progress=args.progress, designs=designs,
+                          posterior=posterior)
         if args.reference and args.reference not in (
                 [d for _, d in cmp.cells.values()] if cmp.cells else cmp.names):
             fail(f"--reference {args.reference}: not among the compared "
                  f"{'designs' if cmp.cells else 'scenarios'}")
         report = out / write_comparison(cmp, tmp, reference=args.reference,
                                         screen=not args.no_screening).relative_to(tmp)
+        if posterior is not None:
+            import pandas as pd
+
+            from sim import io
+
+            io.write_table(pd.concat([r.uncertainty().assign(scenario=n)
+                                      for n, r in cmp.results.items()], ignore_index=True),
+                           tmp / "uncertainty")
     t = cmp.table
     print(f"compared {len(cmp.names)} scenarios: {', '.join(cmp.names)}")
     for name in t.index:
@@ -73,5 +92,12 @@ def handle(args: argparse.Namespace) -> int:
               f"deployed {t.loc[name, ('deployed_troops', 'mean')]:>7,.0f}   "
               f"deterrence {t.loc[name, ('deterrence', 'mean')]:.2f}   "
               f"P(ceasefire agreed) {t.loc[name, ('ceasefire_agreed', 'mean')]:4.0%}")
+    if posterior is not None:
+        print(f"parameters drawn from the posterior {posterior.label}; "
+              "uncertainty.csv separates parameters from runs")
+        for name, r in cmp.results.items():
+            print(f"{name}:")
+            print("\n".join(uncertainty_lines(r.uncertainty(["pledged_troops",
+                                                               "ceasefire_agreed"]))))
     print(f"report: {report}")
     return 0

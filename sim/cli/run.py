@@ -10,11 +10,14 @@ from typing import Any
 from sim.cli.common import (
     add_command,
     add_override_option,
+    add_posterior_option,
     fail,
     info,
+    load_posterior,
     nonnegative_int,
     parse_overrides,
     positive_int,
+    uncertainty_lines,
 )
 
 
@@ -38,6 +41,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=nonnegative_int, default=None,
                    help="base seed (default: the scenario's)")
     add_override_option(p)
+    add_posterior_option(p)
     p.add_argument("--from-manifest", type=Path, metavar="MANIFEST",
                    help="repeat the run recorded in a manifest.json exactly")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
@@ -109,6 +113,7 @@ def handle(args: argparse.Namespace) -> int:
             **({"replicates": args.replicates} if args.replicates is not None else {}),
             **({"seed": args.seed} if args.seed is not None else {})})
         record_steps = not args.summary_only
+    posterior = load_posterior(getattr(args, "posterior", None))
     if record_steps:
         limits.check_steps(scenario.replicates, scenario.horizon)
     stream_states = scenario.replicates * len(scenario.states()) > limits.STREAM_STATE_ROWS
@@ -116,9 +121,11 @@ def handle(args: argparse.Namespace) -> int:
     with staged(out, "run") as tmp:  # checks and locks --out before simulating
         states = _StatesStream(tmp) if stream_states else None
         result = api.run(scenario, progress=args.progress, record_steps=record_steps,
-                         states_sink=states.add if states else None)
+                         states_sink=states.add if states else None, posterior=posterior)
         result.overrides = overrides
         paths = write_run(result, tmp, figures=not args.no_figures)
+        if posterior is not None:
+            paths += _write_uncertainty(result, tmp, args.posterior)
         if states:
             states.finish()
     s = result.summary
@@ -126,6 +133,10 @@ def handle(args: argparse.Namespace) -> int:
     print(f"  at the horizon (mean): {s['pledged_troops'].mean():,.0f} troops pledged, "
           f"{s['deployed_troops'].mean():,.0f} deployed; ceasefire agreed in "
           f"{s['ceasefire_agreed'].mean():.0%} of runs, holding in {s['holds'].mean():.0%}")
+    if posterior is not None:
+        print(f"  parameters drawn from the posterior {posterior.label} "
+              f"({len(posterior.particles)} particles)")
+        print("\n".join(uncertainty_lines(result.uncertainty())))
     print(f"wrote {len(paths)} files to {out}/ (manifest.json records how to repeat it)")
     if args.from_manifest:
         recorded = manifest.get("outputs", {})
@@ -137,6 +148,24 @@ def handle(args: argparse.Namespace) -> int:
             return 1
         print(f"identical to the recorded run: {', '.join(sorted(same))}")
     return 0
+
+
+def _write_uncertainty(result: Any, folder: Path, source: str) -> list[Path]:
+    """uncertainty.csv/parquet, and the posterior recorded in the manifest."""
+    from sim import io
+    from sim.posterior import manifest as posterior_manifest
+
+    paths = io.write_table(result.uncertainty(), folder / "uncertainty")
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    post = result.posterior
+    manifest["posterior"] = {
+        "source": source, "folder": str(post.folder), "particles": len(post.particles),
+        "drawn": post.drawn_names(result.scenario),
+        "rule": "runs with seeds 2k and 2k+1 share one weighted draw (seed pair k)",
+        "calibration": posterior_manifest(post.folder).get("spec", {}).get("name")}
+    io.write_json(path, manifest)
+    return paths
 
 
 class _StatesStream:
