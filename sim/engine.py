@@ -148,7 +148,7 @@ def compile_batch(scenario: Scenario, seeds: Sequence[int] | np.ndarray | None =
     for k, v in (values or {}).items():
         check_value(k, v)
         params[k] = np.broadcast_to(np.asarray(v, dtype=np.float64), (runs,)).copy()
-    world = world or World.from_specs(scenario.states(), scenario.start)
+    world = world or World.from_attributes(scenario.states(), scenario.start)
     events = [(e.month, event_values(e), e.note)
               for e in sorted(scenario.events, key=lambda e: e.month)]
     return Batch(world, params, position_timeline(scenario, world), events, seeds,

@@ -1,7 +1,7 @@
 """The states of a world and their public attributes, as arrays.
 
 The article-based world is the 34 participants in seeds/countries.yaml; a scenario may define
-its own list (a classroom world of five states, a hundred identical ones). ``StateSpec`` is the
+its own list (a classroom world of five states, a hundred identical ones). ``StateAttributes`` is the
 schema of one state; ``World`` holds all states as numpy arrays indexed by state.
 """
 
@@ -28,7 +28,7 @@ EXPOSURE_DISTANCE_WEIGHT = 0.5
 """Share of threat exposure from the capital's closeness to Kyiv (docs/ODD.md 7.8)."""
 
 
-class StateSpec(BaseModel):
+class StateAttributes(BaseModel):
     """One coalition state and its public attributes."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -60,10 +60,10 @@ class StateSpec(BaseModel):
 
 
 @cache
-def coalition_states() -> tuple[StateSpec, ...]:
+def coalition_states() -> tuple[StateAttributes, ...]:
     """The 34 article-based participants from seeds/countries.yaml."""
     data = yaml.safe_load(COUNTRIES_FILE.read_text(encoding="utf-8"))
-    return tuple(StateSpec(**row) for row in data["states"])
+    return tuple(StateAttributes(**row) for row in data["states"])
 
 
 def months_between(start: str, end: str) -> int:
@@ -129,20 +129,21 @@ class World:
             raise KeyError(f"unknown state code {code!r}") from None
 
     @classmethod
-    def from_specs(cls, specs: tuple[StateSpec, ...] | list[StateSpec], start: str) -> World:
+    def from_attributes(cls, states: tuple[StateAttributes, ...] | list[StateAttributes],
+                        start: str) -> World:
         """Arrays for these states, with election dates counted from ``start`` (YYYY-MM)."""
         def col(name: str) -> np.ndarray:
-            return np.array([float(getattr(s, name)) for s in specs])
+            return np.array([float(getattr(s, name)) for s in states])
 
         lat, lon = col("lat"), col("lon")
-        border = np.array([s.border_russia_belarus for s in specs])
+        border = np.array([s.border_russia_belarus for s in states])
         dist = _haversine_km(lat, lon, *KYIV)
         exposure = (EXPOSURE_BORDER_WEIGHT * border
                     + EXPOSURE_DISTANCE_WEIGHT * np.clip(1.0 - dist / EXPOSURE_RANGE_KM, 0.0, 1.0))
         personnel, aircraft, warships = col("active_personnel"), col("combat_aircraft"), col(
             "major_warships")
         gdp, pct = col("gdp_usd_bn"), col("defence_pct_gdp")
-        landlocked = np.array([s.landlocked for s in specs])
+        landlocked = np.array([s.landlocked for s in states])
         raw = {
             "ground": personnel,
             "air": aircraft,
@@ -153,8 +154,8 @@ class World:
         }
         capacity = np.stack([_log_scale(raw[m], CAPACITY_FULL[m]) for m in MODES], axis=1)
         return cls(
-            codes=tuple(s.code for s in specs),
-            names=tuple(s.name for s in specs),
+            codes=tuple(s.code for s in states),
+            names=tuple(s.name for s in states),
             lat=lat,
             lon=lon,
             gdp=gdp,
@@ -163,9 +164,9 @@ class World:
             border=border,
             aircraft=aircraft,
             warships=np.where(landlocked, 0.0, warships),
-            approval=np.array([s.deployment_approval == "parliament" for s in specs]),
-            fiscal=np.array([s.fiscal_constraint != "none" for s in specs]),
-            election_offset=np.array([months_between(start, s.next_election) for s in specs]),
+            approval=np.array([s.deployment_approval == "parliament" for s in states]),
+            fiscal=np.array([s.fiscal_constraint != "none" for s in states]),
+            election_offset=np.array([months_between(start, s.next_election) for s in states]),
             exposure=exposure,
             capacity=capacity,
             feasible=capacity > 0,

@@ -8,7 +8,7 @@ import pytest
 from sim.engine import Simulation, compile_batch
 from sim.parameters import MODES
 from sim.scenario import Position, Scenario
-from sim.world import StateSpec
+from sim.world import StateAttributes
 
 OFF = {
     "coalition.us_weight": 0.0, "coalition.sanctions_weight": 0.0, "coalition.threat_weight": 0.0,
@@ -21,7 +21,7 @@ OFF = {
 
 def uniform_world(n: int, ground_thresholds: list[float]) -> Scenario:
     """n identical states whose ground thresholds are set through position shifts."""
-    states = [StateSpec(code=f"S{i:02d}", name=f"State {i}", lat=50.0, lon=5.0, gdp_usd_bn=100,
+    states = [StateAttributes(code=f"S{i:02d}", name=f"State {i}", lat=50.0, lon=5.0, gdp_usd_bn=100,
                         active_personnel=20000, defence_pct_gdp=2.0, border_russia_belarus=False,
                         combat_aircraft=50, major_warships=5, deployment_approval="government")
               for i in range(n)]

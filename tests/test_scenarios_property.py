@@ -127,7 +127,7 @@ def mutated(draw: Any) -> str:
     return out
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_scenarios_never_raise(tmp_path_factory: Any, text: str):
     path = tmp_path_factory.mktemp("m") / "mutant.yaml"

@@ -35,7 +35,7 @@ class RecordSimulator:
         self.names = tuple(names)
         self.reps = int(reps)
         self.fixed = dict(fixed or {})
-        self.world = World.from_specs(scenario.states(), scenario.start)
+        self.world = World.from_attributes(scenario.states(), scenario.start)
         self.months = [month_index(scenario.start, o.date) for o in self.observations]
         for o, m in zip(self.observations, self.months, strict=True):
             if not 1 <= m <= scenario.horizon:

@@ -2,6 +2,12 @@
 
 Every module in this package that defines ``register(subparsers)`` is a command; ``main``
 finds them with pkgutil, so a new command is a new module and nothing else.
+
+Command modules import the library (numpy, pandas, pyarrow, matplotlib, SALib, Solara) inside
+their handlers, not at the top: building the parser imports every command module, and
+``coalition-sim --help``, ``list`` and ``validate`` should answer in a fraction of a second
+without loading what only a run needs. This is the one place where project imports sit inside
+functions on purpose.
 """
 
 from __future__ import annotations

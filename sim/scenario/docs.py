@@ -17,7 +17,7 @@ from pydantic_core import PydanticUndefined
 from sim.io import atomic_write_text
 from sim.parameters import PARAM_INFO
 from sim.scenario.schema import Event, Position, Scenario
-from sim.world import StateSpec
+from sim.world import StateAttributes
 
 DOCS_FILE = Path(__file__).resolve().parent.parent.parent / "docs" / "scenarios.md"
 
@@ -246,7 +246,7 @@ def render() -> str:
         "",
         "## `world[]` (a world of the scenario's own)",
         "",
-        model_table(StateSpec),
+        model_table(StateAttributes),
         "",
         "## `parameters`",
         "",

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.parameters import MODES, Parameters, value_problem
-from sim.world import StateSpec, coalition_states
+from sim.world import StateAttributes, coalition_states
 
 Mode = Literal["ground", "air", "sea", "financing", "arms", "training"]
 
@@ -139,7 +139,7 @@ class Scenario(_Strict):
     replicates: int = Field(200, ge=1, le=1_000_000, description="Seeded runs.")
     seed: int = Field(2025, ge=0, le=2**63 - 1,
                       description="Base seed; replicate i uses seed + i.")
-    world: Literal["coalition"] | list[StateSpec] = Field(
+    world: Literal["coalition"] | list[StateAttributes] = Field(
         "coalition", description="'coalition' (the 34 participants in seeds/countries.yaml) or "
                                  "a list of states of the scenario's own.")
     positions: dict[str, Position] = Field(
@@ -153,7 +153,7 @@ class Scenario(_Strict):
                                           "--set), recorded so results and manifests say what "
                                           "was changed; not written in scenario files.")
 
-    def states(self) -> tuple[StateSpec, ...]:
+    def states(self) -> tuple[StateAttributes, ...]:
         """The states of this scenario's world."""
         return coalition_states() if self.world == "coalition" else tuple(self.world)
 
