@@ -356,8 +356,12 @@ def effects_section(cmp: Comparison, reference: str | None, written: list[Path],
         "interval includes zero the report says no effect is detectable with these runs.",
         "",
     ]
-    assumed = list(dict.fromkeys(f"`{name}` — {h}" for name, r in cmp.results.items()
-                                 for h in hypotheticals(r.scenario)))
+    where: dict[str, list[str]] = {}
+    for name, r in cmp.results.items():
+        for h in hypotheticals(r.scenario):
+            where.setdefault(h.rstrip(". "), []).append(name)
+    assumed = [f"{h} (in {_list(names) if len(names) <= 3 else f'{len(names)} compared runs'})"
+               for h, names in where.items()]
     if assumed:
         lines[-2] += (" **Hypothetical** (no source states these; they are the modeller's "
                       "assumptions): " + "; ".join(assumed) + ".")
