@@ -18,7 +18,7 @@ from sim import outcomes, rules, streams
 from sim.parameters import MODES, check_value, flatten
 from sim.scenario.designs import load_design
 from sim.scenario.schema import Scenario
-from sim.world import World
+from sim.world import World, months_between
 
 STEP_OUTCOMES: tuple[str, ...] = outcomes.MONTHLY_NAMES
 """Outcomes recorded every month, each (R, T) (declared in sim/outcomes.py)."""
@@ -72,13 +72,6 @@ INITIAL_STATE_PARAMS: dict[str, str] = {
 }
 """Parameters that set a state variable at the start; an event that sets one sets the state
 variable at that month too (e.g. growth or tariffs observed at a date)."""
-
-
-def months_between(start: str, when: str) -> int:
-    """Months from ``start`` to ``when`` (both YYYY-MM)."""
-    y0, m0 = (int(x) for x in start.split("-"))
-    y1, m1 = (int(x) for x in when.split("-"))
-    return (y1 - y0) * 12 + (m1 - m0)
 
 
 def position_timeline(scenario: Scenario, world: World) -> list[PositionsAt]:

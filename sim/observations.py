@@ -23,6 +23,7 @@ from sim import engine, outcomes, stats
 from sim.facts import FACTS_FILE
 from sim.parameters import MODES
 from sim.scenario.schema import Scenario
+from sim.world import months_between
 
 OBSERVATIONS_FILE = FACTS_FILE.parent / "observations.yaml"
 """The record's observations."""
@@ -84,7 +85,7 @@ def for_scenario(scenario: Scenario) -> tuple[Observation, ...]:
     if scenario.name not in observed_scenarios():
         return ()
     return tuple(o for o in load_observations()
-                 if 1 <= month_index(scenario.start, o.date) <= scenario.horizon)
+                 if 1 <= months_between(scenario.start, o.date) <= scenario.horizon)
 
 
 def check(scenario: Scenario, replicates: int | None = None) -> pd.DataFrame:
@@ -95,7 +96,7 @@ def check(scenario: Scenario, replicates: int | None = None) -> pd.DataFrame:
         return pd.DataFrame()
     seeds = scenario.seed + np.arange(replicates or scenario.replicates)
     batch = engine.compile_batch(scenario, seeds=seeds)
-    months = sorted({month_index(scenario.start, o.date) for o in obs if o.state})
+    months = sorted({months_between(scenario.start, o.date) for o in obs if o.state})
     res = engine.simulate(batch, record_steps=True, snapshot_months=months)
     R, T = len(seeds), scenario.horizon
     steps = pd.DataFrame({"run": np.repeat(np.arange(R), T), "month": np.tile(np.arange(1, T + 1), R),
@@ -110,16 +111,10 @@ def check(scenario: Scenario, replicates: int | None = None) -> pd.DataFrame:
     return compare(obs, steps, states_at, scenario.start)
 
 
-def month_index(start: str, date: str) -> int:
-    y0, m0 = (int(x) for x in start.split("-"))
-    y1, m1 = (int(x) for x in date.split("-"))
-    return (y1 - y0) * 12 + (m1 - m0)
-
-
 def simulated(obs: Observation, steps: pd.DataFrame, states_at: pd.DataFrame | None,
               start: str) -> np.ndarray | None:
     """The simulated values behind ``obs``, one per run (None if the run does not cover it)."""
-    month = month_index(start, obs.date)
+    month = months_between(start, obs.date)
     if obs.outcome is not None:
         if obs.window == "by":
             sel = steps[(steps["month"] >= 1) & (steps["month"] <= month)]

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from sim.parameters import MODES
+from sim.world import months_between
 
 GROUND = MODES.index("ground")
 REFUSERS = ("DE", "IT", "ES", "PL")  # refuse_troops_de_es_it, pl_no_troops
@@ -20,11 +21,6 @@ REFUSERS = ("DE", "IT", "ES", "PL")  # refuse_troops_de_es_it, pl_no_troops
 def ground_share(results, codes, code: str) -> float:
     """Share of replicates in which ``code`` pledges ground troops at the horizon."""
     return float(results.committed[:, codes.index(code), GROUND].mean())
-
-
-def months_until(start: str, year: int, month: int) -> int:
-    y, m = (int(x) for x in start.split("-"))
-    return (year - y) * 12 + (month - m)
 
 
 def test_february_2025_only_uk_and_france_pledge_ground_troops(runs):
@@ -86,7 +82,7 @@ def test_sanctions_and_high_rates_bring_stagnation(runs):
     res, _ = runs("feb-2025-summit")
     growth = res.steps["growth"]
     assert 2.0 <= growth[:, 0].mean() < 4.3  # from 4.3% (2024), falling from the first month
-    by_sep = growth[:, months_until("2025-02", 2025, 9) - 1].mean()
+    by_sep = growth[:, months_between("2025-02", "2025-09") - 1].mean()
     assert 0.0 <= by_sep <= 2.5, by_sep
     assert -1.5 <= growth[:, -1].mean() <= 1.5
     relieved, _ = runs("feb-2025-summit", **{"sanctions.scale": 0.0, "russia.key_rate": 0.075})
@@ -98,7 +94,7 @@ def test_no_ceasefire_through_december_2025(runs):
     ceasefire by December 2025 in nearly every run."""
     for name, start in (("feb-2025-summit", "2025-02"), ("sep-2025-paris", "2025-09")):
         res, _ = runs(name)
-        months = months_until(start, 2025, 12)
+        months = months_between(start, "2025-12")
         by_dec = res.steps["ceasefire_in_force"][:, :months].max(axis=1).mean()
         assert by_dec <= 0.1, (name, by_dec)
 

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim import engine
-from sim.observations import Observation, month_index
+from sim.observations import Observation
 from sim.parameters import MODES
 from sim.scenario.schema import Scenario
-from sim.world import World
+from sim.world import World, months_between
 
 CHUNK_RUNS = 8000
 """Runs simulated at once (memory stays bounded)."""
@@ -36,7 +36,7 @@ class RecordSimulator:
         self.reps = int(reps)
         self.fixed = dict(fixed or {})
         self.world = World.from_attributes(scenario.states(), scenario.start)
-        self.months = [month_index(scenario.start, o.date) for o in self.observations]
+        self.months = [months_between(scenario.start, o.date) for o in self.observations]
         for o, m in zip(self.observations, self.months, strict=True):
             if not 1 <= m <= scenario.horizon:
                 raise ValueError(f"observation {o.id} ({o.date}) lies outside the scenario's "

@@ -19,6 +19,7 @@ from sim.observations import Observation, for_scenario, load_observations
 from sim.parameters import PARAM_INFO, ParameterError, check_value, path_problem
 from sim.scenario import Scenario
 from sim.scenario.errors import Issue, ScenarioError
+from sim.world import months_between
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "seeds" / "calibration"
 """The shipped specs (record-2025.yaml: the shipped posterior; record-2025-sep.yaml: fitted
@@ -152,8 +153,6 @@ class CalibrationSpec(_Strict):
 
     def select_observations(self, scenario: Scenario) -> tuple[Observation, ...]:
         """The observations fitted: those of the scenario, by id and up to ``until``."""
-        from sim.observations import month_index
-
         available = for_scenario(scenario)
         if not available:
             raise self.error(f"scenario {scenario.name!r} has no observations "
@@ -170,7 +169,7 @@ class CalibrationSpec(_Strict):
                                  suggestion=did_you_mean(missing[0], list(known)))
             chosen = [o for o in available if o.id in set(self.observations)]
         if self.until:
-            chosen = [o for o in chosen if month_index(self.until, o.date) <= 0]
+            chosen = [o for o in chosen if months_between(self.until, o.date) <= 0]
         if not chosen:
             raise self.error("no observation left to fit", ("until",), self.until)
         return tuple(chosen)
