@@ -13,12 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from sim.observations import Observation, for_scenario, load_observations
 from sim.parameters import PARAM_INFO, ParameterError, check_value, path_problem
 from sim.scenario import Scenario
 from sim.scenario.errors import Issue, ScenarioError
+from sim.sweep.spec import _line_of
+from sim.sweep.spec import load_spec as load_run_spec
 from sim.world import months_between
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "seeds" / "calibration"
@@ -176,32 +178,12 @@ class CalibrationSpec(_Strict):
 
     def error(self, message: str, loc: tuple, found: Any, suggestion: str | None = None
               ) -> ScenarioError:
-        from sim.sweep.spec import _line_of
-
         return ScenarioError([Issue(message, str(self._file or "spec"),
                                     _line_of(self._node, loc), ".".join(map(str, loc)), None,
                                     repr(found), suggestion)])
 
 
 def load_spec(path: str | Path) -> CalibrationSpec:
-    """A validated calibration spec from a YAML file (ScenarioError with file, line, key)."""
-    from sim.scenario.yaml_safe import read
-    from sim.sweep.spec import _issues, _line_of
-
-    path = Path(path)
-    file = str(path)
-    if not path.is_file():
-        raise ScenarioError("spec file not found", file=file)
-    doc = read(path, file, what="spec", dotted_sections=())
-    data = doc.data
-    if not isinstance(data, dict):
-        raise ScenarioError("a calibration spec is a mapping of keys", file=file)
-    if data.get("kind", "calibration") != "calibration":
-        raise ScenarioError(f"this is a {data.get('kind')!r} spec, expected 'calibration'",
-                            file=file, line=_line_of(doc.lines, ("kind",)), key="kind")
-    try:
-        spec = CalibrationSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(_issues(exc, doc.lines, file)) from None
-    spec._file, spec._node = path, doc.lines
-    return spec
+    """A validated calibration spec from a YAML file (ScenarioError with file, line, key):
+    the sweep and sensitivity specs' loader, with the calibration model."""
+    return load_run_spec(path, CalibrationSpec)

@@ -30,7 +30,10 @@ from sim.outcomes import PER_RUN_NAMES
 from sim.parameters import PARAM_INFO, ParameterError, check_value, path_problem
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean, found_repr
-from sim.scenario.yaml_safe import MAX_BYTES  # noqa: F401  (the one limit, shared)
+from sim.scenario.yaml_safe import (
+    MAX_BYTES,  # noqa: F401  (the one limit, shared)
+    read,
+)
 
 DEFAULT_OUTPUTS = ("pledged_troops", "holds")
 
@@ -336,13 +339,13 @@ def _issues(exc: ValidationError, node: dict[tuple, int] | None, file: str) -> l
     return out
 
 
-def load_spec[T: _RunSpec](path: str | Path, model: type[T]) -> T:
+def load_spec[T: BaseModel](path: str | Path, model: type[T]) -> T:
     """A validated spec from a YAML file (ScenarioError with file, line and key otherwise).
 
-    Read with the scenario files' safe YAML reader (:mod:`sim.scenario.yaml_safe`): a regular
-    file of at most MAX_BYTES, plain data, the same alias, size and nesting limits."""
-    from sim.scenario.yaml_safe import read
-
+    ``model`` is a spec model with a ``kind`` field (its default names the kind: sweep,
+    sensitivity, calibration) and the private attributes ``_file`` and ``_node``. Read with the
+    scenario files' safe YAML reader (:mod:`sim.scenario.yaml_safe`): a regular file of at most
+    MAX_BYTES, plain data, the same alias, size and nesting limits."""
     path = Path(path)
     file = str(path)
     doc = read(path, file, what="spec", dotted_sections=())
