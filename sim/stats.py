@@ -46,15 +46,10 @@ def z_of(level: float) -> float:
 
 
 def wilson(p: float, n: int, z: float = Z90) -> tuple[float, float]:
-    """Wilson score interval of a proportion ``p`` observed in ``n`` trials (90% default)."""
-    if n == 0:
-        return float("nan"), float("nan")
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * np.sqrt(max(p * (1 - p), 0.0) / n + z * z / (4 * n * n)) / d
-    lo = 0.0 if p <= 0.0 else max(0.0, c - h)  # exact bounds at 0 of n and n of n
-    hi = 1.0 if p >= 1.0 else min(1.0, c + h)
-    return lo, hi
+    """Wilson score interval of a proportion ``p`` observed in ``n`` trials (90% default);
+    one value of :func:`wilson_arrays`."""
+    lo, hi = wilson_arrays(np.array([p]), np.array([n]), z)
+    return float(lo[0]), float(hi[0])
 
 
 def wilson_arrays(p: np.ndarray, n: np.ndarray, z: float = Z90) -> tuple[np.ndarray, np.ndarray]:
