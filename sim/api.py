@@ -307,8 +307,10 @@ def _state_frame(batch: engine.Batch, res: engine.Results, run0: int) -> pd.Data
     return pd.DataFrame(cols)
 
 
-def _step_frame(res: engine.Results, run0: int, dates: list[str],
+def step_frame(res: engine.Results, run0: int, dates: list[str],
                 outcomes: Sequence[str]) -> pd.DataFrame:
+    """The monthly table of engine results: ``run`` (from ``run0``), ``seed``, ``month``,
+    ``date`` and one column per outcome in ``outcomes``."""
     assert res.steps is not None
     R, T = len(res.seeds), len(dates)
     cols: dict[str, Any] = {
@@ -381,7 +383,7 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
             res = engine.simulate(part, record_steps=record_steps)
             log = log or res.log
             if record_steps:
-                steps.append(_step_frame(res, lo, dates, outcomes))
+                steps.append(step_frame(res, lo, dates, outcomes))
             summary.append(pd.DataFrame({"run": np.arange(lo, lo + part.runs),
                                          "seed": res.seeds, **res.summary,
                                          **({"particle": particle} if particle is not None

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim import engine, outcomes, stats
+from sim.api import month_labels, step_frame
 from sim.facts import FACTS_FILE
 from sim.parameters import MODES
 from sim.scenario.schema import Scenario
@@ -98,9 +99,8 @@ def check(scenario: Scenario, replicates: int | None = None) -> pd.DataFrame:
     batch = engine.compile_batch(scenario, seeds=seeds)
     months = sorted({months_between(scenario.start, o.date) for o in obs if o.state})
     res = engine.simulate(batch, record_steps=True, snapshot_months=months)
-    R, T = len(seeds), scenario.horizon
-    steps = pd.DataFrame({"run": np.repeat(np.arange(R), T), "month": np.tile(np.arange(1, T + 1), R),
-                          **{k: v.reshape(-1) for k, v in res.steps.items()}})
+    R = len(seeds)
+    steps = step_frame(res, 0, month_labels(scenario.start, scenario.horizon), res.steps)
     rows = []
     for month, committed in res.snapshots.items():
         for i, code in enumerate(batch.world.codes):
