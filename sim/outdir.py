@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,25 @@ def read_manifest(path: Path, limit: int = MAX_MANIFEST_BYTES) -> Any:
 
 # --------------------------------------------------------------------------- the lock
 
+HOLDER_WAIT_S = 1.0
+"""How long a refused command waits for the lock's holder to write what it is: the holder
+writes it just after taking the lock, so a command refused in between would otherwise say
+only "another coalition-sim command"."""
+
+
+def _holder(fd: int) -> str:
+    """What holds the lock of ``fd`` ("sweep (pid N)"), or "" if it does not say in time."""
+    deadline = time.monotonic() + HOLDER_WAIT_S
+    while True:
+        with contextlib.suppress(OSError):
+            text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            if text:
+                return text
+        if time.monotonic() >= deadline:
+            return ""
+        time.sleep(0.02)
+
+
 @contextlib.contextmanager
 def folder_lock(target: Path, what: str = "command") -> Iterator[None]:
     """Hold the lock of output folder ``target`` (Busy if another process holds it)."""
@@ -164,9 +184,7 @@ def folder_lock(target: Path, what: str = "command") -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = ""
-            with contextlib.suppress(OSError):
-                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            holder = _holder(fd)
             os.close(fd)
             raise Busy(f"another {holder or 'coalition-sim command'} is writing {target}; "
                        "wait for it to end (or stop it) and try again") from None
