@@ -81,5 +81,15 @@ def test_positions_with_dates_and_events_that_change_a_state():
     de = res.states[res.states.code == "DE"]
     assert de["committed_ground"].mean() > 0.5 and (de["troops"][de.committed_ground == 1]
                                                     == 8000).all()
-    assert np.isclose(res.steps.groupby("month")["n_ground"].mean()[5], 2.0)  # not before
+    # not before its start date: up to then the runs are those of the scenario without any
+    # German position (the new one replaces the scenario's)
+    raw.pop("events")
+    raw["positions"].pop("DE")
+    base = api.run(type(sc).model_validate(raw), replicates=30).steps.groupby(
+        "month")["n_ground"].mean()
+    changed = res.steps.groupby("month")["n_ground"].mean()
+    first = min(m for m in changed.index if res.steps.date[res.steps.month == m].iloc[0]
+                >= "2026-03")
+    assert np.array_equal(changed[changed.index < first], base[base.index < first])
+    assert changed[first] > base[first]
     assert any("Germany changes its mind" in h for h in api.hypotheticals(sc2))

@@ -74,7 +74,7 @@ def marginals_figure(fit: Fit) -> Any:
         ax.hist(fit.posterior[name], bins=30, range=(lo, hi), weights=w, density=True,
                 color="#4477aa", alpha=0.8)
         ax.axhline(1 / (hi - lo), color="grey", ls="--", lw=1, label="prior")
-        ax.axvline(PARAM_INFO[name].default, color="#cc6677", lw=1.2, label="hand-set default")
+        ax.axvline(PARAM_INFO[name].default, color="#cc6677", lw=1.2, label="default")
         s = summary.loc[name]
         ax.axvspan(s["lo90"], s["hi90"], color="#4477aa", alpha=0.12)
         ax.axvline(s["median"], color="#222222", lw=1.2, label="posterior median")

@@ -34,9 +34,10 @@ DEFAULT_FREE: tuple[str, ...] = (
     "sanctions.secondary_weight",
 )
 """The free parameters when a spec says ``parameters: default``: the ten ``assumption``
-parameters that move the standardised statistics of the record most over their prior ranges
-(a screening of 4,000 prior draws of all 66, docs/calibration.md), leaving out the scenario
-knobs (``*_scale``, ``sanctions.scale``) whose default 1 means "as in the scenario"."""
+parameters (three now graded ``calibrated``) that move the standardised statistics of the
+record most over their prior ranges (a screening of 4,000 prior draws of all 66,
+docs/calibration.md), leaving out the scenario knobs (``*_scale``, ``sanctions.scale``)
+whose default 1 means "as in the scenario"."""
 
 
 class _Strict(BaseModel):
@@ -72,7 +73,8 @@ class CalibrationSpec(_Strict):
     scenario: str = Field("record-2025", description="The record scenario (a name in scenarios/).")
     parameters: Literal["default", "assumption"] | list[str] | dict[str, Prior | None] = Field(
         "default", description="Free parameters: 'default' (DEFAULT_FREE), 'assumption' (every "
-                               "assumption-graded one), a list of paths, or path: {lo, hi}.")
+                               "assumption- or calibrated-graded one), a list of paths, or "
+                               "path: {lo, hi}.")
     observations: Literal["all"] | list[str] = "all"
     until: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
                               description="Only observations dated up to this month.")
@@ -130,7 +132,8 @@ class CalibrationSpec(_Strict):
         if self.parameters == "default":
             paths: Any = {p: None for p in DEFAULT_FREE}
         elif self.parameters == "assumption":
-            paths = {p: None for p, i in PARAM_INFO.items() if i.grade == "assumption"}
+            paths = {p: None for p, i in PARAM_INFO.items()
+                     if i.grade in ("assumption", "calibrated")}
         elif isinstance(self.parameters, list):
             paths = {p: None for p in self.parameters}
         else:
