@@ -121,7 +121,7 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any] | None) -> S
     if issues:
         raise ScenarioError(issues)
     data["overrides"] = {**dict(scenario.overrides), **{k: _plain(v) for k, v in overrides.items()}}
-    return check_scenario(data, {}, "override")
+    return check_scenario(data, {}, "override").pin(scenario.written_parameters)
 
 
 def _plain(value: Any) -> Any:

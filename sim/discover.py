@@ -25,9 +25,9 @@ _OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
     ast.Eq: np.equal, ast.NotEq: np.not_equal,
 }
-ID_COLUMNS = ("point", "replicate", "seed", "run")
-"""Columns that identify a run (a sweep's point, replicate and seed; a run's index): never
-parameters."""
+ID_COLUMNS = ("point", "replicate", "seed", "run", "particle")
+"""Columns that identify a run (a sweep's point, replicate and seed; a run's index; the
+posterior particle it drew): never parameters."""
 MAX_OUTCOME_CHARS = 10_000
 MAX_OUTCOME_DEPTH = 100
 """Longest and most deeply nested --outcome condition accepted."""

@@ -234,6 +234,8 @@ ID_COLUMNS: tuple[tuple[str, str], ...] = (
     ("seed", "Seed of the replicate (base seed + run)."),
     ("month", "Month after the scenario's start (1-based; monthly tables only)."),
     ("date", "Calendar month YYYY-MM (monthly tables only)."),
+    ("particle", "Row of the posterior the run drew its calibrated parameters from (only with "
+                 "--posterior; summary tables and a sweep's results)."),
 )
 """Identifier columns of ``steps`` and ``summary`` tables."""
 

@@ -7,14 +7,16 @@ and 2k+1 share the draw of seed pair k, so the spread between the two runs of a 
 randomness of runs alone and the rest of the spread is the uncertainty of the parameters
 (:func:`uncertainty`, the law of total variance).
 
-A parameter the scenario sets to something other than its default, or that an override
-sets, keeps that value: a what-if stays a what-if, with the other calibrated parameters drawn.
+A parameter the scenario's files write (even at its default value), that a scenario built in
+code sets away from its default, or that an override sets, keeps that value: a what-if stays a
+what-if, with the other calibrated parameters drawn.
 ``DEFAULT_DIR`` (seeds/posterior) is the posterior the project ships; docs/calibration.md
 says how to regenerate it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,11 +71,12 @@ class Posterior:
         return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
 
     def drawn_names(self, scenario: object) -> list[str]:
-        """The parameters drawn for ``scenario``: those it leaves at their default and no
-        override sets."""
+        """The parameters drawn for ``scenario``: those its files do not write (even at the
+        default value), no override sets, and that are at their default."""
         values = flatten(scenario.parameters)  # type: ignore[attr-defined]
-        overrides = getattr(scenario, "overrides", {}) or {}
-        return [n for n in self.names if n not in overrides
+        pinned = set(getattr(scenario, "overrides", {}) or {})
+        pinned |= set(getattr(scenario, "written_parameters", ()))
+        return [n for n in self.names if n not in pinned
                 and np.isclose(values[n], PARAM_INFO[n].default, rtol=0, atol=1e-12)]
 
     def values_for(self, scenario: object, seeds: Sequence[int] | np.ndarray
@@ -125,26 +128,54 @@ def manifest(folder: str | Path | None = None) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
+def uncertainty_by(runs: pd.DataFrame, by: Sequence[str], outcome: str) -> pd.DataFrame:
+    """Per group of ``by`` (e.g. a sweep's points; none: one row): ``mean``, ``sd_total``
+    over runs, ``sd_runs`` (the randomness of runs alone, from seed pairs 2k, 2k+1 that share
+    a parameter draw), ``share_parameters`` = 1 - var_runs / var_total (the law of total
+    variance, clipped to [0, 1]) and the number of complete ``pairs``.
+
+    ``runs`` has ``seed``, the ``by`` columns and ``outcome``; NaN values are left out."""
+    keys = list(by)
+    df = runs[[*keys, "seed", outcome]].dropna(subset=[outcome]).copy()
+    df["_pair"] = df["seed"].to_numpy() // 2
+    if not keys:
+        df["_all"] = 0
+        keys = ["_all"]
+    grouped = df.groupby(keys)[outcome]
+    table = pd.DataFrame({"mean": grouped.mean(), "var_total": grouped.var(ddof=1)})
+    pairs = df.groupby([*keys, "_pair"])[outcome].agg(["count", "max", "min"])
+    pairs = pairs[pairs["count"] == 2]
+    half_sq = ((pairs["max"] - pairs["min"]) ** 2 / 2).groupby(level=keys)
+    table["var_runs"] = half_sq.mean()
+    table["pairs"] = half_sq.size()
+    table["pairs"] = table["pairs"].fillna(0).astype(int)
+    ok = (table["var_total"] > 0) & table["var_runs"].notna()
+    table["share_parameters"] = np.where(
+        ok, np.clip(1 - table["var_runs"] / table["var_total"].where(ok, 1.0), 0, 1), np.nan)
+    table["sd_total"] = table["var_total"] ** 0.5
+    table["sd_runs"] = table["var_runs"] ** 0.5
+    table = table.reset_index()
+    cols = ["mean", "sd_total", "sd_runs", "share_parameters", "pairs"]
+    return table[[*list(by), *cols]]
+
+
 def uncertainty(summary: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
     """Per outcome: mean, total sd over runs, the sd of runs alone (within seed pairs that
     share a parameter draw) and the share of the variance due to the parameters.
 
     ``summary`` has ``seed`` and the outcomes (a run's summary table with a posterior)."""
-    pair = summary["seed"].to_numpy() // 2
-    counts = pd.Series(pair).value_counts()
-    full = set(counts[counts == 2].index)
-    rows = []
-    for k in outcomes:
-        x = summary[k].to_numpy(dtype=float)
-        ok = ~np.isnan(x)
-        var_total = float(np.var(x[ok], ddof=1)) if ok.sum() > 1 else float("nan")
-        df = pd.DataFrame({"pair": pair, "x": x})[ok & np.isin(pair, list(full))]
-        g = df.groupby("pair")["x"]
-        diffs = (g.max() - g.min())[g.count() == 2]
-        var_runs = float((diffs ** 2).mean() / 2) if len(diffs) else float("nan")
-        share = (float(np.clip(1 - var_runs / var_total, 0, 1))
-                 if var_total and var_total > 0 and not np.isnan(var_runs) else float("nan"))
-        rows.append({"outcome": k, "mean": float(np.nanmean(x)), "sd_total": var_total ** 0.5,
-                     "sd_runs": var_runs ** 0.5, "share_parameters": share,
-                     "pairs": len(diffs)})
-    return pd.DataFrame(rows)
+    rows = [uncertainty_by(summary, [], k).assign(outcome=k) for k in outcomes]
+    table = pd.concat(rows, ignore_index=True)
+    return table[["outcome", "mean", "sd_total", "sd_runs", "share_parameters", "pairs"]]
+
+
+def fingerprint(posterior: Posterior | None) -> str | None:
+    """Short hash of a posterior's particles and weights (None without one): a sweep that
+    resumes must draw from the same posterior."""
+    if posterior is None:
+        return None
+    h = hashlib.sha256()
+    h.update(json.dumps(posterior.names).encode())
+    h.update(np.ascontiguousarray(posterior.particles.to_numpy(dtype=np.float64)).tobytes())
+    h.update(np.ascontiguousarray(posterior.weights, dtype=np.float64).tobytes())
+    return h.hexdigest()[:16]

@@ -108,6 +108,38 @@ def test_runs_draw_from_the_posterior_deterministically_by_seed_pairs():
     assert "coalition.ground_threshold" not in post.drawn_names(c.scenario)
 
 
+def test_a_parameter_the_scenario_file_writes_is_never_drawn(tmp_path: Path):
+    """Written in a file (even at its default value, through extends), set by an override, or
+    set away from its default in code: kept. The rest: drawn."""
+    from sim.parameters import PARAM_INFO
+
+    post = posterior.load("default")
+    assert post.drawn_names(load_scenario("classroom-five")) == []  # pins every parameter
+    assert set(post.drawn_names(load_scenario("sep-2025-paris"))) == set(post.names)
+    default = PARAM_INFO["russia.pain_span"].default
+    parent = tmp_path / "parent.yaml"
+    parent.write_text("name: parent\ndescription: writes one calibrated parameter at its "
+                      f"default\nextends: sep-2025-paris\nparameters:\n  russia:\n    "
+                      f"pain_span: {default}\n")
+    (tmp_path / "child.yaml").write_text("name: child\ndescription: extends it\n"
+                                         "extends: parent\n")
+    child = load_scenario(tmp_path / "child.yaml")
+    assert "russia.pain_span" in child.written_parameters
+    assert "russia.pain_span" not in post.drawn_names(child)
+    moved = api.with_overrides(child, {"coalition.air_threshold": 0.44})
+    assert moved.written_parameters == child.written_parameters
+    assert not {"russia.pain_span", "coalition.air_threshold"} & set(post.drawn_names(moved))
+    coded = type(child).model_validate(child.model_dump())  # built in code: values decide
+    assert coded.written_parameters == frozenset()
+    assert "russia.pain_span" in post.drawn_names(coded)
+    raw = child.model_dump()
+    raw["parameters"]["russia"]["pain_span"] = default + 1
+    assert "russia.pain_span" not in post.drawn_names(type(child).model_validate(raw))
+    res = api.run(child, replicates=6, posterior=post)
+    assert (res.scenario.parameters.russia.pain_span == default
+            and "russia.pain_span" not in post.drawn_names(res.scenario))
+
+
 def test_shipped_posterior_is_valid_and_covers_the_record():
     post = posterior.load("default")
     assert len(post.particles) >= 500 and np.isclose(post.weights.sum(), 1)

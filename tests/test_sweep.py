@@ -205,3 +205,107 @@ def test_scenario_by_path_relative_to_the_spec(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="scenario file not found") as info:
         sweep_design(load_spec(spec_path, SweepSpec))
     assert info.value.line == 2 and info.value.file == str(spec_path)
+
+
+# --- with a calibrated posterior (issue 13) ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shipped_posterior():
+    from sim.posterior import load
+
+    return load("default")
+
+
+def test_sweep_runs_draw_the_posterior_by_seed(spec_file: Path, tmp_path: Path,
+                                               shipped_posterior) -> None:
+    """Each run draws the particle of its seed (the same at every point); the drawn values are
+    those a direct run with them as overrides uses: same outcomes, bit for bit."""
+    from sim import api
+
+    spec = load_spec(spec_file, SweepSpec)
+    post = shipped_posterior
+    design = sweep_design(spec, posterior=post)
+    assert set(design.drawn()) == set(post.names)  # the tiny sweep sweeps no calibrated one
+    res = read(run_sweep(spec, tmp_path / "out", figures=False, posterior=post).report.results)
+    np.testing.assert_array_equal(res["particle"], post.draw(res["seed"].to_numpy()))
+    assert res.groupby("replicate")["particle"].nunique().max() == 1  # same draw at each point
+    assert res["particle"].nunique() > 1
+    row = res.iloc[4]
+    values = {n: float(post.particles[n].iloc[int(row["particle"])]) for n in post.names}
+    values |= {"us.backstop_scale": row["us.backstop_scale"],
+               "coalition.ground_threshold_scale": row["coalition.ground_threshold_scale"],
+               "sanctions.scale": 1.2, "horizon": 10}
+    direct = api.run("sep-2025-paris", replicates=1, seed=int(row["seed"]), overrides=values,
+                     record_steps=False).summary.iloc[0]
+    for k in ("pledged_troops", "presence_states", "holds", "growth"):
+        assert direct[k] == row[k], k
+    plain = read(run_sweep(spec, tmp_path / "plain", figures=False).report.results)
+    assert "particle" not in plain.columns
+    assert not np.array_equal(plain["growth"], res["growth"])  # the draws change the runs
+
+
+def test_sweep_posterior_keeps_swept_and_fixed_parameters(spec_file: Path, tmp_path: Path,
+                                                          shipped_posterior) -> None:
+    spec_file.write_text(SPEC.replace("coalition.ground_threshold_scale",
+                                      "coalition.air_threshold").replace(
+        "linspace: [0.8, 1.2, 3]", "values: [0.2, 0.5, 0.8]").replace(
+        "sanctions.scale: 1.2", "russia.pain_span: 3.0"))
+    spec = load_spec(spec_file, SweepSpec)
+    design = sweep_design(spec, posterior=shipped_posterior)
+    assert "coalition.air_threshold" not in design.drawn()
+    assert "russia.pain_span" not in design.drawn()
+    assert "russia.adjust_months" in design.drawn()
+    res = read(run_sweep(spec, tmp_path / "out", figures=False,
+                         posterior=shipped_posterior).report.results)
+    assert sorted(res["coalition.air_threshold"].unique()) == [0.2, 0.5, 0.8]
+
+
+def test_sweep_posterior_independent_of_chunks_and_jobs(spec_file: Path, tmp_path: Path,
+                                                        shipped_posterior) -> None:
+    spec = load_spec(spec_file, SweepSpec)
+    a = run_sweep(spec, tmp_path / "a", figures=False, posterior=shipped_posterior,
+                  chunk_size=5)
+    b = run_sweep(spec, tmp_path / "b", figures=False, posterior=shipped_posterior,
+                  chunk_size=7, jobs=2)
+    pd.testing.assert_frame_equal(read(a.report.results), read(b.report.results))
+
+
+def test_sweep_points_split_uncertainty_and_resume_needs_same_posterior(
+        spec_file: Path, tmp_path: Path, shipped_posterior) -> None:
+    from sim.posterior import load
+
+    spec = load_spec(spec_file, SweepSpec).model_copy(update={"replicates": 12})
+    out = run_sweep(spec, tmp_path / "out", figures=False, posterior=shipped_posterior)
+    points = pd.read_csv(tmp_path / "out" / "points.csv")
+    for col in ("sd_total", "sd_runs", "share_parameters"):
+        assert col in points.columns
+    troops = points[points.output == "pledged_troops"]
+    assert troops["share_parameters"].between(0, 1).all()
+    assert troops["share_parameters"].max() > 0  # the parameters do move the troops pledged
+    np.testing.assert_allclose(troops["sd_total"], troops["sd"])
+    plain = run_sweep(spec, tmp_path / "plain", figures=False)
+    assert "share_parameters" not in pd.read_csv(tmp_path / "plain" / "points.csv").columns
+    assert out.report.runs == plain.report.runs
+    # resuming with another posterior is refused, naming it
+    other = tmp_path / "other"
+    other.mkdir()
+    df = pd.read_parquet(shipped_posterior.folder / "posterior.parquet")
+    df["weight"] = np.arange(1, len(df) + 1, dtype=float)
+    df.to_parquet(other / "posterior.parquet")
+    with pytest.raises(SweepError, match="posterior changed"):
+        run_sweep(spec, tmp_path / "out", figures=False, resume=True, posterior=load(other))
+    again = run_sweep(spec, tmp_path / "out", figures=False, resume=True,
+                      posterior=shipped_posterior)
+    assert again.report.chunks_run == 0
+
+
+def test_cli_sweep_posterior(spec_file: Path, tmp_path: Path) -> None:
+    r = cli("sweep", str(spec_file), "--out", str(tmp_path / "bad"), "--posterior",
+            str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "nowhere" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "bad").exists()
+    r = cli("sweep", str(spec_file), "--out", str(tmp_path / "ok"), "--no-figures",
+            "--posterior", "default")
+    assert r.returncode == 0, r.stderr
+    assert "draws 10 calibrated parameters" in r.stderr
+    assert "particle" in read(tmp_path / "ok" / "results.parquet").columns

@@ -7,7 +7,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, cap_jobs, fail, info, positive_int
+from sim.cli.common import (
+    add_command,
+    add_posterior_option,
+    cap_jobs,
+    fail,
+    info,
+    load_posterior,
+    positive_int,
+)
 
 
 def add_execution_options(p: argparse.ArgumentParser) -> None:
@@ -93,6 +101,7 @@ def register(subparsers: Any) -> None:
             "coalition-sim sweep big.yaml --scheduler tcp://scheduler:8786 --chunk-size 20000",
         ])
     add_spec_arguments(p, "SWEEP.yaml", "sweep", "sweeps")
+    add_posterior_option(p)
     p.set_defaults(func=handle)
 
 
@@ -175,10 +184,17 @@ def handle(args: argparse.Namespace) -> int:
     from sim.sweep import SweepSpec, run_sweep, sweep_design
 
     spec, out = prepare(args, SweepSpec, "sweep", "sweeps")
-    design = sweep_design(spec, args.chunk_size)
+    posterior = load_posterior(args.posterior)
+    design = sweep_design(spec, args.chunk_size, posterior)
     info(f"sweep {spec.name}: {design.n_points:,} points × {design.replicates} replicates = "
          f"{design.n_runs:,} runs of {design.scenario.name} ({design.scenario.horizon} months) "
          f"in {design.n_chunks} chunk{'s' if design.n_chunks != 1 else ''} -> {out}", args.quiet)
+    if posterior is not None:
+        drawn = design.drawn()
+        info(f"each run draws {len(drawn)} calibrated parameter{'s' if len(drawn) != 1 else ''} "
+             f"from the posterior {posterior.label} "
+             f"({', '.join(drawn) if drawn else 'none: the sweep or the scenario sets them all'});"
+             " points.csv splits each point's spread into parameters and runs", args.quiet)
     bar, tick = progress_callback(design.n_runs, spec.name, args.quiet,
                                   merge_message(out, args.resume, design.n_chunks))
     with bar, sweep_folder(out, "sweep", resume=args.resume, overwrite=args.overwrite) as work:
@@ -186,7 +202,7 @@ def handle(args: argparse.Namespace) -> int:
             run_sweep, spec, work, jobs=args.jobs, scheduler=args.scheduler,
             resume=args.resume, overwrite=args.overwrite, keep_chunks=args.keep_chunks,
             chunk_size=args.chunk_size, figures=not args.no_figures, progress=tick,
-            status=lambda m: info(m, args.quiet))
+            status=lambda m: info(m, args.quiet), posterior=posterior)
         info(f"writing the manifest and moving the result into {out}…", args.quiet)
     r = result.report
     info(f"{r.runs:,} runs ({r.chunks_run} chunks run, {r.chunks_skipped} on disk) in "

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sim.parameters import PARAM_INFO
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean
 from sim.scenario.schema import Scenario
 from sim.scenario.validate import Origin, check_document_facts, check_scenario
@@ -254,6 +255,8 @@ def load_resolved(name_or_path: str | Path, directory: Path = SCENARIOS_DIR) -> 
             check_document_facts(doc)
         data, origin = merge_chain(chain)
         scenario = check_scenario(data, origin, chain[0][1].file, expected_name=path.stem)
+        scenario.pin(frozenset(p for p in (".".join(map(str, k[1:])) for k in origin
+                                           if k[:1] == ("parameters",)) if p in PARAM_INFO))
         hit = Loaded(scenario, [p for p, _, _ in chain],
                      {doc.file: digest for _, doc, digest in chain}, origin)
         _remember(_SCENARIOS, key, hit)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from sim.parameters import MODES, Parameters, value_problem
 from sim.world import StateAttributes, coalition_states
@@ -152,6 +152,20 @@ class Scenario(_Strict):
         default_factory=dict, description="Overrides applied after loading (with_overrides, "
                                           "--set), recorded so results and manifests say what "
                                           "was changed; not written in scenario files.")
+    _written: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @property
+    def written_parameters(self) -> frozenset[str]:
+        """Parameter paths the scenario's files write (its own or through ``extends``), even
+        at their default value: a calibrated posterior never draws them (``sim.posterior``).
+        Set by the loader and kept by ``with_overrides``; empty for a scenario built in code."""
+        return self._written
+
+    def pin(self, paths: frozenset[str]) -> Scenario:
+        """This scenario, recording ``paths`` as written by its files (see
+        :attr:`written_parameters`)."""
+        self._written = frozenset(paths)
+        return self
 
     def states(self) -> tuple[StateAttributes, ...]:
         """The states of this scenario's world."""

@@ -11,6 +11,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 
 from sim.io import save_figure, write_table
+from sim.posterior import Posterior
 from sim.sweep import figures
 from sim.sweep.runner import Design, Progress, RunReport, run_design
 from sim.sweep.spec import SweepSpec, resolve_scenario
@@ -20,12 +21,14 @@ Status = Callable[[str], None]
 """Called with a one-line status message before each long step after the runs."""
 
 
-def sweep_design(spec: SweepSpec, chunk_size: int | None = None) -> Design:
-    """The design of a sweep spec: its grid points × replicates."""
+def sweep_design(spec: SweepSpec, chunk_size: int | None = None,
+                 posterior: Posterior | None = None) -> Design:
+    """The design of a sweep spec: its grid points × replicates (each run drawing the
+    calibrated parameters from ``posterior``, if given)."""
     sc = resolve_scenario(spec)
     return Design(sc, spec.params, spec.grid(), spec.replicates,
                   sc.seed if spec.seed is None else spec.seed, dict(spec.fixed),
-                  chunk_size or spec.chunk_size)
+                  chunk_size or spec.chunk_size, posterior)
 
 
 @dataclass
@@ -40,9 +43,14 @@ class SweepOutputs:
 def run_sweep(spec: SweepSpec, out_dir: str | Path, *, jobs: int = 1, scheduler: Any = None,
               resume: bool = False, overwrite: bool = False, keep_chunks: bool = False,
               chunk_size: int | None = None, figures: bool = True,
-              progress: Progress | None = None, status: Status | None = None) -> SweepOutputs:
-    """Run a sweep into ``out_dir``: results.parquet, points.{parquet,csv}, figures/."""
-    design = sweep_design(spec, chunk_size)
+              progress: Progress | None = None, status: Status | None = None,
+              posterior: Posterior | None = None) -> SweepOutputs:
+    """Run a sweep into ``out_dir``: results.parquet, points.{parquet,csv}, figures/.
+
+    ``posterior``: each run draws the calibrated parameters the sweep neither sweeps nor
+    fixes from it (``sim.posterior``); points.csv then splits the spread of each point into
+    parameters and runs."""
+    design = sweep_design(spec, chunk_size, posterior)
     report = run_design(design, out_dir, jobs=jobs, scheduler=scheduler, resume=resume,
                         overwrite=overwrite, keep_chunks=keep_chunks, progress=progress,
                         extra={"kind": "sweep", "spec": spec.model_dump(mode="json"),

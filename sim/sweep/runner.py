@@ -4,6 +4,9 @@ A ``Design`` is a base scenario, the swept parameters, a matrix of points (P, D)
 replicates and a base seed. Run ``i`` is (point ``i // replicates``, replicate
 ``i % replicates``) and uses seed ``seed + replicate`` at every point (common random numbers),
 so its numbers do not depend on the chunk it falls in, on the executor or on the order.
+With a calibrated posterior (``sim.posterior``), each run also draws the calibrated parameters
+the design neither sweeps nor fixes from it, by its seed: replicate ``r`` uses the same draw
+at every point, and a ``particle`` column says which.
 
 Chunks of ``chunk_size`` runs are simulated serially, in local processes (``jobs``) or on a Dask
 cluster (``scheduler``); each is written atomically to ``chunks/chunk-NNNNNN.parquet`` by the
@@ -33,6 +36,8 @@ import pyarrow.parquet as pq
 
 from sim import engine
 from sim.io import atomic_path, dependency_versions, write_json
+from sim.posterior import Posterior
+from sim.posterior import fingerprint as posterior_fingerprint
 from sim.procs import die_with_parent
 from sim.scenario import Scenario
 from sim.sweep.spec import spec_hash
@@ -41,6 +46,8 @@ RESULTS = "results.parquet"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks"
 ID_COLUMNS = ("point", "replicate", "seed")
+PARTICLE = "particle"
+"""Column of the posterior particle a run drew (only with a posterior)."""
 SUB_BATCH = 2048
 """Runs simulated at once inside a chunk: arrays of this size stay in cache (speed only; a
 run's numbers do not depend on it)."""
@@ -70,6 +77,7 @@ class Design:
     seed: int
     fixed: dict[str, float] = field(default_factory=dict)
     chunk_size: int = 10_000
+    posterior: Posterior | None = None
 
     @property
     def n_points(self) -> int:
@@ -84,12 +92,25 @@ class Design:
         return -(-self.n_runs // self.chunk_size)
 
     @property
+    def id_columns(self) -> tuple[str, ...]:
+        """Integer columns: point, replicate, seed and, with a posterior, particle."""
+        return (*ID_COLUMNS, *((PARTICLE,) if self.posterior is not None else ()))
+
+    @property
     def columns(self) -> tuple[str, ...]:
-        return (*ID_COLUMNS, *self.params, *engine.SUMMARY_OUTCOMES)
+        return (*self.id_columns, *self.params, *engine.SUMMARY_OUTCOMES)
+
+    def drawn(self) -> tuple[str, ...]:
+        """The posterior's parameters each run draws: those the scenario leaves at their
+        default that the design neither sweeps nor fixes (none without a posterior)."""
+        if self.posterior is None:
+            return ()
+        return tuple(n for n in self.posterior.drawn_names(self.scenario)
+                     if n not in self.params and n not in self.fixed)
 
     def schema(self) -> pa.Schema:
         """The Parquet schema of every chunk and of the result."""
-        return pa.schema([(c, pa.int64()) for c in ID_COLUMNS]
+        return pa.schema([(c, pa.int64()) for c in self.id_columns]
                          + [(c, pa.float64()) for c in (*self.params, *engine.SUMMARY_OUTCOMES)])
 
     def fingerprint(self) -> str:
@@ -98,7 +119,10 @@ class Design:
         return spec_hash({"scenario": self.scenario, "params": list(self.params),
                           "points": _array_hash(self.points), "shape": self.points.shape,
                           "replicates": self.replicates, "seed": self.seed,
-                          "fixed": self.fixed, "columns": list(self.columns)})
+                          "fixed": self.fixed, "columns": list(self.columns),
+                          **({"posterior": posterior_fingerprint(self.posterior),
+                              "drawn": list(self.drawn())} if self.posterior is not None
+                             else {})})
 
     def bounds(self, k: int) -> tuple[int, int]:
         """Run indices [lo, hi) of chunk ``k``."""
@@ -110,7 +134,8 @@ class Design:
         lo, hi = self.bounds(k)
         p_lo, p_hi = lo // self.replicates, (hi - 1) // self.replicates + 1
         return ChunkTask(k, lo, hi, self.scenario, self.params, self.points[p_lo:p_hi].copy(),
-                         p_lo, self.replicates, self.seed, dict(self.fixed))
+                         p_lo, self.replicates, self.seed, dict(self.fixed), self.posterior,
+                         self.drawn())
 
 
 @dataclass(frozen=True)
@@ -127,19 +152,29 @@ class ChunkTask:
     replicates: int
     seed: int
     fixed: dict[str, float]
+    posterior: Posterior | None = None
+    drawn: tuple[str, ...] = ()
 
 
 def run_chunk(task: ChunkTask) -> dict[str, np.ndarray]:
-    """Simulate a chunk: columns point, replicate, seed, parameters, summary outcomes."""
+    """Simulate a chunk: columns point, replicate, seed, (particle,) parameters, summary
+    outcomes."""
     rows = np.arange(task.lo, task.hi, dtype=np.int64)
     point, rep = rows // task.replicates, rows % task.replicates
     seeds = task.seed + rep
     swept = {p: task.points[point - task.p_lo, j] for j, p in enumerate(task.params)}
-    batch = engine.compile_batch(task.scenario, seeds=seeds, values={**task.fixed, **swept})
+    drawn: dict[str, np.ndarray] = {}
+    ids: dict[str, np.ndarray] = {}
+    if task.posterior is not None:
+        particle = task.posterior.draw(seeds)
+        drawn = {n: task.posterior.particles[n].to_numpy()[particle] for n in task.drawn}
+        ids[PARTICLE] = particle.astype(np.int64)
+    batch = engine.compile_batch(task.scenario, seeds=seeds,
+                                 values={**drawn, **task.fixed, **swept})
     parts = [engine.simulate(engine.select(batch, slice(i, i + SUB_BATCH)), record_steps=False)
              for i in range(0, batch.runs, SUB_BATCH)]
     summary = {k: np.concatenate([r.summary[k] for r in parts]) for k in engine.SUMMARY_OUTCOMES}
-    return {"point": point, "replicate": rep, "seed": seeds, **swept, **summary}
+    return {"point": point, "replicate": rep, "seed": seeds, **ids, **swept, **summary}
 
 
 # --------------------------------------------------------------------------- executors
@@ -308,7 +343,7 @@ def _prepare(out_dir: Path, design: Design, resume: bool, overwrite: bool,
         return None
     if old.get("fingerprint") != design.fingerprint():
         changed = [k for k in ("scenario_hash", "points_hash", "replicates", "seed", "params",
-                               "fixed") if old.get(k) != manifest.get(k)]
+                               "fixed", "posterior") if old.get(k) != manifest.get(k)]
         raise SweepError(f"cannot resume in {out_dir}: the sweep differs from the one started "
                          f"there ({', '.join(changed) or 'model outputs'} changed); pass "
                          "--overwrite to start again or use another --out")
@@ -332,6 +367,11 @@ def run_design(design: Design, out_dir: str | Path, *, jobs: int = 1, scheduler:
         "points_hash": _array_hash(design.points),
         "n_points": design.n_points, "replicates": design.replicates, "seed": design.seed,
         "fixed": design.fixed, "runs": design.n_runs, "chunk_size": design.chunk_size,
+        **({"posterior": {"folder": design.posterior.label,
+                          "fingerprint": posterior_fingerprint(design.posterior),
+                          "particles": len(design.posterior.particles),
+                          "drawn": list(design.drawn())}}
+           if design.posterior is not None else {}),
         "chunks": design.n_chunks, "horizon": design.scenario.horizon,
         "columns": list(design.columns), "complete": False,
         "versions": dependency_versions(("numpy", "pandas", "pyarrow", "mesa", "SALib",

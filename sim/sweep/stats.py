@@ -18,11 +18,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim import outcomes
+from sim.posterior import uncertainty_by
 from sim.stats import describe
+from sim.sweep.runner import PARTICLE
 
 LEVEL = 0.95
 """Confidence level of the intervals in points.{csv,parquet} and the sweep figures."""
 QUANTILES = ("q05", "q50", "q95")
+SPLIT_COLUMNS = ("sd_total", "sd_runs", "share_parameters")
+"""Per-point columns added with a posterior: both sources of uncertainty."""
 
 
 def interval_name(output: str) -> str:
@@ -41,13 +45,22 @@ def describe_output(df: pd.DataFrame, by: Sequence[str], output: str) -> pd.Data
 
 
 def point_table(results: str | Path, params: Sequence[str], outputs: Sequence[str]) -> pd.DataFrame:
-    """One row per (point, output): the point's parameter values and the statistics."""
+    """One row per (point, output): the point's parameter values and the statistics.
+
+    With a posterior (a ``particle`` column) the runs of a point differ in their parameters
+    too, so the interval covers both sources; ``sd_total``, ``sd_runs`` and
+    ``share_parameters`` (``sim.posterior.uncertainty_by``) say how much is which."""
     frames = []
     axes = pq.read_table(results, columns=["point", *params]).to_pandas()
     axes = axes.drop_duplicates("point").set_index("point")
+    drawn = PARTICLE in pq.read_schema(results).names
     for out in outputs:
-        df = pq.read_table(results, columns=["point", out]).to_pandas()
-        frames.append(describe_output(df, ["point"], out).join(axes, on="point"))
+        df = pq.read_table(results, columns=["point", "seed", out]).to_pandas()
+        table = describe_output(df, ["point"], out)
+        if drawn:
+            split = uncertainty_by(df, ["point"], out)
+            table = table.merge(split[["point", *SPLIT_COLUMNS]], on="point", how="left")
+        frames.append(table.join(axes, on="point"))
     table = pd.concat(frames, ignore_index=True)
     first = ["point", *params, "output"]
     return table[first + [c for c in table.columns if c not in first]]
