@@ -75,10 +75,17 @@ _HELP = {
 _KIND = {"sanctions.scale": "times", "coalition.peer_weight": "weight"}
 
 
+def _range(path: str, lo: float, hi: float, value: float) -> tuple[float, float]:
+    """A slider's range: its own, widened to hold the scenario's value, within the bounds the
+    model accepts for the parameter."""
+    info = PARAM_INFO[path]
+    return max(lo, info.lo), min(max(hi, round(value, 4)), info.hi)
+
+
 def controls(scenario: Scenario) -> list[Control]:
     """The app's sliders for this scenario (ranges widened to hold its values)."""
     values = flatten(scenario.parameters)
-    out = [Control(path, label, lo, max(hi, round(values[path], 4)), step,
+    out = [Control(path, label, *_range(path, lo, hi, values[path]), step,
                    _KIND.get(path, "share"), _HELP[path])
            for path, (label, lo, hi, step) in SLIDERS.items()]
     out.append(Control("threshold_scale", THRESHOLD_LABEL, 0.5, 1.5, 0.01, "times",
