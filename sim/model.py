@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -12,6 +12,9 @@ from sim import engine
 from sim.agents import CoalitionState, Russia, Ukraine, UnitedStates
 from sim.parameters import MODES
 from sim.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from sim.posterior import Posterior
 
 DEFAULT_SCENARIO = "sep-2025-paris"
 
@@ -24,6 +27,16 @@ def _seed_of(rng: Any, scenario: Scenario) -> int:
     raise TypeError("CoalitionModel needs an integer seed as rng (a run is identified by its seed)")
 
 
+def _draw(posterior: Posterior | None, scenario: Scenario, seed: int,
+          overrides: dict[str, float]) -> tuple[int | None, dict[str, float]]:
+    """The particle ``seed`` draws and its values of the parameters neither the scenario nor
+    an override sets (``Posterior.values_for``); (None, {}) without a posterior."""
+    if posterior is None:
+        return None, {}
+    values, particle = posterior.values_for(scenario, [seed])
+    return int(particle[0]), {k: float(v[0]) for k, v in values.items() if k not in overrides}
+
+
 class CoalitionModel(mesa.Model):
     """One seeded run of a scenario.
 
@@ -32,10 +45,15 @@ class CoalitionModel(mesa.Model):
     The run stops at the scenario's horizon. Mesa's own ``Scenario`` objects (SolaraViz passes
     one on Reset) are accepted too: their ``rng`` is the seed and their ``coalition_scenario``
     attribute, if set, names the coalition scenario.
+
+    With a ``posterior`` (``sim.posterior.Posterior``) the run draws the calibrated parameters
+    from it by its seed, as ``api.run`` does: ``particle`` is the row drawn and ``drawn`` the
+    values it gives; a parameter the scenario sets away from its default or an override sets
+    keeps its value.
     """
 
     def __init__(self, scenario: str | Scenario | MesaScenario = DEFAULT_SCENARIO,
-                 rng: Any = None, **overrides: float):
+                 rng: Any = None, posterior: Posterior | None = None, **overrides: float):
         if isinstance(scenario, MesaScenario):
             rng = scenario.rng if rng is None else rng
             scenario = getattr(scenario, "coalition_scenario", DEFAULT_SCENARIO)
@@ -44,7 +62,9 @@ class CoalitionModel(mesa.Model):
         super().__init__(rng=seed)
         self.coalition_scenario = sc  # mesa.Model reserves `scenario`
         self.seed = seed
-        batch = engine.compile_batch(sc, seeds=[seed], values=overrides)
+        self.posterior = posterior
+        self.particle, self.drawn = _draw(posterior, sc, seed, overrides)
+        batch = engine.compile_batch(sc, seeds=[seed], values={**self.drawn, **overrides})
         self.world = batch.world
         self.simulation = engine.Simulation(batch)
         self.horizon = batch.horizon

@@ -516,3 +516,42 @@ def test_sliders_explanations_and_map_read_in_full(server, browser):
     _assert_map_readable(page, small=True)
     traffic.check()
     page.close()
+
+
+# --------------------------------------------------------------------------- posterior
+
+
+def test_with_a_posterior_the_page_says_which_draw_each_seed_runs(browser):
+    """``--posterior default``: the status bar names the draw of the seed, and a Reset with
+    another seed (of another seed pair) draws anew."""
+    from playwright.sync_api import expect
+
+    from sim.posterior import load
+
+    post = load("default")
+    seed = load_scenario("sep-2025-paris").seed
+    try:
+        proc, url = start_process("--port", "0", "--posterior", "default", cwd=ROOT)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        page, traffic = _open(browser, url)
+        line = page.locator(".posterior-line")
+        for s in (seed, seed + 1):
+            if s != seed:  # one step of the seed slider, then Reset
+                slider = page.locator(".control-rng [role=slider]")
+                slider.focus()
+                slider.press("ArrowRight")
+                _button(page, "Reset").click()
+            draw = int(post.draw([s])[0]) + 1
+            expect(line).to_contain_text(
+                "Parameters drawn from the calibrated posterior (seeds/posterior), draw "
+                f"{draw:,} of 2,000: each seed is one plausible world")
+            assert line.get_attribute("title").startswith(line.inner_text().strip())
+        assert post.draw([seed])[0] != post.draw([seed + 1])[0]
+        expect(page.locator(".drawn-mark")).to_have_count(0)  # no slider is a drawn parameter
+        traffic.check()
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

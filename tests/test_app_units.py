@@ -342,6 +342,18 @@ def test_sliders_default_to_the_chosen_scenario_and_read_with_units():
         assert c.help.endswith(".") and "\n" not in c.help and len(c.help) < 110
 
 
+@pytest.mark.parametrize("name", ["sep-2025-paris", "classroom-five", "us-full-backstop"])
+def test_every_slider_end_builds_a_model(name):
+    """A slider never offers a value the model refuses: at either end, Reset builds a run."""
+    sc = load_scenario(name)
+    for c in controls(sc):
+        if c.key in SLIDERS:
+            info = PARAM_INFO[c.key]
+            assert info.lo <= c.lo <= c.hi <= info.hi, (c.key, c.lo, c.hi)
+            for end in (c.lo, c.hi):
+                assert model_values(AppModel(name, **{c.key: end}))[c.key] == end
+
+
 def test_same_controls_same_run():
     a, b = AppModel("sep-2025-paris", rng=2026), AppModel("sep-2025-paris", rng=2026)
     for _ in range(6):

@@ -6,6 +6,9 @@ model of the scenario picked *now* with the sliders' values and the design picke
 one month at a time until **❚❚**; **Step** moves one month. Picking a scenario builds its model
 at once (its sliders and design back at the scenario's own) and, if the app is playing, play
 goes on with the new model.
+The sliders hold only the values the user moved: those are overrides. The others show the
+run's own values, so with a posterior (``coalition-sim app --posterior``) a drawn parameter
+shows the value drawn for the seed, and each Reset with another seed draws anew.
 Every change bumps a version number; the views are HTML built from the model (see
 ``sim.app.components``), so a step redraws in milliseconds.
 """
@@ -35,12 +38,13 @@ from sim.app.session import (
     AppModel,
     Control,
     controls,
-    defaults,
     design_choices,
+    initial_posterior,
     initial_scenario,
     model_values,
     scenario_choices,
 )
+from sim.posterior import Posterior
 from sim.scenario import Scenario, load_scenario
 
 TITLE = "Coalition of the willing: how an alliance tips"
@@ -49,6 +53,8 @@ LARGE_WORLD_TILES = 1.3
 """Tile size (times the usual) on the map of a small world, so full names read large."""
 PLAY_INTERVAL_S = 0.6
 """Seconds between two months while playing."""
+DRAWN_HELP = ("Drawn from the calibrated posterior for this seed; move the slider to set your "
+              "own value.")
 
 
 def load_or_error(ref: str) -> tuple[Scenario | None, str]:
@@ -59,13 +65,15 @@ def load_or_error(ref: str) -> tuple[Scenario | None, str]:
         return None, f"{ref}: {exc}"
 
 
-def build_model(ref: str, values: dict[str, float], design: str | None = None) -> AppModel:
-    """A fresh model of scenario ``ref`` with the controls at ``values`` and the force design
-    ``design`` (None: the scenario's own)."""
+def build_model(ref: str, values: dict[str, float], design: str | None = None,
+                posterior: Posterior | None = None) -> AppModel:
+    """A fresh model of scenario ``ref`` with the controls at ``values`` (those not given: the
+    scenario's, or drawn from ``posterior``) and the force design ``design`` (None: the
+    scenario's own)."""
     kwargs: dict[str, Any] = dict(values)
     rng = kwargs.pop("rng", None)
     return AppModel(scenario_name=ref, rng=None if rng is None else int(rng), design=design,
-                    **kwargs)
+                    posterior=posterior, **kwargs)
 
 
 class Session:
@@ -78,12 +86,14 @@ class Session:
 
 @solara.component
 def ControlSlider(control: Control, value: float, used: float,
-                  on_value: Callable[[float], None]) -> None:
-    """One slider: its label, value and unit, a mark while it differs from the run, and a
-    one-line explanation."""
+                  on_value: Callable[[float], None], drawn: bool = False) -> None:
+    """One slider: its label, value and unit, a mark while it differs from the run (or, for a
+    parameter drawn from the posterior, that it is drawn), and a one-line explanation."""
     moved = abs(float(value) - float(used)) > 1e-9
     slug = control.key.replace(".", "-").replace("_", "-")
-    mark = ('<span class="moved-mark">changed: press Reset</span>' if moved else "")
+    mark = ('<span class="moved-mark">changed: press Reset</span>' if moved else
+            f'<span class="drawn-mark" title="{html.escape(DRAWN_HELP)}">drawn</span>'
+            if drawn else "")
     with solara.Div(classes=["cs-root", "cs-control", f"control-{slug}"]
                     + (["slider-moved"] if moved else [])):
         solara.HTML(tag="div", unsafe_innerHTML=(
@@ -123,12 +133,13 @@ def DesignSelect(design: str, used: str, on_design: Callable[[str], None]) -> No
 def Page() -> None:
     """A browser session: controls and scenario picker in the sidebar, the views beside."""
     session = solara.use_memo(Session, [])
+    posterior, posterior_problem = solara.use_memo(initial_posterior, [])
     ref = solara.use_reactive(initial_scenario())
     spec, problem = solara.use_memo(lambda: load_or_error(ref.value), [ref.value])
-    first = solara.use_memo(lambda: (build_model(ref.value, defaults(spec)) if spec else None),
-                            [])
+    first = solara.use_memo(lambda: (build_model(ref.value, {}, posterior=posterior)
+                                     if spec else None), [])
     model = solara.use_reactive(first)
-    values = solara.use_reactive(defaults(spec) if spec else {})
+    values = solara.use_reactive({})  # the sliders the user moved: overrides
     design = solara.use_reactive(spec.design if spec else "")
     version = solara.use_reactive(0)
     playing = solara.use_reactive(False)
@@ -145,16 +156,17 @@ def Page() -> None:
                 playing.value = False
                 model.value = None
             else:
-                values.value = defaults(new_spec)
+                values.value = {}
                 design.value = new_spec.design
-                model.value = build_model(name, values.value, design.value)
+                model.value = build_model(name, values.value, design.value, posterior)
             bump()
 
     def reset() -> None:
         with session.lock:
             playing.value = False
             if spec is not None:
-                model.value = build_model(ref.value, values.value, design.value or None)
+                model.value = build_model(ref.value, values.value, design.value or None,
+                                          posterior)
             bump()
 
     def step() -> None:
@@ -229,8 +241,12 @@ def Page() -> None:
                 for control in controls(spec):
                     ControlSlider(control, values.value.get(control.key, used[control.key]),
                                   used[control.key],
-                                  lambda v, key=control.key: set_value(key, v))
+                                  lambda v, key=control.key: set_value(key, v),
+                                  drawn=control.key in m.drawn)
 
+    if posterior_problem:
+        solara.Error(f"The posterior cannot be used, so every run keeps the scenario's values. "
+                     f"{posterior_problem}", classes=["posterior-error"])
     if spec is None or m is None:
         solara.Error(f"This scenario cannot be loaded. {problem}", classes=["scenario-error"])
         return

@@ -19,7 +19,7 @@ from sim import outcomes
 from sim.app.narrate import join_names
 from sim.app.palette import COLOURS, LABELS, NOTHING, PHRASES, STRENGTH_ORDER, strongest
 from sim.app.placement import Placement
-from sim.app.session import AppModel
+from sim.app.session import AppModel, posterior_label
 from sim.app.svg import Line, Panel, chart_svg
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -39,6 +39,8 @@ PAGE_CSS = """
 .cs-status { display:flex; flex-wrap:wrap; gap:8px; margin:4px; }
 .design-line { font-size:16px; color:var(--cs-fg); margin:2px 6px 0 6px; line-height:1.3; }
 .design-label { font-weight:700; }
+.posterior-line { font-size:15px; color:var(--cs-fg); margin:2px 6px 0 6px; line-height:1.3; }
+.drawn-mark { font-size:13px; font-weight:700; color:var(--cs-blue); margin-left:4px; }
 .cs-card { background:var(--cs-bg); color:var(--cs-fg); border:1px solid var(--cs-line);
   border-radius:8px; padding:5px 10px; flex:1 1 0; min-width:140px; }
 .cs-card-title { font-size:15px; color:var(--cs-muted); font-weight:600; line-height:1.2; }
@@ -178,6 +180,42 @@ def design_html(model: AppModel) -> str:
             f'<b class="design-label">{_e(d.label)}</b> \u2014 {asks}.</div>')
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def posterior_text(model: AppModel) -> str:
+    """One plain sentence: where the run's calibrated parameters come from ('' without a
+    posterior)."""
+    post = model.posterior
+    if post is None:
+        return ""
+    label = posterior_label(post)
+    by_scenario = len(post.names) - len(post.drawn_names(model.coalition_scenario))
+    by_you = len(post.names) - by_scenario - len(model.drawn)
+    who = {(True, False): "This scenario pins", (False, True): "Your sliders set",
+           (True, True): "This scenario and your sliders set"}.get((by_scenario > 0, by_you > 0))
+    if not model.drawn:
+        return (f"{who} every calibrated parameter, so the calibrated posterior ({label}) "
+                "draws nothing: every seed runs with the same parameter values.")
+    kept = f" {who} {by_scenario + by_you} of the {len(post.names)}." if who else ""
+    return (f"Parameters drawn from the calibrated posterior ({label}), draw "
+            f"{model.particle + 1:,} of {len(post.particles):,}: each seed is one plausible "
+            f"world ({_count(len(model.drawn), 'parameter')} drawn).{kept}")
+
+
+def posterior_html(model: AppModel) -> str:
+    """The posterior line of the status bar; on hover, each drawn value ('' without one)."""
+    text = posterior_text(model)
+    if not text:
+        return ""
+    values = "; ".join(f"{k} = {v:.4g}" for k, v in model.drawn.items())
+    hover = text + (f" Drawn for seed {model.seed} (particle {model.particle}; seeds 2k and "
+                    f"2k+1 share a draw, so their runs differ by chance alone): {values}."
+                    if values else "")
+    return f'<div class="posterior-line" title="{_e(hover)}">{_e(text)}</div>'
+
+
 def _ceasefire(model: AppModel) -> tuple[str, list[str], str]:
     """The ceasefire card's value, detail lines and tone."""
     month = model.simulation.month
@@ -241,7 +279,7 @@ def status_html(model: AppModel) -> str:
         _card("ceasefire", cease, cease_details, cease_tone),
         _card("us", us_value, [_e(us_detail)], us_tone),
     ]
-    return (f'<div class="cs-root cs-status-bar">{design_html(model)}'
+    return (f'<div class="cs-root cs-status-bar">{design_html(model)}{posterior_html(model)}'
             f'<div class="cs-status">{"".join(cards)}</div></div>')
 
 

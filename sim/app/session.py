@@ -2,24 +2,34 @@
 
 Also the app's controls (their defaults are the chosen scenario's values; each reads with
 its unit and has a one-line explanation), the force designs a class can put on the table, and
-the scenario the app starts with (``COALITION_SIM_SCENARIO``, set by
-``coalition-sim app SCENARIO``).
+the settings ``coalition-sim app`` passes to the page through the environment:
+
+- ``COALITION_SIM_SCENARIO``: the scenario the app starts with (``coalition-sim app SCENARIO``);
+- ``COALITION_SIM_POSTERIOR``: the calibrated posterior every run draws its parameters from
+  (``--posterior DIR``: a folder, or ``default`` for seeds/posterior; unset: none). Each seed
+  draws one particle (``sim.posterior``); a slider the user moved is an override and keeps
+  its value.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sim.app.narrate import Snapshot, narrate
 from sim.model import DEFAULT_SCENARIO, CoalitionModel
 from sim.parameters import MODES, PARAM_INFO, flatten
+from sim.posterior import DEFAULT_DIR, Posterior, PosteriorError
+from sim.posterior import load as load_posterior
 from sim.scenario import Scenario, load_scenario, scenario_names
 from sim.scenario.designs import DEFAULT_DESIGN, ForceDesign, design_names, load_design
 
 ENV_SCENARIO = "COALITION_SIM_SCENARIO"
 """Environment variable naming the scenario (name or YAML path) the app opens with."""
+ENV_POSTERIOR = "COALITION_SIM_POSTERIOR"
+"""Environment variable naming the posterior folder (or ``default``) runs draw from."""
 CLASSROOM = "classroom-five"
 THRESHOLD_SCALES: tuple[str, ...] = tuple(f"coalition.{m}_threshold_scale" for m in MODES)
 
@@ -75,10 +85,17 @@ _HELP = {
 _KIND = {"sanctions.scale": "times", "coalition.peer_weight": "weight"}
 
 
+def _range(path: str, lo: float, hi: float, value: float) -> tuple[float, float]:
+    """A slider's range: its own, widened to hold the scenario's value, within the bounds the
+    model accepts for the parameter."""
+    info = PARAM_INFO[path]
+    return max(lo, info.lo), min(max(hi, round(value, 4)), info.hi)
+
+
 def controls(scenario: Scenario) -> list[Control]:
     """The app's sliders for this scenario (ranges widened to hold its values)."""
     values = flatten(scenario.parameters)
-    out = [Control(path, label, lo, max(hi, round(values[path], 4)), step,
+    out = [Control(path, label, *_range(path, lo, hi, values[path]), step,
                    _KIND.get(path, "share"), _HELP[path])
            for path, (label, lo, hi, step) in SLIDERS.items()]
     out.append(Control("threshold_scale", THRESHOLD_LABEL, 0.5, 1.5, 0.01, "times",
@@ -119,10 +136,45 @@ def initial_scenario() -> str:
     return os.environ.get(ENV_SCENARIO, "").strip() or DEFAULT_SCENARIO
 
 
+def initial_posterior() -> tuple[Posterior | None, str]:
+    """The posterior named by $COALITION_SIM_POSTERIOR (None if unset), or None and the
+    reason it cannot be used (shown in the page)."""
+    ref = os.environ.get(ENV_POSTERIOR, "").strip()
+    if not ref:
+        return None, ""
+    try:
+        return _posterior(ref), ""
+    except PosteriorError as exc:
+        return None, str(exc)
+
+
+@lru_cache(maxsize=4)
+def _posterior(ref: str) -> Posterior:
+    """A posterior read once per process (every session and Reset shares it)."""
+    return load_posterior(ref)
+
+
+def posterior_label(posterior: Posterior) -> str:
+    """The posterior's folder as a reader knows it: 'seeds/posterior' for the shipped one."""
+    if posterior.folder.resolve() == DEFAULT_DIR.resolve():
+        return "seeds/posterior"
+    return str(posterior.folder)
+
+
 def scenario_choices(current: str) -> list[str]:
     """Every scenario in scenarios/, plus ``current`` if it is a file elsewhere."""
     names = scenario_names()
     return names if current in names else [current, *names]
+
+
+def _scaled_thresholds(spec: Scenario, scale: float) -> dict[str, float]:
+    """The six threshold scales times ``scale`` (within their bounds); none at ×1, so a
+    posterior may still draw them."""
+    if scale == 1.0:
+        return {}
+    base = flatten(spec.parameters)
+    return {key: min(PARAM_INFO[key].hi, max(PARAM_INFO[key].lo, base[key] * scale))
+            for key in THRESHOLD_SCALES}
 
 
 class AppModel(CoalitionModel):
@@ -131,13 +183,15 @@ class AppModel(CoalitionModel):
     ``threshold_scale`` multiplies the scenario's six ``coalition.*_threshold_scale``;
     ``design`` names the force design on the table (default: the scenario's own; another one
     replaces every ``design.*`` value); other dotted keyword arguments override parameters.
-    ``scenario`` is ignored: Mesa's Reset passes its own (empty) scenario object there, so the
-    coalition scenario comes in ``scenario_name``.
+    With a ``posterior`` the calibrated parameters no override sets are drawn for the seed
+    (``CoalitionModel``); the thresholds' scales are overrides only when ``threshold_scale``
+    is not 1. ``scenario`` is ignored: Mesa's Reset passes its own (empty) scenario object
+    there, so the coalition scenario comes in ``scenario_name``.
     """
 
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, rng: int | None = None,
                  threshold_scale: float = 1.0, design: str | None = None, scenario: Any = None,
-                 **overrides: float):
+                 posterior: Posterior | None = None, **overrides: float):
         spec = load_scenario(scenario_name)
         values = {k: float(v) for k, v in overrides.items()}
         for key in values:
@@ -146,11 +200,9 @@ class AppModel(CoalitionModel):
         design = design or spec.design
         if design != spec.design:
             values = {**load_design(design).values(), **values}
-        base = flatten(spec.parameters)
-        for key in THRESHOLD_SCALES:
-            info = PARAM_INFO[key]
-            values[key] = min(info.hi, max(info.lo, base[key] * float(threshold_scale)))
-        super().__init__(scenario=spec, rng=None if rng is None else int(rng), **values)
+        values.update(_scaled_thresholds(spec, float(threshold_scale)))
+        super().__init__(scenario=spec, rng=None if rng is None else int(rng),
+                         posterior=posterior, **values)
         self.scenario_name = scenario_name
         self.threshold_scale = float(threshold_scale)
         self.names = dict(zip(self.world.codes, self.world.names, strict=True))

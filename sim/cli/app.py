@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, fail, info, warn
+from sim.cli.common import add_command, fail, info, load_posterior, warn
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -46,10 +46,13 @@ def register(subparsers: Any) -> None:
         package. Pick a scenario, press Step or Play; move a slider (US backstop, sanctions,
         peer influence, thresholds, seed) or pick a force design and press Reset to start
         again with it.
+        With --posterior each run draws the calibrated parameters from a posterior by its
+        seed (the page says which draw); a slider you move keeps its value.
         Stop it with Ctrl+C. A port that is taken is an error (exit 2).""",
         examples=["coalition-sim app", "coalition-sim app classroom-five",
                   "coalition-sim app hague-2025-intel-only --port 8800 --no-open",
                   "coalition-sim app classroom-five --port 0   # any free port",
+                  "coalition-sim app sep-2025-paris --posterior default",
                   "coalition-sim app my-scenarios/what-if.yaml"])
     p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
                    help="scenario name (in scenarios/) or YAML file to open with "
@@ -58,6 +61,10 @@ def register(subparsers: Any) -> None:
                    help=f"port on {HOST}; 0 lets the system pick a free one "
                         f"(default: the first free one from {DEFAULT_PORT})")
     p.add_argument("--no-open", action="store_true", help="do not open a web browser")
+    p.add_argument("--posterior", metavar="DIR", default=None,
+                   help="draw each run's calibrated parameters from the posterior in DIR (the "
+                        "output of `coalition-sim calibrate`; 'default': the shipped "
+                        "seeds/posterior); seeds 2k and 2k+1 share a draw")
     p.set_defaults(func=handle)
 
 
@@ -156,12 +163,17 @@ def loopback_only(app: ASGIApp) -> ASGIApp:
     return guarded
 
 
-def configure_solara(scenario: str) -> None:
+def configure_solara(scenario: str, posterior: str | None = None) -> None:
     """Environment and settings for Solara, before it is imported: the app file, production
-    mode, no telemetry, the scenario to open with."""
-    from sim.app.session import ENV_SCENARIO
+    mode, no telemetry, the scenario to open with and the posterior runs draw from (None:
+    none, whatever the environment said)."""
+    from sim.app.session import ENV_POSTERIOR, ENV_SCENARIO
 
     os.environ[ENV_SCENARIO] = scenario
+    if posterior is None:
+        os.environ.pop(ENV_POSTERIOR, None)
+    else:
+        os.environ[ENV_POSTERIOR] = posterior
     os.environ["SOLARA_APP"] = str(APP_FILE)
     os.environ["SOLARA_MODE"] = "production"
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
@@ -201,17 +213,21 @@ def handle(args: argparse.Namespace) -> int:
     load_scenario(scenario)  # a bad scenario stops here with its file, line and key (exit 2)
     if Path(scenario).suffix:
         scenario = str(Path(scenario).resolve())
+    posterior = load_posterior(args.posterior)  # a bad folder stops here (exit 2)
+    where = None if posterior is None else (
+        "default" if args.posterior == "default" else str(posterior.folder.resolve()))
     sock = open_socket(args.port)  # a taken port stops here (exit 2), before any address
     port = sock.getsockname()[1]
     url = f"http://{HOST}:{port}/"
     cdn = Path(sys.prefix) / "share" / "solara" / "cdn"
     if not cdn.is_dir():
         warn(f"{cdn} is missing: without the solara-assets package the page needs internet")
-    configure_solara(scenario)
+    configure_solara(scenario, where)
+    drawing = "" if where is None else f"; parameters drawn from {where}"
 
     def started() -> None:
-        print(f"Classroom app: {url}  (scenario {args.scenario or DEFAULT_SCENARIO}; "
-              "Ctrl+C to stop)", flush=True)
+        print(f"Classroom app: {url}  (scenario {args.scenario or DEFAULT_SCENARIO}"
+              f"{drawing}; Ctrl+C to stop)", flush=True)
         if not args.no_open:
             threading.Thread(target=_open, args=(url,), daemon=True).start()
 
