@@ -48,8 +48,8 @@ class CoalitionModel(mesa.Model):
 
     With a ``posterior`` (``sim.posterior.Posterior``) the run draws the calibrated parameters
     from it by its seed, as ``api.run`` does: ``particle`` is the row drawn and ``drawn`` the
-    values it gives; a parameter the scenario sets away from its default or an override sets
-    keeps its value.
+    values it gives; a parameter the scenario's files write or an override sets keeps its
+    value (``Posterior.drawn_names``).
     """
 
     def __init__(self, scenario: str | Scenario | MesaScenario = DEFAULT_SCENARIO,

@@ -116,27 +116,37 @@ def test_a_drawn_slider_parameter_shows_its_drawn_value(tmp_path):
     assert posterior_label(post) == str(tmp_path)
 
 
-def test_classroom_five_draws_only_what_it_leaves_at_the_defaults(post):
-    sc = load_scenario("classroom-five")
+def test_a_scenario_that_writes_some_calibrated_parameters_keeps_them(post, tmp_path):
+    """Written in the scenario file (one at its default value): kept; the rest drawn."""
+    path = tmp_path / "some.yaml"
+    path.write_text("name: some\ndescription: writes two calibrated parameters\n"
+                    "extends: sep-2025-paris\nparameters:\n  russia: {pain_span: "
+                    f"{PARAM_INFO['russia.pain_span'].default}}}\n"
+                    "  coalition: {air_threshold: 0.3}\n")
+    sc = load_scenario(path)
+    m = AppModel(str(path), rng=2030, posterior=post)
+    _, values = _particle(post, 2030)
+    assert set(m.drawn) == set(post.names) - {"russia.pain_span", "coalition.air_threshold"}
     base = flatten(sc.parameters)
-    m = AppModel("classroom-five", posterior=post)
-    _, values = _particle(post, sc.seed)
-    assert set(m.drawn) == set(post.drawn_names(sc))
-    for name in post.names:  # pinned away from the default: the scenario's; else drawn
+    for name in post.names:
         expected = values[name] if name in m.drawn else base[name]
         assert _used(m, name) == pytest.approx(expected)
-    pinned = len(post.names) - len(m.drawn)
-    assert pinned > 0 and f"This scenario pins {pinned} of the 10." in posterior_text(m)
+    assert "This scenario pins 2 of the 10." in posterior_text(m)
 
 
-def test_a_scenario_that_pins_every_calibrated_parameter_draws_nothing(post):
+def test_classroom_five_pins_every_calibrated_parameter_and_draws_nothing(post):
+    """classroom-five writes all 128 parameters, so no calibration can move the lesson."""
     sc = load_scenario("classroom-five")
-    pinned = [n for n in post.names if n not in post.drawn_names(sc)]
-    only = Posterior(post.folder, post.particles[pinned], post.weights)
-    assert only.drawn_names(sc) == []
-    m = AppModel("classroom-five", rng=8, posterior=only)
+    assert post.drawn_names(sc) == []
+    m = AppModel("classroom-five", rng=8, posterior=post)
     base = flatten(sc.parameters)
-    assert m.drawn == {} and all(_used(m, n) == base[n] for n in pinned)
+    assert m.drawn == {} and all(_used(m, n) == base[n] for n in post.names)
+    plain = AppModel("classroom-five", rng=8)
+    for _ in range(12):
+        m.step()
+        plain.step()
+    assert m.committed_modes() == plain.committed_modes()
+    assert m.outcome("deterrence") == plain.outcome("deterrence")
     text = posterior_text(m)
     assert text.startswith("This scenario pins every calibrated parameter")
     assert "(seeds/posterior) draws nothing" in text
