@@ -55,7 +55,8 @@ def point_table(results: str | Path, params: Sequence[str], outputs: Sequence[st
     axes = axes.drop_duplicates("point").set_index("point")
     drawn = PARTICLE in pq.read_schema(results).names
     for out in outputs:
-        df = pq.read_table(results, columns=["point", "seed", out]).to_pandas()
+        df = pq.read_table(results, columns=["point", *(["seed"] if drawn else []),
+                                             out]).to_pandas()
         table = describe_output(df, ["point"], out)
         if drawn:
             split = uncertainty_by(df, ["point"], out)
