@@ -6,8 +6,10 @@ measured in the same process, and the time of the shipped calibration.
 
 Prints the engine's rate on the record's statistics (runs/s, batches of 8,000 runs), the
 rate through pyabc with the batch sampler (runs/s, store and algorithm included), their
-ratio (target >= 50%), and pyabc's own single-core sampler (one particle per call) for
-comparison. Figures go to docs/calibration.md, not to timed tests.
+ratio (target >= 50%), pyabc's own single-core sampler (one particle per call) and, if
+ELFI is installed (``pip install elfi``; not a project dependency), ELFI's adaptive-threshold
+SMC fed the same batches of 2,000 particles, for comparison. Figures go to
+docs/calibration.md, not to timed tests.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import numpy as np
 from sim.calibration import abc
 from sim.calibration.simulator import RecordSimulator
 from sim.calibration.spec import SPEC_DIR, load_spec
+
+ELFI_BUDGET_S = 30.0
+"""Wall time ELFI gets (its adaptive SMC may not finish on bounded uniform priors)."""
 
 
 def main() -> None:
@@ -76,6 +81,8 @@ def main() -> None:
         print(f"pyabc SingleCoreSampler:   {rate:10,.0f} runs/s  (one particle per model call; "
               f"{rate / engine_rate:.0%} of the engine's rate)")
 
+    elfi_run(sc, obs, names, priors, spec.reps, engine_rate)
+
     if args.shipped:
         with tempfile.TemporaryDirectory() as tmp:
             b = spec.budget
@@ -87,6 +94,47 @@ def main() -> None:
                                 seed=spec.seed)
             print(f"shipped calibration:       {fit.seconds:10.1f} s  ({sim.runs:,} runs, "
                   f"{len(fit.thresholds)} generations, {sim.runs / fit.seconds:,.0f} runs/s)")
+
+
+class _OutOfTime(Exception):
+    """ELFI's budget is spent (raised from inside its simulator)."""
+
+
+def elfi_run(sc, obs, names: list[str], priors: dict, reps: int, engine_rate: float,
+             budget_s: float = ELFI_BUDGET_S) -> None:
+    """ELFI's AdaptiveThresholdSMC (4 generations of 2,000, batches of 2,000 particles on the
+    batch engine), stopped after ``budget_s``: its rate and how far it got."""
+    try:
+        import elfi
+    except ImportError:
+        print("ELFI:                      not installed (pip install elfi to measure it)")
+        return
+    sim = RecordSimulator(sc, obs, names, reps=reps, seed=1)
+    model = elfi.ElfiModel()
+    prior_nodes = [elfi.Prior("uniform", a, b - a, model=model, name=abc.key(n))
+                   for n, (a, b) in priors.items()]
+    start = time.perf_counter()
+
+    def simulator(*theta, batch_size=1, random_state=None):
+        if time.perf_counter() - start > budget_s:
+            raise _OutOfTime
+        rows = np.column_stack([np.broadcast_to(np.asarray(x, float), (batch_size,))
+                                for x in theta])
+        return sim.stats(rows) / sim.sd
+
+    y = elfi.Simulator(simulator, *prior_nodes, observed=(sim.observed / sim.sd)[None, :],
+                       model=model, name="record")
+    smc = elfi.AdaptiveThresholdSMC(elfi.Distance("euclidean", y, model=model),
+                                    batch_size=2000, seed=1, q_threshold=0.5)
+    done = "4 generations done"
+    try:
+        smc.sample(2000, max_iter=4)
+    except _OutOfTime:
+        done = f"stopped after {budget_s:.0f} s with {smc.state['round']} of 4 generations done"
+    seconds = time.perf_counter() - start
+    rate = sim.runs / seconds
+    print(f"ELFI AdaptiveThresholdSMC: {rate:10,.0f} runs/s  ({sim.runs:,} runs, {done}; "
+          f"{rate / engine_rate:.0%} of the engine's rate)")
 
 
 if __name__ == "__main__":

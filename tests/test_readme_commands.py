@@ -1,5 +1,6 @@
-"""The README's command sequences for sweeps, sensitivity and discovery run as written, in
-order (in a scratch folder that sees the project's scenarios/ folder)."""
+"""The README's command sequences for sweeps, sensitivity and discovery, and for calibration,
+run as written, in order (in a scratch folder that sees the project's scenarios/ and seeds/
+folders)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,20 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 SECTION = "## Sweeps and sensitivity"
+CALIBRATION = "## Calibration and parameter uncertainty"
 PER_COMMAND_SECONDS = 60
 
 
-def section_commands() -> list[str]:
-    """The shell commands of the ```bash blocks of the README's sweep section, in order."""
+def section_commands(section: str = SECTION) -> list[str]:
+    """The shell commands of the ```bash blocks of a README section, in order."""
     text = README.read_text(encoding="utf-8")
-    start = text.index(SECTION)
-    end = text.find("\n## ", start + len(SECTION))
+    start = text.index(section)
+    end = text.find("\n## ", start + len(section))
     body = text[start:end if end > 0 else len(text)]
     commands = []
     for block in re.findall(r"```bash\n(.*?)```", body, flags=re.S):
@@ -59,3 +63,28 @@ def test_readme_sweep_section_runs_in_order(tmp_path: Path) -> None:
         assert set(listed) == on_disk, command
         assert Path(folder.relative_to(tmp_path) / "manifest.json") in listed
     assert (tmp_path / "out" / "sweeps" / "bs" / "points.csv").is_file()
+
+
+def test_readme_calibration_section_runs_in_order(tmp_path: Path) -> None:
+    """Calibrate, then run, compare and sweep drawing from a posterior (the shipped one or the
+    new one), as the README writes them."""
+    for name in ("scenarios", "seeds"):
+        (tmp_path / name).symlink_to(ROOT / name, target_is_directory=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    commands = section_commands(CALIBRATION)
+    kinds = [shlex.split(c)[1] for c in commands]
+    assert kinds[0] == "calibrate" and {"run", "compare", "sweep"} <= set(kinds)
+    for command in commands:
+        argv = shlex.split(command)
+        assert argv[0] == "coalition-sim"
+        r = subprocess.run([sys.executable, "-m", "sim.cli", *argv[1:]], cwd=tmp_path,
+                           capture_output=True, text=True, env=env, timeout=900)
+        assert r.returncode == 0, f"{command}\n{r.stderr}"
+        out = tmp_path / argv[argv.index("--out") + 1]
+        assert (out / "manifest.json").is_file(), command
+        if argv[1] != "calibrate":
+            assert "--posterior" in argv and "posterior" in (r.stdout + r.stderr), command
+    assert (tmp_path / "out" / "calibration" / "posterior.parquet").is_file()
+    assert (tmp_path / "out" / "record-post" / "uncertainty.csv").is_file()
+    sweep = pd.read_parquet(tmp_path / "out" / "sweeps" / "bs-post" / "results.parquet")
+    assert "particle" in sweep.columns
