@@ -147,8 +147,8 @@ def commitment_matrix(matrices: pd.DataFrame | dict[str, pd.DataFrame],
     im = None
     for ax, (label, m) in zip(axes[0], matrices.items(), strict=True):
         values = m.to_numpy(dtype=float)
-        cmap = plt.get_cmap("YlGnBu").copy()
-        cmap.set_bad("#d9d9d9")  # a state missing from a scenario's world
+        # grey: a state missing from a scenario's world
+        cmap = plt.get_cmap("YlGnBu").with_extremes(bad="#d9d9d9")
         im = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=1)
         ax.set_xticks(range(m.shape[1]), m.columns, rotation=40, ha="right", fontsize=8)
         ax.set_yticks(range(m.shape[0]), m.index, fontsize=8)

@@ -51,6 +51,9 @@ class Posterior:
 
     @property
     def label(self) -> str:
+        """The folder as a reader knows it: ``seeds/posterior`` for the shipped one."""
+        if self.folder.resolve() == DEFAULT_DIR.resolve():
+            return "seeds/posterior"
         return str(self.folder)
 
     def __repr__(self) -> str:

@@ -445,6 +445,58 @@ def screening_section(cmp: Comparison, ref_label: str, written: list[Path],
     return lines
 
 
+UNCERTAINTY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("ceasefire_agreed", "2f"), ("holds", "2f"), ("deployed_troops", "int"),
+    ("pledging_states", "num"), ("deterrence_avg", "2f"), ("growth", "2f"),
+)
+"""Outcomes whose spread the report splits into parameters and runs (with a posterior)."""
+
+
+def uncertainty_section(cmp: Comparison, out: Path, written: list[Path]
+                        ) -> tuple[list[str], dict | None]:
+    """With a posterior: uncertainty.{csv,parquet} (every compared outcome, per scenario),
+    a report section splitting key outcomes' spread into parameters and runs, and the
+    manifest's record of the posterior. Without one: nothing."""
+    results = {n: r for n, r in cmp.results.items() if r.posterior is not None}
+    if not results:
+        return [], None
+    post = next(iter(results.values())).posterior
+    table = pd.concat([r.uncertainty().assign(scenario=n) for n, r in results.items()],
+                      ignore_index=True)
+    written += io.write_table(table[["scenario", *table.columns[:-1]]], out / "uncertainty")
+    drawn = {n: post.drawn_names(r.scenario) for n, r in results.items()}
+    counts = sorted({len(d) for d in drawn.values()})
+    how_many = (f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}")
+    head = ["Scenario", *(outcomes.per_run(k).label for k, _ in UNCERTAINTY_COLUMNS)]
+    lines = [
+        "## Parameter uncertainty (calibrated posterior)",
+        "",
+        f"Every run drew {how_many} calibrated parameters from the posterior `{post.label}` "
+        f"({len(post.particles):,} weighted particles; docs/calibration.md) by its seed — runs "
+        "with seeds 2k and 2k+1 share a draw — and kept the values its scenario file or an "
+        "override sets. So every interval in this report covers what the 2025 record leaves "
+        "open about those parameters as well as the randomness of runs. Each cell: the sd over "
+        "runs and, below it, the share of its variance due to the parameters (law of total "
+        "variance, from the pairs of runs that share a draw); the rest is the randomness of "
+        "runs. Table: `uncertainty.csv` (every compared outcome).",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join(["---"] + ["--:"] * len(UNCERTAINTY_COLUMNS)) + "|",
+    ]
+    for name in results:
+        rows = table[table.scenario == name].set_index("outcome")
+        cells = [f"`{name}`"]
+        for key, kind in UNCERTAINTY_COLUMNS:
+            sd, share = rows.loc[key, "sd_total"], rows.loc[key, "share_parameters"]
+            cells.append(f"sd {_fmt(sd, kind)}<br><small>"
+                         f"{'–' if share != share else f'{share:.0%}'} parameters</small>")
+        lines.append("| " + " | ".join(cells) + " |")
+    record = {"folder": post.label, "particles": len(post.particles),
+              "rule": "runs with seeds 2k and 2k+1 share one weighted draw (seed pair k)",
+              "drawn": drawn}
+    return [*lines, ""], record
+
+
 def command_line(cmp: Comparison, reps: str) -> str:
     """The ``coalition-sim compare`` command that repeats ``cmp``."""
     if not cmp.cells:
@@ -488,6 +540,7 @@ def write_comparison(cmp: Comparison, out: Path, reference: str | None = None,
     designs = design_section(cmp, out, written)
     question, ref_label = effects_section(cmp, reference, written, out)
     screened = screening_section(cmp, ref_label, written, out) if screen else []
+    uncertain, posterior_record = uncertainty_section(cmp, out, written)
     n = {len(r.seeds) for r in cmp.results.values()}
     reps = f"{n.pop()}" if len(n) == 1 else "varying numbers of"
     text = [
@@ -502,6 +555,7 @@ def write_comparison(cmp: Comparison, out: Path, reference: str | None = None,
         f"design asks for.*",
         "",
         *designs,
+        *uncertain,
         *screened,
         "## Outcomes at the horizon",
         "",
@@ -551,6 +605,7 @@ def write_comparison(cmp: Comparison, out: Path, reference: str | None = None,
         "timings_s": {**{n: r.timings for n, r in cmp.results.items()},
                       "report_s": round(time.perf_counter() - t0, 4)},
         "outputs": {p.name: sha256_file(p) for p in written if p.suffix in (".csv", ".parquet")},
+        **({"posterior": posterior_record} if posterior_record else {}),
     }
     io.write_manifest(out, manifest)
     return report

@@ -19,7 +19,6 @@ from sim.app.session import (
     AppModel,
     initial_posterior,
     model_values,
-    posterior_label,
 )
 from sim.model import CoalitionModel
 from sim.parameters import PARAM_INFO, flatten
@@ -113,7 +112,7 @@ def test_a_drawn_slider_parameter_shows_its_drawn_value(tmp_path):
     moved = AppModel("sep-2025-paris", rng=2030, posterior=post, **{"sanctions.scale": 1.5})
     assert model_values(moved)["sanctions.scale"] == 1.5 and set(moved.drawn) == {
         "coalition.peer_weight"}
-    assert posterior_label(post) == str(tmp_path)
+    assert post.label == str(tmp_path)
 
 
 def test_a_scenario_that_writes_some_calibrated_parameters_keeps_them(post, tmp_path):

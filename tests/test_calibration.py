@@ -157,3 +157,29 @@ def test_run_and_compare_accept_posterior(tmp_path: Path):
                         "--posterior", str(tmp_path), "--out", str(tmp_path / "x")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "posterior.parquet" in r.stderr
+
+
+def test_compare_report_splits_uncertainty_with_a_posterior(tmp_path: Path):
+    """The report says the runs drew from the posterior and how much of each key outcome's
+    spread is the parameters'; uncertainty.csv is in the manifest. Without one: neither."""
+    import json
+
+    from sim.report import write_comparison
+
+    names = ["sep-2025-paris", "us-full-backstop"]
+    scenarios = [api.with_overrides(load_scenario(n), {"replicates": 40}) for n in names]
+    cmp = api.compare(scenarios, posterior="default")
+    report = write_comparison(cmp, tmp_path / "post", screen=False).read_text()
+    assert "## Parameter uncertainty (calibrated posterior)" in report
+    assert "`seeds/posterior` (2,000 weighted particles" in report
+    table = pd.read_csv(tmp_path / "post" / "uncertainty.csv")
+    assert set(table.scenario) == set(names)
+    growth = table[(table.scenario == "sep-2025-paris") & (table.outcome == "growth")].iloc[0]
+    assert growth.share_parameters > 0.5  # the posterior is wide on Russia's economy
+    assert f"{growth.share_parameters:.0%} parameters" in report
+    manifest = json.loads((tmp_path / "post" / "manifest.json").read_text())
+    assert "uncertainty.csv" in manifest["outputs"]
+    assert manifest["posterior"]["drawn"]["us-full-backstop"]
+    plain = write_comparison(api.compare(scenarios), tmp_path / "plain", screen=False)
+    assert "Parameter uncertainty" not in plain.read_text()
+    assert not (tmp_path / "plain" / "uncertainty.csv").exists()

@@ -19,7 +19,7 @@ from sim import outcomes
 from sim.app.narrate import join_names
 from sim.app.palette import COLOURS, LABELS, NOTHING, PHRASES, STRENGTH_ORDER, strongest
 from sim.app.placement import Placement
-from sim.app.session import AppModel, posterior_label
+from sim.app.session import AppModel
 from sim.app.svg import Line, Panel, chart_svg
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -190,7 +190,7 @@ def posterior_text(model: AppModel) -> str:
     post = model.posterior
     if post is None:
         return ""
-    label = posterior_label(post)
+    label = post.label
     by_scenario = len(post.names) - len(post.drawn_names(model.coalition_scenario))
     by_you = len(post.names) - by_scenario - len(model.drawn)
     who = {(True, False): "This scenario pins", (False, True): "Your sliders set",

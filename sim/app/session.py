@@ -21,7 +21,7 @@ from typing import Any
 from sim.app.narrate import Snapshot, narrate
 from sim.model import DEFAULT_SCENARIO, CoalitionModel
 from sim.parameters import MODES, PARAM_INFO, flatten
-from sim.posterior import DEFAULT_DIR, Posterior, PosteriorError
+from sim.posterior import Posterior, PosteriorError
 from sim.posterior import load as load_posterior
 from sim.scenario import Scenario, load_scenario, scenario_names
 from sim.scenario.designs import DEFAULT_DESIGN, ForceDesign, design_names, load_design
@@ -152,13 +152,6 @@ def initial_posterior() -> tuple[Posterior | None, str]:
 def _posterior(ref: str) -> Posterior:
     """A posterior read once per process (every session and Reset shares it)."""
     return load_posterior(ref)
-
-
-def posterior_label(posterior: Posterior) -> str:
-    """The posterior's folder as a reader knows it: 'seeds/posterior' for the shipped one."""
-    if posterior.folder.resolve() == DEFAULT_DIR.resolve():
-        return "seeds/posterior"
-    return str(posterior.folder)
 
 
 def scenario_choices(current: str) -> list[str]:

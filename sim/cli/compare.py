@@ -77,14 +77,6 @@ def handle(args: argparse.Namespace) -> int:
                  f"{'designs' if cmp.cells else 'scenarios'}")
         report = out / write_comparison(cmp, tmp, reference=args.reference,
                                         screen=not args.no_screening).relative_to(tmp)
-        if posterior is not None:
-            import pandas as pd
-
-            from sim import io
-
-            io.write_table(pd.concat([r.uncertainty().assign(scenario=n)
-                                      for n, r in cmp.results.items()], ignore_index=True),
-                           tmp / "uncertainty")
     t = cmp.table
     print(f"compared {len(cmp.names)} scenarios: {', '.join(cmp.names)}")
     for name in t.index:
