@@ -11,6 +11,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -62,13 +63,16 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
             fig = fg.observations(b, record, result.scenario, len(result.seeds))
             written += io.save_figure(fig, out / "observations")
             fg.close(fig)
+    if result.posterior is not None:
+        written += io.write_table(result.uncertainty(), out / "uncertainty")
     sc = result.scenario
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "kind": "run",
         "project": {"name": "coalition-sim", "version": project_version()},
         "scenario": {"name": sc.name, "content_sha256": scenario_hash(sc),
-                     "resolved": sc.model_dump(mode="json")},
+                     "resolved": sc.model_dump(mode="json"),
+                     "written_parameters": sorted(sc.written_parameters)},
         "overrides": result.overrides,
         "hypotheticals": hypotheticals(sc),
         "observations": ({"covered": int(record["covered"].sum()), "of": len(record),
@@ -85,9 +89,23 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
         "timings_s": {**result.timings, "write_s": round(time.perf_counter() - t0, 4)},
         "outputs": {p.name: sha256_file(p) for p in written
                     if p.suffix in (".parquet", ".csv")},
+        **({"posterior": posterior_record(result.posterior,
+                                          result.posterior.drawn_names(sc))}
+           if result.posterior is not None else {}),
     }
     written.append(io.write_manifest(out, manifest))
     return written
+
+
+def posterior_record(post: Any, drawn: Any) -> dict[str, Any]:
+    """What a manifest records of the posterior runs drew from: enough to draw again."""
+    from sim import posterior
+
+    return {"folder": post.label, "path": str(post.folder.resolve()),
+            "fingerprint": posterior.fingerprint(post), "particles": len(post.particles),
+            "calibration": posterior.manifest(post.folder).get("spec", {}).get("name"),
+            "rule": "runs with seeds 2k and 2k+1 share one weighted draw (seed pair k)",
+            "drawn": drawn}
 
 
 # --- comparison ----------------------------------------------------------------------------
@@ -491,10 +509,7 @@ def uncertainty_section(cmp: Comparison, out: Path, written: list[Path]
             cells.append(f"sd {_fmt(sd, kind)}<br><small>"
                          f"{'–' if share != share else f'{share:.0%}'} parameters</small>")
         lines.append("| " + " | ".join(cells) + " |")
-    record = {"folder": post.label, "particles": len(post.particles),
-              "rule": "runs with seeds 2k and 2k+1 share one weighted draw (seed pair k)",
-              "drawn": drawn}
-    return [*lines, ""], record
+    return [*lines, ""], posterior_record(post, drawn)
 
 
 def command_line(cmp: Comparison, reps: str) -> str:

@@ -183,3 +183,39 @@ def test_compare_report_splits_uncertainty_with_a_posterior(tmp_path: Path):
     plain = write_comparison(api.compare(scenarios), tmp_path / "plain", screen=False)
     assert "Parameter uncertainty" not in plain.read_text()
     assert not (tmp_path / "plain" / "uncertainty.csv").exists()
+
+
+def test_a_run_with_a_posterior_repeats_from_its_manifest(tmp_path: Path):
+    """--from-manifest draws again from the recorded posterior, keeps what the scenario file
+    wrote, and refuses a posterior that changed since."""
+    import json
+
+    from sim.parameters import PARAM_INFO
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
+                              text=True, timeout=300)
+
+    post_dir = tmp_path / "post"
+    post_dir.mkdir()
+    df = pd.read_parquet(posterior.DEFAULT_DIR / "posterior.parquet")
+    df.to_parquet(post_dir / "posterior.parquet")
+    path = tmp_path / "pinned.yaml"
+    path.write_text("name: pinned\ndescription: writes pain_span at its default\n"
+                    "extends: sep-2025-paris\nreplicates: 12\nparameters:\n  russia:\n"
+                    f"    pain_span: {PARAM_INFO['russia.pain_span'].default}\n")
+    r = cli("run", str(path), "--posterior", str(post_dir), "--no-figures",
+            "--out", str(tmp_path / "a"))
+    assert r.returncode == 0, r.stderr
+    recorded = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert "russia.pain_span" not in recorded["posterior"]["drawn"]
+    assert "uncertainty.csv" in recorded["outputs"]
+    r = cli("run", "--from-manifest", str(tmp_path / "a" / "manifest.json"), "--no-figures",
+            "--out", str(tmp_path / "b"))
+    assert r.returncode == 0, r.stderr
+    assert "identical to the recorded run" in r.stdout and "summary.csv" in r.stdout
+    df["weight"] = np.arange(1, len(df) + 1, dtype=float)
+    df.to_parquet(post_dir / "posterior.parquet")
+    r = cli("run", "--from-manifest", str(tmp_path / "a" / "manifest.json"), "--no-figures",
+            "--out", str(tmp_path / "c"))
+    assert r.returncode == 2 and "has changed" in r.stderr and "Traceback" not in r.stderr

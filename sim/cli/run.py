@@ -82,7 +82,19 @@ def _from_manifest(path: Path) -> tuple[Any, dict[str, Any]]:
     if recorded and scenario_hash(scenario) != recorded:
         fail(f"--from-manifest {path}: the scenario does not match its recorded hash "
              f"(expected {str(recorded)[:12]}…, found {scenario_hash(scenario)[:12]}…)")
-    return scenario, manifest
+    return scenario.pin(frozenset(recorded_scenario.get("written_parameters") or ())), manifest
+
+
+def _recorded_posterior(path: Path, record: dict[str, Any]) -> Any:
+    """The posterior a recorded run drew from, if it is unchanged (exit 2 otherwise)."""
+    from sim.posterior import fingerprint
+
+    where = record.get("path") or record.get("folder")
+    post = load_posterior("default" if record.get("folder") == "seeds/posterior" else where)
+    if record.get("fingerprint") and fingerprint(post) != record["fingerprint"]:
+        fail(f"--from-manifest {path}: the posterior the run drew from ({where}) has changed "
+             "since (its fingerprint differs); pass --posterior with the original folder")
+    return post
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -114,6 +126,8 @@ def handle(args: argparse.Namespace) -> int:
             **({"seed": args.seed} if args.seed is not None else {})})
         record_steps = not args.summary_only
     posterior = load_posterior(getattr(args, "posterior", None))
+    if args.from_manifest and posterior is None and manifest.get("posterior"):
+        posterior = _recorded_posterior(args.from_manifest, manifest["posterior"])
     if record_steps:
         limits.check_steps(scenario.replicates, scenario.horizon)
     stream_states = scenario.replicates * len(scenario.states()) > limits.STREAM_STATE_ROWS
@@ -124,8 +138,6 @@ def handle(args: argparse.Namespace) -> int:
                          states_sink=states.add if states else None, posterior=posterior)
         result.overrides = overrides
         paths = write_run(result, tmp, figures=not args.no_figures)
-        if posterior is not None:
-            paths += _write_uncertainty(result, tmp, args.posterior)
         if states:
             states.finish()
     s = result.summary
@@ -148,24 +160,6 @@ def handle(args: argparse.Namespace) -> int:
             return 1
         print(f"identical to the recorded run: {', '.join(sorted(same))}")
     return 0
-
-
-def _write_uncertainty(result: Any, folder: Path, source: str) -> list[Path]:
-    """uncertainty.csv/parquet, and the posterior recorded in the manifest."""
-    from sim import io
-    from sim.posterior import manifest as posterior_manifest
-
-    paths = io.write_table(result.uncertainty(), folder / "uncertainty")
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    post = result.posterior
-    manifest["posterior"] = {
-        "source": source, "folder": str(post.folder), "particles": len(post.particles),
-        "drawn": post.drawn_names(result.scenario),
-        "rule": "runs with seeds 2k and 2k+1 share one weighted draw (seed pair k)",
-        "calibration": posterior_manifest(post.folder).get("spec", {}).get("name")}
-    io.write_json(path, manifest)
-    return paths
 
 
 class _StatesStream:
