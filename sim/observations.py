@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -89,14 +89,18 @@ def for_scenario(scenario: Scenario) -> tuple[Observation, ...]:
                  if 1 <= months_between(scenario.start, o.date) <= scenario.horizon)
 
 
-def check(scenario: Scenario, replicates: int | None = None) -> pd.DataFrame:
+def check(scenario: Scenario, replicates: int | None = None,
+          posterior: Any = None) -> pd.DataFrame:
     """Run ``scenario`` (its replicates, or ``replicates``) and compare it with its
-    observations (see :func:`compare`); empty if it has none."""
+    observations (see :func:`compare`); empty if it has none. With a ``posterior``
+    (``sim.posterior.Posterior``) each run draws its calibrated parameters as ``api.run``
+    does, so the table checks the very runs a run with that posterior made."""
     obs = for_scenario(scenario)
     if not obs:
         return pd.DataFrame()
     seeds = scenario.seed + np.arange(replicates or scenario.replicates)
-    batch = engine.compile_batch(scenario, seeds=seeds)
+    values = posterior.values_for(scenario, seeds)[0] if posterior is not None else None
+    batch = engine.compile_batch(scenario, seeds=seeds, values=values)
     months = sorted({months_between(scenario.start, o.date) for o in obs if o.state})
     res = engine.simulate(batch, record_steps=True, snapshot_months=months)
     R = len(seeds)

@@ -54,7 +54,8 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
         fig = fg.modes_over_time(result.steps, MODES)
         written += io.save_figure(fig, out / "modes")
         fg.close(fig)
-    record = observations.check(result.scenario, replicates=len(result.seeds))
+    record = observations.check(result.scenario, replicates=len(result.seeds),
+                                posterior=result.posterior)
     if len(record):
         written += io.write_table(record, out / "observations")
         if figures and len(result.steps):

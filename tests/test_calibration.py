@@ -219,3 +219,17 @@ def test_a_run_with_a_posterior_repeats_from_its_manifest(tmp_path: Path):
     r = cli("run", "--from-manifest", str(tmp_path / "a" / "manifest.json"), "--no-figures",
             "--out", str(tmp_path / "c"))
     assert r.returncode == 2 and "has changed" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_observations_table_of_a_posterior_run_checks_those_runs():
+    """write_run's observations table re-runs the scenario with the run's posterior draws:
+    its simulated means are the run's own."""
+    from sim import observations
+
+    post = posterior.load("default")
+    res = api.run("record-2025", replicates=30, posterior=post)
+    table = observations.check(res.scenario, replicates=30, posterior=post).set_index("id")
+    growth = res.steps[res.steps.date == "2025-06"]["growth"].mean()
+    assert np.isclose(table.loc["growth_2025_q2", "simulated"], growth)
+    plain = observations.check(res.scenario, replicates=30).set_index("id")
+    assert not np.isclose(plain.loc["growth_2025_q2", "simulated"], growth)
