@@ -73,6 +73,15 @@ class Posterior:
                       for p in pairs])
         return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
 
+    def record(self, drawn: object) -> dict:
+        """What a manifest records of this posterior (``drawn``: the parameters the runs
+        drew): enough to draw again (``run --from-manifest``) and to refuse a changed one."""
+        return {"folder": self.label, "path": str(self.folder.resolve()),
+                "fingerprint": fingerprint(self), "particles": len(self.particles),
+                "calibration": manifest(self.folder).get("spec", {}).get("name"),
+                "rule": "runs with seeds 2k and 2k+1 share one weighted draw (seed pair k)",
+                "drawn": drawn}
+
     def drawn_names(self, scenario: object) -> list[str]:
         """The parameters drawn for ``scenario``: those its files do not write (even at the
         default value), no override sets, and that are at their default."""

@@ -11,7 +11,6 @@ import platform
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -90,23 +89,11 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
         "timings_s": {**result.timings, "write_s": round(time.perf_counter() - t0, 4)},
         "outputs": {p.name: sha256_file(p) for p in written
                     if p.suffix in (".parquet", ".csv")},
-        **({"posterior": posterior_record(result.posterior,
-                                          result.posterior.drawn_names(sc))}
+        **({"posterior": result.posterior.record(result.posterior.drawn_names(sc))}
            if result.posterior is not None else {}),
     }
     written.append(io.write_manifest(out, manifest))
     return written
-
-
-def posterior_record(post: Any, drawn: Any) -> dict[str, Any]:
-    """What a manifest records of the posterior runs drew from: enough to draw again."""
-    from sim import posterior
-
-    return {"folder": post.label, "path": str(post.folder.resolve()),
-            "fingerprint": posterior.fingerprint(post), "particles": len(post.particles),
-            "calibration": posterior.manifest(post.folder).get("spec", {}).get("name"),
-            "rule": "runs with seeds 2k and 2k+1 share one weighted draw (seed pair k)",
-            "drawn": drawn}
 
 
 # --- comparison ----------------------------------------------------------------------------
@@ -510,7 +497,7 @@ def uncertainty_section(cmp: Comparison, out: Path, written: list[Path]
             cells.append(f"sd {_fmt(sd, kind)}<br><small>"
                          f"{'–' if share != share else f'{share:.0%}'} parameters</small>")
         lines.append("| " + " | ".join(cells) + " |")
-    return [*lines, ""], posterior_record(post, drawn)
+    return [*lines, ""], post.record(drawn)
 
 
 def command_line(cmp: Comparison, reps: str) -> str:
@@ -556,7 +543,7 @@ def write_comparison(cmp: Comparison, out: Path, reference: str | None = None,
     designs = design_section(cmp, out, written)
     question, ref_label = effects_section(cmp, reference, written, out)
     screened = screening_section(cmp, ref_label, written, out) if screen else []
-    uncertain, posterior_record = uncertainty_section(cmp, out, written)
+    uncertain, posterior_entry = uncertainty_section(cmp, out, written)
     n = {len(r.seeds) for r in cmp.results.values()}
     reps = f"{n.pop()}" if len(n) == 1 else "varying numbers of"
     text = [
@@ -621,7 +608,7 @@ def write_comparison(cmp: Comparison, out: Path, reference: str | None = None,
         "timings_s": {**{n: r.timings for n, r in cmp.results.items()},
                       "report_s": round(time.perf_counter() - t0, 4)},
         "outputs": {p.name: sha256_file(p) for p in written if p.suffix in (".csv", ".parquet")},
-        **({"posterior": posterior_record} if posterior_record else {}),
+        **({"posterior": posterior_entry} if posterior_entry else {}),
     }
     io.write_manifest(out, manifest)
     return report

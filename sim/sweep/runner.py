@@ -367,10 +367,7 @@ def run_design(design: Design, out_dir: str | Path, *, jobs: int = 1, scheduler:
         "points_hash": _array_hash(design.points),
         "n_points": design.n_points, "replicates": design.replicates, "seed": design.seed,
         "fixed": design.fixed, "runs": design.n_runs, "chunk_size": design.chunk_size,
-        **({"posterior": {"folder": design.posterior.label,
-                          "fingerprint": posterior_fingerprint(design.posterior),
-                          "particles": len(design.posterior.particles),
-                          "drawn": list(design.drawn())}}
+        **({"posterior": design.posterior.record(list(design.drawn()))}
            if design.posterior is not None else {}),
         "chunks": design.n_chunks, "horizon": design.scenario.horizon,
         "columns": list(design.columns), "complete": False,
