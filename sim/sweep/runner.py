@@ -134,8 +134,7 @@ class Design:
         lo, hi = self.bounds(k)
         p_lo, p_hi = lo // self.replicates, (hi - 1) // self.replicates + 1
         return ChunkTask(k, lo, hi, self.scenario, self.params, self.points[p_lo:p_hi].copy(),
-                         p_lo, self.replicates, self.seed, dict(self.fixed), self.posterior,
-                         self.drawn())
+                         p_lo, self.replicates, self.seed, dict(self.fixed), self.posterior)
 
 
 @dataclass(frozen=True)
@@ -153,7 +152,6 @@ class ChunkTask:
     seed: int
     fixed: dict[str, float]
     posterior: Posterior | None = None
-    drawn: tuple[str, ...] = ()
 
 
 def run_chunk(task: ChunkTask) -> dict[str, np.ndarray]:
@@ -165,9 +163,8 @@ def run_chunk(task: ChunkTask) -> dict[str, np.ndarray]:
     swept = {p: task.points[point - task.p_lo, j] for j, p in enumerate(task.params)}
     drawn: dict[str, np.ndarray] = {}
     ids: dict[str, np.ndarray] = {}
-    if task.posterior is not None:
-        particle = task.posterior.draw(seeds)
-        drawn = {n: task.posterior.particles[n].to_numpy()[particle] for n in task.drawn}
+    if task.posterior is not None:  # swept and fixed values win over drawn ones
+        drawn, particle = task.posterior.values_for(task.scenario, seeds)
         ids[PARTICLE] = particle.astype(np.int64)
     batch = engine.compile_batch(task.scenario, seeds=seeds,
                                  values={**drawn, **task.fixed, **swept})
