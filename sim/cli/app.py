@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, fail, info, load_posterior, warn
+from sim.cli.common import add_command, add_posterior_option, fail, info, load_posterior, warn
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -61,10 +61,7 @@ def register(subparsers: Any) -> None:
                    help=f"port on {HOST}; 0 lets the system pick a free one "
                         f"(default: the first free one from {DEFAULT_PORT})")
     p.add_argument("--no-open", action="store_true", help="do not open a web browser")
-    p.add_argument("--posterior", metavar="DIR", default=None,
-                   help="draw each run's calibrated parameters from the posterior in DIR (the "
-                        "output of `coalition-sim calibrate`; 'default': the shipped "
-                        "seeds/posterior); seeds 2k and 2k+1 share a draw")
+    add_posterior_option(p, then="seeds 2k and 2k+1 share a draw")
     p.set_defaults(func=handle)
 
 

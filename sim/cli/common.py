@@ -174,12 +174,14 @@ def cap_jobs(jobs: int, quiet: bool = False) -> int:
     return jobs
 
 
-def add_posterior_option(parser: argparse.ArgumentParser) -> None:
-    """``--posterior DIR``: draw the calibrated parameters of every run from a posterior."""
+def add_posterior_option(parser: argparse.ArgumentParser,
+                         then: str = "intervals then cover parameters and runs") -> None:
+    """``--posterior DIR``: draw the calibrated parameters of every run from a posterior
+    (``then``: what that means for the command's output)."""
     parser.add_argument("--posterior", metavar="DIR", default=None,
                         help="draw each run's calibrated parameters from the posterior in DIR "
                              "(the output of `coalition-sim calibrate`; 'default': the shipped "
-                             "seeds/posterior); intervals then cover parameters and runs")
+                             f"seeds/posterior); {then}")
 
 
 def load_posterior(value: str | None) -> Any:
