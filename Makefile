@@ -86,7 +86,7 @@ demo: venv
 	$(VENV)/bin/coalition-sim compare --designs all --out out/compare
 
 docs: venv
-	$(VPY) -m sim.odd
+	$(VPY) -m sim.output.odd
 	$(VPY) -m sim.scenario.docs
 
 lint: venv

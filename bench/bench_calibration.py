@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.calibration import abc
-from sim.calibration.simulator import RecordSimulator
-from sim.calibration.spec import SPEC_DIR, load_spec
+from sim.analysis.calibration import abc
+from sim.analysis.calibration.simulator import RecordSimulator
+from sim.analysis.calibration.spec import SPEC_DIR, load_spec
 
 ELFI_BUDGET_S = 30.0
 """Wall time ELFI gets (its adaptive SMC may not finish on bounded uniform priors)."""

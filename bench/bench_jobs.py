@@ -31,14 +31,14 @@ def main() -> int:
 
     import pyarrow.parquet as pq
 
+    from sim.analysis.sweep.runner import SweepPlan, run_design
     from sim.scenario import load_scenario
-    from sim.sweep.runner import Design, run_design
 
     sc = load_scenario("sep-2025-paris")
     axis = np.linspace(0.0, 2.0, 11)
     points = np.array([(b, s) for b in axis for s in axis])
     reps = max(1, args.runs // len(points))
-    design = Design(sc, ("us.backstop_scale", "sanctions.scale"), points, reps, 2025,
+    design = SweepPlan(sc, ("us.backstop_scale", "sanctions.scale"), points, reps, 2025,
                     chunk_size=args.chunk_size)
     print(f"{design.n_runs:,} runs in {design.n_chunks} chunks of {args.chunk_size:,}; "
           f"jobs 1 vs {args.jobs}")

@@ -7,7 +7,7 @@ whole process tree every 50 ms; the peak must stay under 2 GB (issue 9). Cases:
 - sweeps of 10^5, 10^6 (and, with --full, 10^7) runs: a 100 × 100 grid × replicates, to show
   that memory is flat in the number of runs (chunks are streamed to Parquet and merged a row
   group at a time);
-- the largest grid the spec format allows (sim/limits.py: 10^7 runs, grid points × outputs
+- the largest grid the spec format allows (sim/util/limits.py: 10^7 runs, grid points × outputs
   ≤ 2 × 10^6): 1000 × 1000 points × 10 replicates with the default two outputs (points are
   generated a slice at a time), with --full; one more axis value is refused; and a grid far
   past the limit (10^8 points), refused up front with exit 2 naming the run count.

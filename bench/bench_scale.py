@@ -39,14 +39,14 @@ def main() -> int:
 
     import pyarrow.parquet as pq
 
+    from sim.analysis.sweep.runner import SweepPlan, run_design
     from sim.scenario import load_scenario
-    from sim.sweep.runner import Design, run_design
 
     sc = load_scenario("sep-2025-paris")
     n = args.points_per_axis
     grids = [np.linspace(0, 2, n), np.linspace(0, 2, n), np.linspace(0.5, 1.5, n)]
     points = np.array(np.meshgrid(*grids, indexing="ij")).reshape(3, -1).T
-    design = Design(sc, ("us.backstop_scale", "sanctions.scale",
+    design = SweepPlan(sc, ("us.backstop_scale", "sanctions.scale",
                          "coalition.ground_threshold_scale"), points, args.replicates, 2025,
                     chunk_size=args.chunk_size)
     print(f"{design.n_runs:,} runs ({design.n_points:,} points x {args.replicates} replicates, "

@@ -35,9 +35,9 @@ def main() -> int:
 
     import mesa
 
-    from sim.model import CoalitionModel
+    from sim.analysis.sweep.runner import SweepPlan, run_chunk, run_design
+    from sim.engine.mesa_model import CoalitionModel
     from sim.scenario import load_scenario
-    from sim.sweep.runner import Design, run_chunk, run_design
 
     cpu = common.pin_one_core() if args.pin else None
     sc = load_scenario(args.scenario)
@@ -52,7 +52,7 @@ def main() -> int:
 
     # --- the batch engine: the same runs, chunked as a sweep does, in this process
     points = np.array([(b, s) for b in axis for s in axis])
-    design = Design(sc, ("us.backstop_scale", "sanctions.scale"), points, args.replicates,
+    design = SweepPlan(sc, ("us.backstop_scale", "sanctions.scale"), points, args.replicates,
                     args.seed, chunk_size=runs)
     engine_times, sweep_times = [], []
     for _ in range(max(1, args.repeat)):
@@ -61,7 +61,7 @@ def main() -> int:
         engine_times.append(time.perf_counter() - t)
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
-            run_design(Design(sc, design.params, points, args.replicates, args.seed,
+            run_design(SweepPlan(sc, design.params, points, args.replicates, args.seed,
                               chunk_size=10_000), tmp)
             sweep_times.append(time.perf_counter() - t)
     t_engine, t_sweep = min(engine_times), min(sweep_times)

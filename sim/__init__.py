@@ -17,7 +17,7 @@ _API = ("load", "with_overrides", "variant", "run", "compare", "RunResult", "Com
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from sim.version import project_version
+        from sim.util.version import project_version
 
         return project_version()
     if name in _API:

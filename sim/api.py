@@ -9,7 +9,7 @@ The command line is a thin layer over these functions; notebooks use them direct
     cmp = api.compare()            # all seed scenarios
     cmp.table; cmp.matrix
 
-Writing output folders (tables, figures, report) is one layer up, in ``sim.report``:
+Writing output folders (tables, figures, report) is one layer up, in ``sim.output.report``:
 ``report.write_run(res, "out/run")`` and ``report.write_comparison(cmp, "out/compare")``.
 """
 
@@ -26,14 +26,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import engine, outcomes, rules, stats
-from sim.parameters import MODES, PARAM_INFO, path_problem
-from sim.progress import progress as progress_bar
+from sim.analysis import stats
+from sim.engine import batch as engine
+from sim.model import outcomes, rules
+from sim.model.parameters import MODES, PARAM_INFO, path_problem
 from sim.scenario.designs import design_names, load_design
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean
 from sim.scenario.loader import SCENARIOS_DIR, load_resolved, scenario_names
 from sim.scenario.schema import Scenario
 from sim.scenario.validate import check_scenario, suggest_code
+from sim.util.progress import progress as progress_bar
 
 CHUNK = 1000
 """Runs simulated at once; memory stays bounded whatever the number of replicates."""
@@ -246,7 +248,7 @@ __PER_RUN__
     log: pd.DataFrame  # month, date, note
     overrides: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    posterior: Any = None  # the sim.posterior.Posterior the runs drew their parameters from
+    posterior: Any = None  # the sim.analysis.posterior.Posterior the runs drew their parameters from
 
     @property
     def name(self) -> str:
@@ -255,8 +257,8 @@ __PER_RUN__
     def uncertainty(self, names: Sequence[str] | None = None) -> pd.DataFrame:
         """Both sources of uncertainty per outcome (with a posterior): total sd over runs,
         sd of runs alone (seed pairs share a parameter draw) and the share of variance due to
-        the parameters (``sim.posterior.uncertainty``)."""
-        from sim import posterior as post
+        the parameters (``sim.analysis.posterior.uncertainty``)."""
+        from sim.analysis import posterior as post
 
         return post.uncertainty(self.summary, list(names or outcomes.COMPARE_TABLE))
 
@@ -345,7 +347,7 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
         chunk: runs simulated at once (memory stays bounded).
         states_sink: receives the states table chunk by chunk instead of keeping it.
         posterior: a calibrated posterior (a folder of ``coalition-sim calibrate``,
-            ``"default"`` for the shipped one, or a ``sim.posterior.Posterior``): each run
+            ``"default"`` for the shipped one, or a ``sim.analysis.posterior.Posterior``): each run
             draws the calibrated parameters from it by its seed (seeds 2k and 2k+1 share a
             draw); the summary gets a ``particle`` column and ``RunResult.uncertainty()``
             separates parameters from runs.
@@ -415,7 +417,7 @@ def _posterior(posterior: Any) -> Any:
     """A Posterior from a folder, ``"default"`` or a Posterior (None stays None)."""
     if posterior is None:
         return None
-    from sim import posterior as post
+    from sim.analysis import posterior as post
 
     return posterior if isinstance(posterior, post.Posterior) else post.load(posterior)
 
@@ -434,7 +436,7 @@ class Comparison:
     interval of the mean: Wilson's for probabilities, Student's t otherwise), ``p5``, ``p95``
     (the spread of the runs) and ``n``; ``matrix`` and ``shares`` are state × scenario shares
     of runs pledging; ``bands`` the monthly mean and 90% band; ``design_grid`` scenario ×
-    design of one outcome. Effects against a reference: ``sim.effects.effects``.
+    design of one outcome. Effects against a reference: ``sim.analysis.effects.effects``.
     """
 
     def __repr__(self) -> str:
@@ -464,7 +466,7 @@ class Comparison:
 
     @property
     def table(self) -> pd.DataFrame:
-        """Scenario × (outcome, stat): mean, lo, hi over replicates (``sim.stats.interval``)."""
+        """Scenario × (outcome, stat): mean, lo, hi over replicates (``sim.analysis.stats.interval``)."""
         data = {}
         for name, r in self.results.items():
             st = stats.outcome_stats(r.summary, outcomes.COMPARE_TABLE)

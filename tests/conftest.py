@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engine import Results, compile_batch, simulate
+from sim.engine.batch import Results, compile_batch, simulate
 from sim.scenario import load_scenario
 
 REPLICATES = 200

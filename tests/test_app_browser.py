@@ -526,7 +526,7 @@ def test_with_a_posterior_the_page_says_which_draw_each_seed_runs(browser):
     another seed (of another seed pair) draws anew."""
     from playwright.sync_api import expect
 
-    from sim.posterior import load
+    from sim.analysis.posterior import load
 
     post = load("default")
     seed = load_scenario("sep-2025-paris").seed

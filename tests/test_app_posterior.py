@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.posterior import DEFAULT_DIR, Posterior, load
 from sim.app.components import posterior_html, posterior_text, status_html
 from sim.app.session import (
     ENV_POSTERIOR,
@@ -20,9 +21,8 @@ from sim.app.session import (
     initial_posterior,
     model_values,
 )
-from sim.model import CoalitionModel
-from sim.parameters import PARAM_INFO, flatten
-from sim.posterior import DEFAULT_DIR, Posterior, load
+from sim.engine.mesa_model import CoalitionModel
+from sim.model.parameters import PARAM_INFO, flatten
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

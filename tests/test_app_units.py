@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 import yaml
 
-from sim import engine, outcomes
 from sim.app.components import contrast, ink_on, map_html, status_html, tile_title
 from sim.app.narrate import LOG_OUTCOMES, Snapshot, clause, join_names, narrate, with_article
 from sim.app.palette import COLOURS, LABELS, NOTHING, STRENGTH_ORDER, colour_of, legend_entries, strongest
@@ -32,11 +31,13 @@ from sim.app.session import (
 )
 from sim.cli.app import HOST, choose_port, host_of, start_process
 from sim.cli.common import BadInput
-from sim.parameters import MODES, PARAM_INFO, flatten
+from sim.engine import batch as engine
+from sim.model import outcomes
+from sim.model.parameters import MODES, PARAM_INFO, flatten
+from sim.model.world import coalition_states
 from sim.scenario import load_scenario
 from sim.scenario.designs import design_names, load_design
 from sim.scenario.loader import SCENARIOS_DIR
-from sim.world import coalition_states
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -500,7 +501,7 @@ def test_classroom_ceasefire_follows_the_pledges_and_the_force_deploys_after_it(
 
 
 def test_classroom_facts_are_real_fact_ids():
-    from sim.facts import load_facts
+    from sim.model.facts import load_facts
 
     facts = load_facts()
     for name in ("classroom-five", "classroom-five-tipped"):

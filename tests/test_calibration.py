@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import api, posterior
-from sim.calibration import abc
-from sim.calibration.simulator import RecordSimulator
-from sim.calibration.spec import CalibrationSpec, load_spec
-from sim.observations import for_scenario
+from sim import api
+from sim.analysis import posterior
+from sim.analysis.calibration import abc
+from sim.analysis.calibration.simulator import RecordSimulator
+from sim.analysis.calibration.spec import CalibrationSpec, load_spec
+from sim.analysis.observations import for_scenario
 from sim.scenario import load_scenario
 from sim.scenario.errors import ScenarioError
 
@@ -111,7 +112,7 @@ def test_runs_draw_from_the_posterior_deterministically_by_seed_pairs():
 def test_a_parameter_the_scenario_file_writes_is_never_drawn(tmp_path: Path):
     """Written in a file (even at its default value, through extends), set by an override, or
     set away from its default in code: kept. The rest: drawn."""
-    from sim.parameters import PARAM_INFO
+    from sim.model.parameters import PARAM_INFO
 
     post = posterior.load("default")
     assert post.drawn_names(load_scenario("classroom-five")) == []  # pins every parameter
@@ -164,7 +165,7 @@ def test_compare_report_splits_uncertainty_with_a_posterior(tmp_path: Path):
     spread is the parameters'; uncertainty.csv is in the manifest. Without one: neither."""
     import json
 
-    from sim.report import write_comparison
+    from sim.output.report import write_comparison
 
     names = ["sep-2025-paris", "us-full-backstop"]
     scenarios = [api.with_overrides(load_scenario(n), {"replicates": 40}) for n in names]
@@ -190,7 +191,7 @@ def test_a_run_with_a_posterior_repeats_from_its_manifest(tmp_path: Path):
     wrote, and refuses a posterior that changed since."""
     import json
 
-    from sim.parameters import PARAM_INFO
+    from sim.model.parameters import PARAM_INFO
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
@@ -224,7 +225,7 @@ def test_a_run_with_a_posterior_repeats_from_its_manifest(tmp_path: Path):
 def test_observations_table_of_a_posterior_run_checks_those_runs():
     """write_run's observations table re-runs the scenario with the run's posterior draws:
     its simulated means are the run's own."""
-    from sim import observations
+    from sim.analysis import observations
 
     post = posterior.load("default")
     res = api.run("record-2025", replicates=30, posterior=post)

@@ -1,4 +1,4 @@
-"""sim.io: atomic, deterministic writes; sim.report text generated from the numbers."""
+"""sim.output.io: atomic, deterministic writes; sim.output.report text generated from the numbers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import api, io
-from sim.report import findings, markdown_table, write_run
+from sim import api
+from sim.output import io
+from sim.output.report import findings, markdown_table, write_run
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path: Path):

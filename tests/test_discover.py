@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.discover import OutcomeError, discover, parse_outcome
+from sim.analysis.sweep import SweepSpec, load_spec, run_sweep
 from sim.cli import main
-from sim.discover import OutcomeError, discover, parse_outcome
-from sim.sweep import SweepSpec, load_spec, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import engine
+from sim.engine import batch as engine
 from sim.scenario import Scenario, load_scenario
 
 FIXTURE = Path(__file__).parent / "fixtures" / "engine_golden.npz"
@@ -165,7 +165,7 @@ def test_batch_equals_single_runs_and_chunks(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["paris", "events", "small_world", "odd_world"])
 def test_mesa_model_equals_engine(name: str) -> None:
-    from sim.model import CoalitionModel
+    from sim.engine.mesa_model import CoalitionModel
 
     res, batch, _ = run_case(name)
     sc = CASES[name][0]()

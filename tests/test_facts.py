@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.facts import COUNTRIES_FILE, MODELLING, load_facts
-from sim.parameters import PARAM_INFO
-from sim.provenance import citations
-from sim.world import coalition_states
+from sim.model.facts import COUNTRIES_FILE, MODELLING, load_facts
+from sim.model.parameters import PARAM_INFO
+from sim.model.world import coalition_states
+from sim.scenario.provenance import citations
 
 ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

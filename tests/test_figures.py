@@ -18,19 +18,19 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import pytest  # noqa: E402
 
-from sim import outcomes  # noqa: E402
-from sim.discover import Discovery, box_figure, tradeoff_figure, with_intervals  # noqa: E402
-from sim.figures import integer_colour_scale, palette, param_label, value_text  # noqa: E402
-from sim.parameters import PARAM_INFO  # noqa: E402
-from sim.sensitivity import (  # noqa: E402
+from sim.analysis.discover import Discovery, box_figure, tradeoff_figure, with_intervals  # noqa: E402
+from sim.analysis.sensitivity import (  # noqa: E402
     add_notes,
     bar_figure,
     index_notes,
     mu_sigma_figure,
     tornado_figure,
 )
-from sim.sweep import figures as sweep_figures  # noqa: E402
-from sim.sweep.stats import axis_table, point_table  # noqa: E402
+from sim.analysis.sweep import figures as sweep_figures  # noqa: E402
+from sim.analysis.sweep.stats import axis_table, point_table  # noqa: E402
+from sim.model import outcomes  # noqa: E402
+from sim.model.parameters import PARAM_INFO  # noqa: E402
+from sim.output.figures import integer_colour_scale, palette, param_label, value_text  # noqa: E402
 
 X, Y = "us.backstop_scale", "sanctions.scale"
 PARAMS = [X, Y, "coalition.peer_weight"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engine import Simulation, compile_batch
-from sim.parameters import MODES
+from sim.engine.batch import Simulation, compile_batch
+from sim.model.parameters import MODES
+from sim.model.world import StateAttributes
 from sim.scenario import Position, Scenario
-from sim.world import StateAttributes
 
 OFF = {
     "coalition.us_weight": 0.0, "coalition.sanctions_weight": 0.0, "coalition.threat_weight": 0.0,

@@ -246,7 +246,7 @@ def test_run_checks_out_before_simulating(tmp_path: Path, capsys, monkeypatch) -
 
 
 def test_discover_ignores_a_runs_index_column(tmp_path: Path) -> None:
-    from sim.discover import input_columns
+    from sim.analysis.discover import input_columns
 
     out = tmp_path / "run"
     assert main(["run", "sep-2025-paris", "-n", "5", "--no-figures", "--out", str(out)]) == 0

@@ -16,17 +16,18 @@ import pytest
 SIM = Path(__file__).resolve().parent.parent / "sim"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("sim.naming", "sim.version", "sim.progress", "sim.facts", "sim.parameters",
-     "sim.outcomes", "sim.world", "sim.streams", "sim.io", "sim.stats", "sim.limits",
-     "sim.procs"),
+    ("sim.util", "sim.model.facts", "sim.model.parameters", "sim.model.outcomes",
+     "sim.model.world", "sim.model.streams", "sim.output.io", "sim.analysis.stats"),
     ("sim.scenario",),
-    ("sim.rules",),
-    ("sim.engine",),
-    ("sim.agents", "sim.model", "sim.api", "sim.sweep.spec", "sim.sweep.runner",
-     "sim.sweep.stats", "sim.provenance", "sim.outdir", "sim.observations", "sim.posterior"),
-    ("sim.report", "sim.figures", "sim.sweep.figures", "sim.sweep.pipeline", "sim.sweep",
-     "sim.sensitivity", "sim.discover", "sim.odd", "sim.effects", "sim.screening",
-     "sim.calibration"),
+    ("sim.model.rules",),
+    ("sim.engine.batch",),
+    ("sim.engine.agents", "sim.engine.mesa_model", "sim.api", "sim.analysis.sweep.spec",
+     "sim.analysis.sweep.runner", "sim.analysis.sweep.stats", "sim.scenario.provenance",
+     "sim.output.outdir", "sim.analysis.observations", "sim.analysis.posterior"),
+    ("sim.output.report", "sim.output.figures", "sim.analysis.sweep.figures",
+     "sim.analysis.sweep.pipeline", "sim.analysis.sweep", "sim.analysis.sensitivity",
+     "sim.analysis.discover", "sim.output.odd", "sim.analysis.effects", "sim.analysis.screening",
+     "sim.analysis.calibration"),
     ("sim.cli", "sim.app", "sim.__main__", "sim"),
 )
 """Layers from the bottom up; a module belongs to the layer of its longest listed prefix."""
@@ -57,7 +58,7 @@ def imports_of(path: Path) -> set[str]:
             out |= {a.name for a in node.names if a.name.startswith("sim")}
         elif (isinstance(node, ast.ImportFrom) and node.module and node.level == 0
               and node.module.startswith("sim")):
-            for a in node.names:  # `from sim import engine` imports sim.engine
+            for a in node.names:  # `from sim import engine` imports sim.engine.batch
                 sub = f"{node.module}.{a.name}"
                 is_module = (SIM.parent / Path(*sub.split("."))).with_suffix(".py").exists() \
                     or (SIM.parent / Path(*sub.split(".")) / "__init__.py").exists()

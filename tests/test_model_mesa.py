@@ -6,8 +6,8 @@ import mesa
 import numpy as np
 import pytest
 
-from sim.engine import STEP_OUTCOMES, compile_batch, simulate
-from sim.model import CoalitionModel
+from sim.engine.batch import STEP_OUTCOMES, compile_batch, simulate
+from sim.engine.mesa_model import CoalitionModel
 from sim.scenario import load_scenario
 
 

@@ -11,10 +11,10 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAMES = ("researcher_what_if", "teacher_tipping", "analyst_sensitivity", "researcher_calibration")
-PUBLIC = ("sim", "sim.api", "sim.model", "sim.sweep", "sim.sensitivity", "sim.effects",
-          "sim.observations", "sim.outcomes", "sim.parameters")
+PUBLIC = ("sim", "sim.api", "sim.engine.mesa_model", "sim.analysis.sweep", "sim.analysis.sensitivity",
+          "sim.analysis.effects", "sim.analysis.observations", "sim.model.outcomes", "sim.model.parameters")
 """Modules a notebook may import (``import sim`` is the package's lazy API; submodules of the
-others, such as sim.sweep.figures, count as theirs)."""
+others, such as sim.analysis.sweep.figures, count as theirs)."""
 
 
 def _read(name: str) -> nbformat.NotebookNode:

@@ -7,10 +7,11 @@ import inspect
 import re
 from pathlib import Path
 
-from sim import engine, outcomes, rules, world
-from sim.facts import load_facts
-from sim.odd import ODD_FILE, grade_counts, grade_summary, render
-from sim.parameters import BACKSTOP, GRADES, PARAM_INFO
+from sim.engine import batch as engine
+from sim.model import outcomes, rules, world
+from sim.model.facts import load_facts
+from sim.model.parameters import BACKSTOP, GRADES, PARAM_INFO
+from sim.output.odd import ODD_FILE, grade_counts, grade_summary, render
 from sim.scenario.designs import design_names
 
 ROBUSTNESS_TEST = Path(__file__).resolve().parent / "test_robustness.py"
@@ -40,7 +41,7 @@ def module_constants(module) -> set[str]:
 
 def test_generated_blocks_are_current():
     text = odd()
-    assert render(text) == text, "docs/ODD.md is stale: run `python -m sim.odd`"
+    assert render(text) == text, "docs/ODD.md is stale: run `python -m sim.output.odd`"
 
 
 def test_every_parameter_appears_with_its_default_and_grade():
@@ -157,4 +158,4 @@ def test_provision_points_are_documented():
 
 def test_outputs_dictionary_is_current():
     assert outcomes.OUTPUTS_DOC.read_text(encoding="utf-8") == outcomes.data_dictionary(), (
-        "docs/outputs.md is stale: run `python -m sim.odd`")
+        "docs/outputs.md is stale: run `python -m sim.output.odd`")

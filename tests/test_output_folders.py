@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import outdir
 from sim.cli import main
+from sim.output import outdir
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "sim.cli"]
@@ -91,7 +91,7 @@ def test_out_under_an_unreadable_folder_is_bad_input(tmp_path: Path, capsys,
 
 DRIVER = r"""
 import os, signal, sys
-import sim.io as io, sim.outdir as od
+import sim.output.io as io, sim.output.outdir as od
 
 point = sys.argv[1]
 
@@ -193,7 +193,7 @@ def test_full_disk_fake_writer_keeps_the_old_result(tmp_path: Path, capsys,
                                                     monkeypatch) -> None:
     import errno
 
-    from sim import io
+    from sim.output import io
 
     out = tmp_path / "X"
     assert main(["run", "sep-2025-paris", "-n", "3", "--out", str(out)]) == 0
@@ -379,7 +379,7 @@ def test_large_state_tables_are_streamed_to_the_same_content(tmp_path: Path,
                                                              monkeypatch) -> None:
     import pandas as pd
 
-    from sim import limits
+    from sim.util import limits
 
     assert main(["run", "sep-2025-paris", "-n", "30", "--out", str(tmp_path / "a")]) == 0
     monkeypatch.setattr(limits, "STREAM_STATE_ROWS", 10)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.parameters import MODES
-from sim.world import months_between
+from sim.model.parameters import MODES
+from sim.model.world import months_between
 
 GROUND = MODES.index("ground")
 REFUSERS = ("DE", "IT", "ES", "PL")  # refuse_troops_de_es_it, pl_no_troops

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import api, observations
-from sim.facts import load_facts
+from sim import api
+from sim.analysis import observations
+from sim.model.facts import load_facts
 from sim.scenario import load_scenario
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import engine, outcomes, screening
+from sim.analysis import screening
 from sim.api import SEED_SCENARIOS
-from sim.parameters import MODES
+from sim.engine import batch as engine
+from sim.model import outcomes
+from sim.model.parameters import MODES
 from sim.scenario import load_scenario
 
 REPLICATES = 200
@@ -26,7 +28,7 @@ PROVISION_POINTS: dict[str, str] = {}
 
 
 def test_the_knife_edge_scan_moves_5_percent_and_flags_15_points():
-    """The issue's bounds, held by the scan the report uses too (sim/screening.py)."""
+    """The issue's bounds, held by the scan the report uses too (sim/analysis/screening.py)."""
     assert screening.STEP == 0.05 and screening.MAX_JUMP == 0.15
 
 

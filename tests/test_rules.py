@@ -1,4 +1,4 @@
-"""One hand-computed case per submodel of sim/rules.py, and the completeness of derived sets.
+"""One hand-computed case per submodel of sim/model/rules.py, and the completeness of derived sets.
 
 Each case sets a handful of parameters to round numbers, runs one submodel on one run, and
 compares with the value worked out by hand in the comment above the assertion.
@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import engine, outcomes, rules
-from sim.parameters import PARAM_INFO, ParameterError
+from sim.engine import batch as engine
+from sim.model import outcomes, rules
+from sim.model.parameters import PARAM_INFO, ParameterError
+from sim.model.world import World
 from sim.scenario import load_scenario
-from sim.world import World
 
 
 def params(**changes: float) -> rules.Params:

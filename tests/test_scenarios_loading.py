@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from sim import api
-from sim.facts import load_facts
-from sim.parameters import PARAM_INFO, flatten
+from sim.model.facts import load_facts
+from sim.model.parameters import PARAM_INFO, flatten
 from sim.scenario import docs
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import SCENARIOS_DIR, load_resolved, load_scenario, scenario_names

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from SALib.test_functions import Ishigami
 
+from sim.analysis.sensitivity import analyse_model, run_sensitivity
+from sim.analysis.sweep import SensitivitySpec, load_spec
 from sim.scenario.errors import ScenarioError
-from sim.sensitivity import analyse, run_sensitivity
-from sim.sweep import SensitivitySpec, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
@@ -38,7 +38,7 @@ outputs: [pledged_troops, deterrence, us_disengaged]
 
 
 def test_pipeline_recovers_ishigami_sobol_indices() -> None:
-    res = analyse(ISHIGAMI, Ishigami.evaluate, "sobol", 4096, seed=3)
+    res = analyse_model(ISHIGAMI, Ishigami.evaluate, "sobol", 4096, seed=3)
     t = res.indices
     assert list(t.parameter) == ["x1", "x2", "x3"] and set(t.output) == {"y"}
     assert res.X.shape == (4096 * 5, 3)
@@ -56,7 +56,7 @@ def test_pipeline_recovers_exact_morris_effects_of_a_linear_model() -> None:
     def linear(X: np.ndarray) -> dict[str, np.ndarray]:
         return {"y": 3.0 * X[:, 0] - 1.5 * X[:, 1] + 0.0 * X[:, 2]}
 
-    t = analyse(problem, linear, "morris", 20, seed=1).indices
+    t = analyse_model(problem, linear, "morris", 20, seed=1).indices
     # SALib's elementary effects are per unit of the [0, 1]-scaled input: slope x range
     np.testing.assert_allclose(t.mu, [3.0, -3.0, 0.0], atol=1e-9)
     np.testing.assert_allclose(t.mu_star, [3.0, 3.0, 0.0], atol=1e-9)
@@ -64,7 +64,7 @@ def test_pipeline_recovers_exact_morris_effects_of_a_linear_model() -> None:
 
 
 def test_pipeline_ranks_ishigami_with_morris() -> None:
-    t = analyse(ISHIGAMI, Ishigami.evaluate, "morris", 200, seed=2).indices
+    t = analyse_model(ISHIGAMI, Ishigami.evaluate, "morris", 200, seed=2).indices
     assert (t.mu_star >= np.abs(t.mu) - 1e-12).all() and (t.sigma >= 0).all()
     # x3 acts only through its interaction with x1: mean effect near 0, large sigma
     x3 = t[t.parameter == "x3"].iloc[0]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import stats
+from sim.analysis import stats
 
 
 @pytest.mark.parametrize("k, n", [(0, 20), (20, 20), (1, 3), (0, 1), (5, 10)])

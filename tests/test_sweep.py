@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import engine
+from sim.analysis.sweep import SweepError, SweepSpec, load_spec, run_design, run_sweep, sweep_design
+from sim.engine import batch as engine
 from sim.scenario import load_scenario
 from sim.scenario.errors import ScenarioError
-from sim.sweep import SweepError, SweepSpec, load_spec, run_design, run_sweep, sweep_design
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -211,7 +211,7 @@ def test_scenario_by_path_relative_to_the_spec(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def shipped_posterior():
-    from sim.posterior import load
+    from sim.analysis.posterior import load
 
     return load("default")
 
@@ -272,7 +272,7 @@ def test_sweep_posterior_independent_of_chunks_and_jobs(spec_file: Path, tmp_pat
 
 def test_sweep_points_split_uncertainty_and_resume_needs_same_posterior(
         spec_file: Path, tmp_path: Path, shipped_posterior) -> None:
-    from sim.posterior import load
+    from sim.analysis.posterior import load
 
     spec = load_spec(spec_file, SweepSpec).model_copy(update={"replicates": 12})
     out = run_sweep(spec, tmp_path / "out", figures=False, posterior=shipped_posterior)

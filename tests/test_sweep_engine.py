@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import engine
-from sim.model import CoalitionModel
+from sim.engine import batch as engine
+from sim.engine.mesa_model import CoalitionModel
 from sim.scenario import load_scenario
 
 SC = load_scenario("sep-2025-paris")

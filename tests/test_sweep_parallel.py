@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.sweep import SweepSpec, load_spec, run_sweep
+from sim.analysis.sweep import SweepSpec, load_spec, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,6 +23,7 @@ from typing import Any
 import solara
 import solara.lab
 
+from sim.analysis.posterior import Posterior
 from sim.app.components import (
     PAGE_CSS,
     SMALL_WORLD,
@@ -44,7 +45,6 @@ from sim.app.session import (
     model_values,
     scenario_choices,
 )
-from sim.posterior import Posterior
 from sim.scenario import Scenario, load_scenario
 
 TITLE = "Coalition of the willing: how an alliance tips"

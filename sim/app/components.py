@@ -15,12 +15,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sim import outcomes
 from sim.app.narrate import join_names
 from sim.app.palette import COLOURS, LABELS, NOTHING, PHRASES, STRENGTH_ORDER, strongest
 from sim.app.placement import Placement
 from sim.app.session import AppModel
 from sim.app.svg import Line, Panel, chart_svg
+from sim.model import outcomes
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
@@ -119,7 +119,7 @@ def ink_on(fill: str) -> str:
 # --------------------------------------------------------------------------- cards
 
 def meaning(name: str) -> str:
-    """The plain meaning of a monthly outcome (sim/outcomes.py), without its ODD reference."""
+    """The plain meaning of a monthly outcome (sim/model/outcomes.py), without its ODD reference."""
     return re.sub(r"\s*\(ODD [\d.]+\)", "", outcomes.monthly(name).meaning)
 
 
@@ -130,7 +130,7 @@ CARD_TITLE = {
     "ceasefire": "Ceasefire",
     "us": outcomes.monthly("us_perceived").label,
 }
-"""The title of each card (from sim/outcomes.py where the card shows one outcome)."""
+"""The title of each card (from sim/model/outcomes.py where the card shows one outcome)."""
 CARD_HELP = {
     "month": "One step is one month of the story.",
     "force": "Troops the states pledge, up to what the design asks. They deploy after a "

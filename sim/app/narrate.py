@@ -29,7 +29,7 @@ FORCE_UNITS: tuple[tuple[str, str, str], ...] = (
     ("deployed_troops", "soldier", "troops"),
     ("deployed_aircraft", "combat aircraft", "combat aircraft"),
     ("deployed_warships", "warship", "warships"))
-"""Deployed forces the log counts (sim/outcomes.py names), with their unit: one, several."""
+"""Deployed forces the log counts (sim/model/outcomes.py names), with their unit: one, several."""
 LOG_OUTCOMES: tuple[str, ...] = ("pledged_troops", *(k for k, _, _ in FORCE_UNITS), "enabler_gap",
                                  "ceasefire_in_force", "breakdowns", "disengaged", "tariffs")
 """The monthly outcomes the log reads (a test checks the model reports each of them)."""
@@ -43,7 +43,7 @@ class Snapshot:
 
     month: int
     commitments: Mapping[str, frozenset[str]]  # state code -> committed modes
-    outcomes: Mapping[str, float] = field(default_factory=dict)  # sim.outcomes.MONTHLY
+    outcomes: Mapping[str, float] = field(default_factory=dict)  # sim.model.outcomes.MONTHLY
     notes: Sequence[str] = ()  # scheduled events that took effect this month
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sim.parameters import MODES
+from sim.model.parameters import MODES
 
 STRENGTH_ORDER: tuple[str, ...] = ("ground", "air", "sea", "financing", "arms", "training")
 """Modes from strongest to weakest: a state's colour is its strongest committed mode."""

@@ -7,7 +7,7 @@ the settings ``coalition-sim app`` passes to the page through the environment:
 - ``COALITION_SIM_SCENARIO``: the scenario the app starts with (``coalition-sim app SCENARIO``);
 - ``COALITION_SIM_POSTERIOR``: the calibrated posterior every run draws its parameters from
   (``--posterior DIR``: a folder, or ``default`` for seeds/posterior; unset: none). Each seed
-  draws one particle (``sim.posterior``); a slider the user moved is an override and keeps
+  draws one particle (``sim.analysis.posterior``); a slider the user moved is an override and keeps
   its value.
 """
 
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from sim.analysis.posterior import Posterior, PosteriorError
+from sim.analysis.posterior import load as load_posterior
 from sim.app.narrate import Snapshot, narrate
-from sim.model import DEFAULT_SCENARIO, CoalitionModel
-from sim.parameters import MODES, PARAM_INFO, flatten
-from sim.posterior import Posterior, PosteriorError
-from sim.posterior import load as load_posterior
+from sim.engine.mesa_model import DEFAULT_SCENARIO, CoalitionModel
+from sim.model.parameters import MODES, PARAM_INFO, flatten
 from sim.scenario import Scenario, load_scenario, scenario_names
 from sim.scenario.designs import DEFAULT_DESIGN, ForceDesign, design_names, load_design
 

@@ -83,15 +83,6 @@ def bind(port: int) -> socket.socket:
     return sock
 
 
-def port_free(port: int) -> bool:
-    """True if nothing listens on 127.0.0.1:port."""
-    try:
-        bind(port).close()
-    except OSError:
-        return False
-    return True
-
-
 def open_socket(requested: int | None) -> socket.socket:
     """The server's listening socket: on the requested port, or the first free one from
     DEFAULT_PORT. A taken or impossible port stops the command (exit 2)."""
@@ -203,7 +194,7 @@ def make_server(sock: socket.socket, on_started: Callable[[], None]):
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim.model import DEFAULT_SCENARIO
+    from sim.engine.mesa_model import DEFAULT_SCENARIO
     from sim.scenario import load_scenario
 
     scenario = args.scenario or DEFAULT_SCENARIO

@@ -41,9 +41,9 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from sim.calibration import abc, outputs
-    from sim.calibration.simulator import RecordSimulator
-    from sim.calibration.spec import load_spec
+    from sim.analysis.calibration import abc, outputs
+    from sim.analysis.calibration.simulator import RecordSimulator
+    from sim.analysis.calibration.spec import load_spec
 
     if args.resume and args.overwrite:
         fail("--resume and --overwrite exclude each other")
@@ -74,7 +74,7 @@ def handle(args: argparse.Namespace) -> int:
             fail(f"--resume: {args.spec} differs from the spec {out} was calibrated with "
                  "(spec.json): pass --overwrite to start again")
     out.mkdir(parents=True, exist_ok=True)
-    from sim import io
+    from sim.output import io
 
     io.write_json(out / "spec.json", spec.model_dump(mode="json"))
     b = spec.budget

@@ -14,7 +14,6 @@ import re
 import sys
 import textwrap
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
 EXIT_OK = 0
@@ -144,19 +143,6 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def output_dir(path: str | Path | None, default: str | Path) -> Path:
-    """The output folder (created); a file in the way or a folder that cannot be made is bad
-    input. Commands that write results use :func:`sim.outdir.staged` instead."""
-    out = Path(path if path is not None else default)
-    try:
-        if out.exists() and not out.is_dir():
-            fail(f"--out {out}: expected a folder, found a file")
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        fail(f"--out {out}: cannot create the folder ({exc.strerror})")
-    return out
-
-
 def usable_cores() -> int:
     """Cores this process may run on."""
     try:
@@ -188,7 +174,7 @@ def load_posterior(value: str | None) -> Any:
     """The posterior named by ``--posterior`` (None if not given); bad input exits 2."""
     if value is None:
         return None
-    from sim.posterior import PosteriorError, load
+    from sim.analysis.posterior import PosteriorError, load
 
     try:
         return load(value)

@@ -52,9 +52,10 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim import api, limits
-    from sim.outdir import staged
-    from sim.report import write_comparison
+    from sim import api
+    from sim.output.outdir import staged
+    from sim.output.report import write_comparison
+    from sim.util import limits
 
     designs = [d.strip() for d in args.designs.split(",") if d.strip()] if args.designs else None
     items = args.scenarios or api.default_scenarios()

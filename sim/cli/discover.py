@@ -74,8 +74,7 @@ def slug(text: str) -> str:
 def handle(args: argparse.Namespace) -> int:
     import pyarrow.parquet as pq
 
-    from sim.cli.sweep import written_files
-    from sim.discover import (
+    from sim.analysis.discover import (
         INTERVAL_LEVEL,
         OutcomeError,
         discover,
@@ -83,7 +82,8 @@ def handle(args: argparse.Namespace) -> int:
         parse_outcome,
         read_results,
     )
-    from sim.outdir import staged
+    from sim.cli.sweep import written_files
+    from sim.output.outdir import staged
 
     path = args.results / "results.parquet" if args.results.is_dir() else args.results
     if not path.is_file():
@@ -138,8 +138,8 @@ def handle(args: argparse.Namespace) -> int:
 
 def _write(d: Any, args: argparse.Namespace, path: Path, out: Path) -> list[Path]:
     """The tables, discovery.json and figures of a discovery, in ``out``."""
-    from sim.discover import INTERVAL_LEVEL, box_figure, tradeoff_figure
-    from sim.io import save_figure, write_json, write_table
+    from sim.analysis.discover import INTERVAL_LEVEL, box_figure, tradeoff_figure
+    from sim.output.io import save_figure, write_json, write_table
 
     files = write_table(d.trajectory.reset_index(names="box"), out / "trajectory")
     files += write_table(d.limits, out / "box")

@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
 
 
 def _citation(fid: str) -> dict[str, Any]:
-    from sim.facts import MODELLING, load_facts
+    from sim.model.facts import MODELLING, load_facts
 
     if fid == MODELLING:
         return {"id": fid, "sources": ["docs/ODD.md"], "paraphrase": "modelling assumption"}
@@ -45,7 +45,7 @@ def _citation(fid: str) -> dict[str, Any]:
 
 def explain(name_or_path: str, changed: bool = False, only: str | None = None) -> dict[str, Any]:
     """The resolved scenario as a dict: chain, positions, events and parameters with sources."""
-    from sim.parameters import PARAM_INFO, flatten
+    from sim.model.parameters import PARAM_INFO, flatten
     from sim.scenario.loader import display_path, load_resolved
 
     loaded = load_resolved(name_or_path)
@@ -175,7 +175,7 @@ def render(d: dict[str, Any]) -> str:
 
 def explain_parameter(path: str) -> dict[str, Any]:
     """One parameter: its default, range, unit, evidence grade, meaning and sources."""
-    from sim.parameters import PARAM_INFO
+    from sim.model.parameters import PARAM_INFO
 
     info = PARAM_INFO[path]
     return {"path": path, "default": info.default, "range": [info.lo, info.hi],
@@ -194,7 +194,7 @@ def render_parameter(d: dict[str, Any]) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim.parameters import PARAM_INFO, path_problem
+    from sim.model.parameters import PARAM_INFO, path_problem
 
     target, parameter = args.scenario, args.parameter
     if parameter is None and target in PARAM_INFO:

@@ -54,7 +54,7 @@ def register(subparsers: Any) -> None:
 
 def _from_manifest(path: Path) -> tuple[Any, dict[str, Any]]:
     from sim.api import scenario_hash
-    from sim.outdir import read_manifest
+    from sim.output.outdir import read_manifest
     from sim.scenario.schema import Scenario
     from sim.scenario.validate import check_scenario
 
@@ -87,7 +87,7 @@ def _from_manifest(path: Path) -> tuple[Any, dict[str, Any]]:
 
 def _recorded_posterior(path: Path, record: dict[str, Any]) -> Any:
     """The posterior a recorded run drew from, if it is unchanged (exit 2 otherwise)."""
-    from sim.posterior import fingerprint
+    from sim.analysis.posterior import fingerprint
 
     where = record.get("path") or record.get("folder")
     post = load_posterior("default" if record.get("folder") == "seeds/posterior" else where)
@@ -98,10 +98,11 @@ def _recorded_posterior(path: Path, record: dict[str, Any]) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim import api, limits
-    from sim.outdir import staged
-    from sim.report import write_run
-    from sim.version import project_version
+    from sim import api
+    from sim.output.outdir import staged
+    from sim.output.report import write_run
+    from sim.util import limits
+    from sim.util.version import project_version
 
     if args.from_manifest:
         if args.scenario or args.overrides or args.replicates or args.seed is not None:
@@ -167,7 +168,7 @@ class _StatesStream:
     and put in place of the (empty) one write_run wrote, with its hashes in the manifest."""
 
     def __init__(self, folder: Path):
-        from sim.io import TableStream
+        from sim.output.io import TableStream
 
         self.folder = folder
         self.stream = TableStream(folder / ".stream" / "states")
@@ -179,8 +180,8 @@ class _StatesStream:
         import os
         import shutil
 
-        from sim.io import write_json
-        from sim.outdir import sha256_file  # streamed: the states CSV may be gigabytes
+        from sim.output.io import write_json
+        from sim.output.outdir import sha256_file  # streamed: the states CSV may be gigabytes
 
         paths = self.stream.close()
         manifest_path = self.folder / "manifest.json"

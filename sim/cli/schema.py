@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if args.outputs:
-        from sim.outcomes import data_dictionary
+        from sim.model.outcomes import data_dictionary
 
         print(data_dictionary())
     elif args.json:

@@ -40,9 +40,9 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim.outdir import sweep_folder
-    from sim.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, index_notes, run_sensitivity
-    from sim.sweep import SensitivitySpec
+    from sim.analysis.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, index_notes, run_sensitivity
+    from sim.analysis.sweep import SensitivitySpec
+    from sim.output.outdir import sweep_folder
 
     spec, out = prepare(args, SensitivitySpec, "sensitivity", "sensitivity")
     d = len(spec.parameters)

@@ -57,9 +57,9 @@ def prepare(args: argparse.Namespace, spec_type: type, kind: str,
             out_folder: str) -> tuple[Any, Path]:
     """Check the execution options, load the ``kind`` spec at ``args.spec``, check its output
     folder (default ``out/<out_folder>/<spec name>``); the folder is written by
-    :func:`sim.outdir.sweep_folder`."""
-    from sim.outdir import check_target
-    from sim.sweep import load_spec
+    :func:`sim.output.outdir.sweep_folder`."""
+    from sim.analysis.sweep import load_spec
+    from sim.output.outdir import check_target
 
     check_execution(args)
     spec = load_spec(args.spec, spec_type)
@@ -109,7 +109,7 @@ def progress_callback(total: int, desc: str, quiet: bool,
                       done: str | None = None) -> tuple[Any, Any]:
     """A progress bar and the callback the runner calls with runs done. ``done``: a status
     line shown (after closing the bar) once every run is done, for the step that follows."""
-    from sim.progress import progress
+    from sim.util.progress import progress
 
     bar = progress(total=total, desc=desc, enabled=False if quiet else None)
     count = [0, False]
@@ -138,7 +138,7 @@ def written_files(out: Path) -> list[Path]:
     """Every file of the finished output folder ``out``, from the manifest that lists what was
     written (results first, then tables, figures, manifest.json last; the chunks kept by
     --keep-chunks shown as their folder)."""
-    from sim.outdir import MANIFEST, read_manifest
+    from sim.output.outdir import MANIFEST, read_manifest
 
     try:
         listed = read_manifest(out / MANIFEST).get("files", {})
@@ -171,7 +171,7 @@ def written_files(out: Path) -> list[Path]:
 
 def run_with_errors(fn: Any, *a: Any, **kw: Any) -> Any:
     """Call ``fn``, turning a SweepError (a sweep that cannot start as asked) into exit 2."""
-    from sim.sweep import SweepError
+    from sim.analysis.sweep import SweepError
 
     try:
         return fn(*a, **kw)
@@ -180,8 +180,8 @@ def run_with_errors(fn: Any, *a: Any, **kw: Any) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim.outdir import sweep_folder
-    from sim.sweep import SweepSpec, run_sweep, sweep_design
+    from sim.analysis.sweep import SweepSpec, run_sweep, sweep_design
+    from sim.output.outdir import sweep_folder
 
     spec, out = prepare(args, SweepSpec, "sweep", "sweeps")
     posterior = load_posterior(args.posterior)

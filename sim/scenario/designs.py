@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.parameters import PARAM_INFO
+from sim.model.parameters import PARAM_INFO
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean
 from sim.scenario.yaml_safe import read
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.naming import did_you_mean
+from sim.util.naming import did_you_mean
 
 
 @dataclass(frozen=True)

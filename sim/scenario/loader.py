@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sim.parameters import PARAM_INFO
+from sim.model.parameters import PARAM_INFO
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean
 from sim.scenario.schema import Scenario
 from sim.scenario.validate import Origin, check_document_facts, check_scenario

@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from sim.parameters import MODES, Parameters, value_problem
-from sim.world import StateAttributes, coalition_states
+from sim.model.parameters import MODES, Parameters, value_problem
+from sim.model.world import StateAttributes, coalition_states
 
 Mode = Literal["ground", "air", "sea", "financing", "arms", "training"]
 
@@ -157,7 +157,7 @@ class Scenario(_Strict):
     @property
     def written_parameters(self) -> frozenset[str]:
         """Parameter paths the scenario's files write (its own or through ``extends``), even
-        at their default value: a calibrated posterior never draws them (``sim.posterior``).
+        at their default value: a calibrated posterior never draws them (``sim.analysis.posterior``).
         Set by the loader and kept by ``with_overrides``; empty for a scenario built in code."""
         return self._written
 

@@ -15,14 +15,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.facts import MODELLING, load_facts
-from sim.parameters import PARAM_INFO, value_problem
-from sim.parameters import bound_text as num
+from sim.model.facts import MODELLING, load_facts
+from sim.model.parameters import PARAM_INFO, value_problem
+from sim.model.parameters import bound_text as num
+from sim.model.world import coalition_states
 from sim.scenario.designs import DEFAULT_DESIGN, apply_design, design_names
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean, found_repr
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_safe import Document, dotted, is_finite_number
-from sim.world import coalition_states
 
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR", "GER": "DE", "ENG": "GB", "TR": "TR", "USA": "US"}
 """Common non-ISO spellings of state codes, for "did you mean"."""

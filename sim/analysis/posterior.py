@@ -1,0 +1,193 @@
+"""A calibrated posterior carried into runs: each run draws its parameters from it.
+
+``coalition-sim calibrate`` writes ``posterior.parquet`` (one row per particle: the free
+parameters by dotted path and a normalised ``weight``) and ``manifest.json``. A run with a
+posterior draws one particle by weight, deterministically from its seed: runs with seeds 2k
+and 2k+1 share the draw of seed pair k, so the spread between the two runs of a pair is the
+randomness of runs alone and the rest of the spread is the uncertainty of the parameters
+(:func:`uncertainty`, the law of total variance).
+
+A parameter the scenario's files write (even at its default value), that a scenario built in
+code sets away from its default, or that an override sets, keeps that value: a what-if stays a
+what-if, with the other calibrated parameters drawn.
+``DEFAULT_DIR`` (seeds/posterior) is the posterior the project ships; docs/calibration.md
+says how to regenerate it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.model.parameters import PARAM_INFO, flatten, value_problem
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "seeds" / "posterior"
+"""The shipped posterior (``--posterior default``)."""
+SALT = 0x5EED_9057
+"""Mixed into the seed of a posterior draw (independent of the run's own random streams)."""
+
+
+class PosteriorError(ValueError):
+    """A posterior folder that cannot be used (message names the file and the problem)."""
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Weighted particles of the calibrated parameters."""
+
+    folder: Path
+    particles: pd.DataFrame  # one column per parameter path
+    weights: np.ndarray  # normalised
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.particles.columns)
+
+    @property
+    def label(self) -> str:
+        """The folder as a reader knows it: ``seeds/posterior`` for the shipped one."""
+        if self.folder.resolve() == DEFAULT_DIR.resolve():
+            return "seeds/posterior"
+        return str(self.folder)
+
+    def __repr__(self) -> str:
+        return (f"<Posterior {self.folder}: {len(self.particles)} particles of "
+                f"{len(self.names)} parameters>")
+
+    def medians(self) -> dict[str, float]:
+        return {n: weighted_quantiles(self.particles[n].to_numpy(), self.weights, [0.5])[0]
+                for n in self.names}
+
+    def draw(self, seeds: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The particle each run uses: one weighted draw per seed pair (seed // 2)."""
+        cdf = np.cumsum(self.weights)
+        cdf /= cdf[-1]
+        pairs = np.asarray(seeds, dtype=np.int64) // 2
+        u = np.array([np.random.default_rng([int(p) & (2**63 - 1), SALT]).random()
+                      for p in pairs])
+        return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
+
+    def record(self, drawn: object) -> dict:
+        """What a manifest records of this posterior (``drawn``: the parameters the runs
+        drew): enough to draw again (``run --from-manifest``) and to refuse a changed one."""
+        return {"folder": self.label, "path": str(self.folder.resolve()),
+                "fingerprint": fingerprint(self), "particles": len(self.particles),
+                "calibration": manifest(self.folder).get("spec", {}).get("name"),
+                "rule": "runs with seeds 2k and 2k+1 share one weighted draw (seed pair k)",
+                "drawn": drawn}
+
+    def drawn_names(self, scenario: object) -> list[str]:
+        """The parameters drawn for ``scenario``: those its files do not write (even at the
+        default value), no override sets, and that are at their default."""
+        values = flatten(scenario.parameters)  # type: ignore[attr-defined]
+        pinned = set(getattr(scenario, "overrides", {}) or {})
+        pinned |= set(getattr(scenario, "written_parameters", ()))
+        return [n for n in self.names if n not in pinned
+                and np.isclose(values[n], PARAM_INFO[n].default, rtol=0, atol=1e-12)]
+
+    def values_for(self, scenario: object, seeds: Sequence[int] | np.ndarray
+                   ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Per-run values of the drawn parameters, and the particle of each run."""
+        idx = self.draw(seeds)
+        return ({n: self.particles[n].to_numpy()[idx] for n in self.drawn_names(scenario)},
+                idx)
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[float]:
+    """Weighted quantiles (inverse of the weighted empirical CDF, midpoint rule)."""
+    order = np.argsort(x)
+    x, w = np.asarray(x)[order], np.asarray(w, dtype=float)[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return [float(np.interp(q, cdf, x)) for q in qs]
+
+
+def load(folder: str | Path | None = None) -> Posterior:
+    """The posterior in ``folder`` (``None`` or ``"default"``: the shipped one)."""
+    folder = DEFAULT_DIR if folder in (None, "default") else Path(folder)  # type: ignore[arg-type]
+    path = folder / "posterior.parquet"
+    if not path.is_file():
+        raise PosteriorError(f"{folder}: no posterior.parquet (expected the output folder of "
+                             "`coalition-sim calibrate`)")
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
+        raise PosteriorError(f"{path}: not a readable Parquet table ({exc})") from None
+    if "weight" not in df.columns:
+        raise PosteriorError(f"{path}: no 'weight' column")
+    names = [c for c in df.columns if c in PARAM_INFO]
+    if not names:
+        raise PosteriorError(f"{path}: no parameter columns (dotted parameter paths)")
+    for n in names:
+        problem = value_problem(n, df[n].to_numpy(dtype=float))
+        if problem is not None:
+            raise PosteriorError(f"{path}: {problem}")
+    w = df["weight"].to_numpy(dtype=float)
+    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+        raise PosteriorError(f"{path}: weights must be finite, non-negative, not all zero")
+    return Posterior(folder, df[names].reset_index(drop=True), w / w.sum())
+
+
+def manifest(folder: str | Path | None = None) -> dict:
+    """The calibration's manifest.json (empty if it has none)."""
+    folder = DEFAULT_DIR if folder in (None, "default") else Path(folder)  # type: ignore[arg-type]
+    path = folder / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def uncertainty_by(runs: pd.DataFrame, by: Sequence[str], outcome: str) -> pd.DataFrame:
+    """Per group of ``by`` (e.g. a sweep's points; none: one row): ``mean``, ``sd_total``
+    over runs, ``sd_runs`` (the randomness of runs alone, from seed pairs 2k, 2k+1 that share
+    a parameter draw), ``share_parameters`` = 1 - var_runs / var_total (the law of total
+    variance, clipped to [0, 1]) and the number of complete ``pairs``.
+
+    ``runs`` has ``seed``, the ``by`` columns and ``outcome``; NaN values are left out."""
+    keys = list(by)
+    df = runs[[*keys, "seed", outcome]].dropna(subset=[outcome]).copy()
+    df["_pair"] = df["seed"].to_numpy() // 2
+    if not keys:
+        df["_all"] = 0
+        keys = ["_all"]
+    grouped = df.groupby(keys)[outcome]
+    table = pd.DataFrame({"mean": grouped.mean(), "var_total": grouped.var(ddof=1)})
+    pairs = df.groupby([*keys, "_pair"])[outcome].agg(["count", "max", "min"])
+    pairs = pairs[pairs["count"] == 2]
+    half_sq = ((pairs["max"] - pairs["min"]) ** 2 / 2).groupby(level=keys)
+    table["var_runs"] = half_sq.mean()
+    table["pairs"] = half_sq.size()
+    table["pairs"] = table["pairs"].fillna(0).astype(int)
+    ok = (table["var_total"] > 0) & table["var_runs"].notna()
+    table["share_parameters"] = np.where(
+        ok, np.clip(1 - table["var_runs"] / table["var_total"].where(ok, 1.0), 0, 1), np.nan)
+    table["sd_total"] = table["var_total"] ** 0.5
+    table["sd_runs"] = table["var_runs"] ** 0.5
+    table = table.reset_index()
+    cols = ["mean", "sd_total", "sd_runs", "share_parameters", "pairs"]
+    return table[[*list(by), *cols]]
+
+
+def uncertainty(summary: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
+    """Per outcome: mean, total sd over runs, the sd of runs alone (within seed pairs that
+    share a parameter draw) and the share of the variance due to the parameters.
+
+    ``summary`` has ``seed`` and the outcomes (a run's summary table with a posterior)."""
+    rows = [uncertainty_by(summary, [], k).assign(outcome=k) for k in outcomes]
+    table = pd.concat(rows, ignore_index=True)
+    return table[["outcome", "mean", "sd_total", "sd_runs", "share_parameters", "pairs"]]
+
+
+def fingerprint(posterior: Posterior | None) -> str | None:
+    """Short hash of a posterior's particles and weights (None without one): a sweep that
+    resumes must draw from the same posterior."""
+    if posterior is None:
+        return None
+    h = hashlib.sha256()
+    h.update(json.dumps(posterior.names).encode())
+    h.update(np.ascontiguousarray(posterior.particles.to_numpy(dtype=np.float64)).tobytes())
+    h.update(np.ascontiguousarray(posterior.weights, dtype=np.float64).tobytes())
+    return h.hexdigest()[:16]

@@ -1,0 +1,507 @@
+"""The model's rules, written once over arrays with a leading run dimension.
+
+Every function here works on a batch of R runs: parameters are arrays of shape (R,), agent state
+is (R,) for the US, Russia and Ukraine and (R, S, M) for the coalition states' pledges. The
+Mesa model runs them with R = 1; the batch engine with R in the thousands. Only elementwise
+arithmetic, comparisons, exp, min/max and sums along fixed axes are used inside a step, so a
+run's numbers are bit-identical at any batch size. Submodel names match docs/ODD.md section 7.
+
+Memory layout (speed only, not meaning): the (R, S, M) arrays ``RunState.committed`` and the
+thresholds are transposed views of arrays stored mode-major and run-last, (M, S, R), so that
+every operation runs along long contiguous rows of runs. Reductions whose order could matter
+(float sums over states) are done on C-ordered (R, S) rows.
+
+One month (``step``): the US acts (7.2); sanctions pressure (7.3); the Russian economy (7.4);
+Ukraine's strength (7.5); pledges (7.1); pledged and deployed forces, enablers and deterrence
+(7.6); Russia and Ukraine on a ceasefire, its violation and renegotiation (7.7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.model.parameters import BACKSTOP, MODES
+from sim.model.world import World
+
+Params = dict[str, np.ndarray]
+"""Dotted parameter path → array of shape (R,)."""
+
+M = len(MODES)
+GROUND, AIR, SEA, FINANCING, ARMS, TRAINING = range(M)
+PRESENCE = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+"""1 for the presence modes (ground, air, sea)."""
+INTEL, AIR_SUPPORT, LOGISTICS, FUNDING = range(len(BACKSTOP))
+US_MILITARY = (INTEL, AIR_SUPPORT, LOGISTICS)
+"""The military components of the US backstop (funding is not military)."""
+US_ENABLERS = (INTEL, LOGISTICS)
+"""The US backstop components that enable a deployment (ISR, lift and logistics). Air support
+enters the air term of deterrence and funding Ukraine's strength; the tripwire term uses the
+patron's credibility, not its assets: no component of the backstop counts twice."""
+BACKSTOP_PATHS = ("us.backstop.intelligence", "us.backstop.air_support",
+                  "us.backstop.logistics", "us.backstop.funding")
+"""The announced US backstop components, in the order of BACKSTOP."""
+THRESHOLD_BASE = ("coalition.ground_threshold", "coalition.air_threshold",
+                  "coalition.sea_threshold", "coalition.financing_threshold",
+                  "coalition.arms_threshold", "coalition.training_threshold")
+"""Base threshold of each mode, in the order of MODES."""
+THRESHOLD_SCALE = ("coalition.ground_threshold_scale", "coalition.air_threshold_scale",
+                   "coalition.sea_threshold_scale", "coalition.financing_threshold_scale",
+                   "coalition.arms_threshold_scale", "coalition.training_threshold_scale")
+"""Threshold scale of each mode, in the order of MODES."""
+DESIGN_SIZE = ("design.ground_troops", "design.aircraft", "design.warships")
+"""What the design asks for in each presence mode (troops, aircraft, warships)."""
+SUPPORT_PCT_GDP = ("burden.financing_pct_gdp", "burden.arms_pct_gdp", "burden.training_pct_gdp")
+"""Yearly money each support mode gives Ukraine, % of the giver's GDP."""
+US_NEED = {
+    GROUND: ("coalition.us_need.ground.intelligence", "coalition.us_need.ground.air_support",
+             "coalition.us_need.ground.logistics", "coalition.us_need.ground.funding"),
+    AIR: ("coalition.us_need.air.intelligence", "coalition.us_need.air.air_support",
+          "coalition.us_need.air.logistics", "coalition.us_need.air.funding"),
+    SEA: ("coalition.us_need.sea.intelligence", "coalition.us_need.sea.air_support",
+          "coalition.us_need.sea.logistics", "coalition.us_need.sea.funding"),
+}
+"""How much each presence mode's assurance rests on each US backstop component, in the order
+of BACKSTOP. Financing, arms and training need no US enabler (their row is zero)."""
+STATIC_PARAMS = frozenset({*THRESHOLD_BASE, *THRESHOLD_SCALE, *DESIGN_SIZE,
+                           "coalition.capacity_weight", "coalition.home_defence",
+                           "coalition.approval_cost", "coalition.fiscal_cost",
+                           "coalition.cost_weight", "coalition.sustainable_share",
+                           "coalition.readiness_reference", "coalition.readiness_floor",
+                           "coalition.air_share", "coalition.sea_share"})
+"""Parameters read by ``thresholds`` and ``contributions``, whose results the engine keeps
+between months: an event that changes one of them makes the engine recompute both
+(tests/test_rules.py checks this set is exactly what the two functions read)."""
+WEIGHT_FLOOR = 1e-12
+"""Smallest sum of deterrence weights divided by: all weights may be 0 in a sensitivity
+analysis, and deterrence is then 0 rather than 0/0 (docs/ODD.md 7.6)."""
+MUSD_PER_BN = 1000.0
+"""US$ million per US$ billion (troop cost is in millions, GDP in billions)."""
+
+SLOTS_FIXED = 8
+"""Random numbers per run-month besides one per state (see ``draws_per_month``). Seven are
+used (the U_* slots below); the eighth is kept free so that a new scalar draw can be added
+without moving every state's draw and so re-seeding every run (docs/ODD.md 4)."""
+U_FOLLOW, U_THREAT, U_DISENGAGE, U_RELIEF, U_GROWTH, U_CEASEFIRE, U_VIOLATION = range(7)
+
+
+def draws_per_month(n_states: int) -> int:
+    """Random numbers each run uses per month: SLOTS_FIXED scalars and one per state."""
+    return SLOTS_FIXED + n_states
+
+
+def centred(u: np.ndarray) -> np.ndarray:
+    """A uniform draw on [0, 1) mapped to [-1, 1): symmetric noise of unit half-width."""
+    return 2.0 * u - 1.0
+
+
+def logistic(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)), the smooth step used wherever a choice has no natural cut-off."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def saturating(x: np.ndarray) -> np.ndarray:
+    """1 - exp(-x) for x >= 0: rises like x at first, approaches but never reaches 1."""
+    return 1.0 - np.exp(-x)
+
+
+def us_need(p: Params) -> np.ndarray:
+    """The US need matrix of R runs, (R, M, K): zero rows for the support modes."""
+    runs = len(p["coalition.us_need.ground.intelligence"])
+    need = np.zeros((runs, M, len(BACKSTOP)))
+    for mode, paths in US_NEED.items():
+        for k, path in enumerate(paths):
+            need[:, mode, k] = p[path]
+    return need
+
+
+@dataclass
+class RunState:
+    """Agent state of R runs. Month 0 is the scenario start; each step adds a month."""
+
+    committed: np.ndarray  # (R, S, M) bool: state s pledges mode m
+    credibility: np.ndarray  # (R,) European belief that US announcements are delivered
+    frustration: np.ndarray  # (R,) US frustration with Russia
+    tariffs: np.ndarray  # (R,) secondary tariffs applied, 0..1
+    disengaged: np.ndarray  # (R,) bool: the US has walked away
+    relief: np.ndarray  # (R,) bool: the US has lifted its sanctions
+    growth: np.ndarray  # (R,) Russian GDP growth, % per year
+    strength: np.ndarray  # (R,) Ukraine's strength (1 = holds the line)
+    ceasefire: np.ndarray  # (R,) bool: a ceasefire is in force
+    ceasefire_start: np.ndarray  # (R,) month the current (or last) ceasefire was agreed, NaN
+    first_ceasefire: np.ndarray  # (R,) month the first ceasefire was agreed, NaN if never
+    breakdowns: np.ndarray  # (R,) number of ceasefires Russia has broken
+    last_breakdown: np.ndarray  # (R,) month of the last breakdown, NaN if none
+    ceasefire_months: np.ndarray  # (R,) months a ceasefire has been in force so far
+    month: int = 0
+    derived: dict[str, np.ndarray] = field(default_factory=dict)
+    """Quantities of the last step (forces, deterrence, pressure, ...), see sim/model/outcomes.py."""
+    memo: dict[str, tuple] = field(default_factory=dict, repr=False)
+    """Arrays reused from month to month while their inputs stay the same (speed only)."""
+
+
+def initial_state(runs: int, n_states: int, p: Params) -> RunState:
+    """Month 0: nothing pledged, no ceasefire; US tariffs, Russian growth and Ukraine's
+    strength as the parameters say."""
+    nan = np.full(runs, np.nan)
+    return RunState(
+        committed=np.zeros((M, n_states, runs), dtype=bool).transpose(2, 1, 0),
+        credibility=p["us.credibility0"].copy(),
+        frustration=p["us.frustration0"].copy(),
+        tariffs=p["us.secondary_tariffs"].copy(),
+        disengaged=np.zeros(runs, dtype=bool),
+        relief=np.zeros(runs, dtype=bool),
+        growth=p["russia.growth0"].copy(),
+        strength=p["ukraine.strength0"].copy(),
+        ceasefire=np.zeros(runs, dtype=bool),
+        ceasefire_start=nan.copy(),
+        first_ceasefire=nan.copy(),
+        breakdowns=np.zeros(runs),
+        last_breakdown=nan.copy(),
+        ceasefire_months=np.zeros(runs),
+    )
+
+
+# --------------------------------------------------------------------------- thresholds
+
+def asked(p: Params) -> np.ndarray:
+    """(R, M) bool: the modes the design asks states to pledge (a presence mode with size 0
+    is not asked; money, arms and training always are)."""
+    out = np.ones((len(p["design.ground_troops"]), M), dtype=bool)
+    for mode, path in enumerate(DESIGN_SIZE):
+        out[:, mode] = p[path] > 0
+    return out
+
+
+def thresholds(world: World, p: Params, shift: np.ndarray) -> np.ndarray:
+    """Pledge thresholds (R, S, M) from public attributes: the one rule of ODD 7.1.
+
+    theta = scale_m * (base_m - capacity_weight * capacity[s, m]
+            + home_defence * border[s] * [m = ground] + cost_weight * static_cost[s, m]) + shift
+    where static_cost = approval_cost * approval[s] * presence_m + fiscal_cost * fiscal[s]
+    * [m in financing, arms]. Defence spending enters through capacity (and readiness), not
+    here, so it is counted once. A state with no capacity in a mode, or a mode the design does
+    not ask for, has an infinite threshold. ``shift`` holds the stated positions.
+    """
+    base = np.stack([p[k] for k in THRESHOLD_BASE])[:, None, :]  # (M, 1, R)
+    scale = np.stack([p[k] for k in THRESHOLD_SCALE])[:, None, :]
+    money = np.zeros(M)
+    money[[FINANCING, ARMS]] = 1.0
+    ground = np.zeros(M)
+    ground[GROUND] = 1.0
+    static_cost = (p["coalition.approval_cost"][None, None, :] * world.approval[None, :, None]
+                   * PRESENCE[:, None, None]
+                   + p["coalition.fiscal_cost"][None, None, :] * world.fiscal[None, :, None]
+                   * money[:, None, None])
+    rule = (base
+            - p["coalition.capacity_weight"][None, None, :] * world.capacity.T[:, :, None]
+            + p["coalition.home_defence"][None, None, :] * world.border[None, :, None]
+            * ground[:, None, None]
+            + p["coalition.cost_weight"][None, None, :] * static_cost)
+    theta = scale * rule + shift.T[:, :, None]
+    open_ = world.feasible.T[:, :, None] & asked(p).T[:, None, :]
+    return np.where(open_, theta, np.inf).transpose(2, 1, 0)
+
+
+def contributions(world: World, p: Params, stated: np.ndarray | None = None,
+                  deployable_share: np.ndarray | None = None) -> np.ndarray:
+    """What each state brings when it pledges a presence mode (R, S, 3): troops, aircraft,
+    warships (ODD 7.6).
+
+    Troops: NATO's sustainable share of active personnel, scaled by readiness (defence
+    spending against the 2% guideline, from readiness_floor at 0% to 1 at the reference),
+    whole soldiers. Aircraft and warships: a share of the state's fleet. A stated position
+    replaces the rule: ``stated`` (S, 3) figures where not NaN, and ``deployable_share`` (S,)
+    of active personnel where not NaN.
+    """
+    ready = np.clip(p["coalition.readiness_floor"][:, None]
+                    + (1.0 - p["coalition.readiness_floor"][:, None])
+                    * world.defence_pct[None, :] / p["coalition.readiness_reference"][:, None],
+                    0.0, 1.0)
+    troops = np.floor(world.personnel[None, :] * p["coalition.sustainable_share"][:, None]
+                      * ready)
+    aircraft = world.aircraft[None, :] * p["coalition.air_share"][:, None]
+    warships = world.warships[None, :] * p["coalition.sea_share"][:, None]
+    out = np.stack([troops, aircraft, warships], axis=2)
+    if deployable_share is not None and not np.isnan(deployable_share).all():
+        own = np.floor(world.personnel * np.nan_to_num(deployable_share))
+        out[:, :, 0] = np.where(np.isnan(deployable_share)[None, :], out[:, :, 0], own[None, :])
+    if stated is not None and not np.isnan(stated).all():
+        out = np.where(np.isnan(stated)[None, :, :], out, np.nan_to_num(stated)[None, :, :])
+    return out
+
+
+# --------------------------------------------------------------------------- submodels
+
+def us_policy(s: RunState, p: Params, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ODD 7.2. The US announces, follows through or not, tires of Russia, may walk away.
+
+    Returns the announced backstop (R, K) and the perceived one (announced x credibility).
+    """
+    follow = u[:, U_FOLLOW] < p["us.follow_through"]
+    s.credibility = s.credibility + p["us.credibility_learning"] * (follow - s.credibility)
+    stalled = ~s.ceasefire
+    s.frustration = np.where(stalled, s.frustration + p["us.frustration_rate"],
+                             s.frustration * (1.0 - p["us.frustration_decay"]))
+    threat_acted = (s.frustration >= p["us.threat_level"]) & (u[:, U_THREAT] < p["us.follow_through"])
+    s.tariffs = np.where(threat_acted, 1.0, s.tariffs)
+    walk = (s.frustration >= p["us.disengage_level"]) & (u[:, U_DISENGAGE] < p["us.disengage_prob"])
+    s.disengaged = s.disengaged | (walk & stalled)
+    s.relief = s.relief | (u[:, U_RELIEF] < p["us.relief_prob"])
+    scale = p["us.backstop_scale"][:, None]
+    announced = np.minimum(1.0, scale * np.stack([p[k] for k in BACKSTOP_PATHS], axis=1))
+    keep = np.ones((len(s.disengaged), len(BACKSTOP)), dtype=bool)
+    keep[:, 1:] = ~s.disengaged[:, None]  # a disengaged US keeps intelligence (us_intel_only)
+    announced = announced * keep
+    return announced, announced * s.credibility[:, None]
+
+
+def sanctions_pressure(s: RunState, p: Params) -> np.ndarray:
+    """ODD 7.3. Pressure in [0, 1] from EU, US, secondary and oil measures, less leakage."""
+    us_on = 1.0 - s.relief
+    tariffs = s.tariffs * us_on
+    raw = (p["sanctions.eu_weight"] * p["sanctions.eu"]
+           + p["sanctions.us_weight"] * p["sanctions.us"] * us_on
+           + p["sanctions.secondary_weight"] * tariffs
+           + p["sanctions.oil_ban_weight"] * p["sanctions.oil_ban"]
+           + p["sanctions.assets_weight"] * p["finance.assets_loan"])
+    leakage = p["sanctions.leakage"] * (1.0 - p["sanctions.leakage_cut"] * tariffs)
+    return np.clip(p["sanctions.scale"] * raw * (1.0 - leakage), 0.0, 1.0)
+
+
+def russian_economy(s: RunState, p: Params, pressure: np.ndarray, u: np.ndarray) -> None:
+    """ODD 7.4. Growth relaxes towards a target set by sanctions pressure and the key rate."""
+    target = (p["russia.growth_war"] - p["russia.sanctions_drag"] * pressure
+              - p["russia.rate_drag"] * np.maximum(0.0, p["russia.key_rate"]
+                                                   - p["russia.neutral_rate"]))
+    shock = p["russia.growth_noise"] * centred(u[:, U_GROWTH])
+    s.growth = s.growth + (target - s.growth) / p["russia.adjust_months"] + shock
+
+
+def support_usd_bn(s: RunState, p: Params, world: World, perceived: np.ndarray) -> np.ndarray:
+    """Yearly support reaching Ukraine's army (R,), USD bn: the coalition's money, arms and
+    training (pledged now: money flows without a ceasefire), the extra a design that sustains
+    Ukraine asks of each supporting state, the assets loan and US funding as Europe expects
+    it delivered (announced x credibility)."""
+    cT = s.committed.transpose(2, 1, 0)
+    gdp = world.gdp[None, :]
+    given = np.zeros(len(s.growth))
+    for mode, path in zip((FINANCING, ARMS, TRAINING), SUPPORT_PCT_GDP, strict=True):
+        rows = np.ascontiguousarray(cT[mode].T)  # (R, S)
+        given = given + (rows * gdp).sum(axis=1) * p[path] / 100.0
+    supporters = np.ascontiguousarray((cT[FINANCING] | cT[ARMS] | cT[TRAINING]).T)
+    boost = (supporters * gdp).sum(axis=1) * p["design.ukraine_boost"] / 100.0
+    return (given + boost + p["finance.assets_loan"] * p["finance.assets_loan_usd_bn"]
+            + perceived[:, FUNDING] * p["ukraine.us_funding_usd_bn"])
+
+
+def ukraine_army(s: RunState, p: Params, support: np.ndarray) -> None:
+    """ODD 7.5. Ukraine's strength relaxes towards support / need (1 = holds the line)."""
+    target = support / p["ukraine.support_need_usd_bn"]
+    s.strength = s.strength + (target - s.strength) / p["ukraine.adjust_months"]
+
+
+def need_met(s: RunState, p: Params, contribution: np.ndarray, support: np.ndarray) -> np.ndarray:
+    """(R, M) share of each need already met by the pledges in force: for a presence mode the
+    pledged force against the design's ask (1 if it asks none), for the support modes the
+    support Ukraine receives against its need (capped at 1)."""
+    cT = s.committed.transpose(2, 1, 0)
+    out = np.ones((len(support), M))
+    for mode, path in zip((GROUND, AIR, SEA), DESIGN_SIZE, strict=True):
+        rows = np.ascontiguousarray(cT[mode].T)
+        pledged = (rows * contribution[:, :, mode]).sum(axis=1)
+        out[:, mode] = np.where(p[path] > 0, np.minimum(1.0, pledged / np.maximum(
+            p[path], WEIGHT_FLOOR)), 1.0)
+    out[:, FINANCING:] = np.minimum(1.0, support / p["ukraine.support_need_usd_bn"])[:, None]
+    return out
+
+
+def commitment_cascade(s: RunState, p: Params, world: World, theta: np.ndarray,
+                       perceived: np.ndarray, pressure: np.ndarray, met: np.ndarray,
+                       u_states: np.ndarray) -> None:
+    """ODD 7.1. Granovetter threshold cascade with hysteresis, one month, all states at once.
+
+    assurance[s, m] = us_weight * US_NEED[m] . perceived + peer_weight * peers[m]
+                      + sanctions_weight * pressure + threat_weight * exposure[s]
+                      - cost_weight * election_cost * [election near] * presence_m
+                      + substitution * [no presence] * support_m
+                      + assets_cost_relief * cost_weight * assets_loan * [m = financing]
+                      - free_ride * met[m] + noise[s]
+    where met[m] is the share of the need for mode m already met (``need_met``): the closer
+    a force is to its size, the less one more state's pledge matters (Olson and Zeckhauser
+    1966). A state pledges when assurance >= theta and stays until assurance < theta -
+    hysteresis.
+    """
+    cT = s.committed.transpose(2, 1, 0)  # (M, S, R), contiguous
+    n_states = cT.shape[1]
+    peers = (cT.sum(axis=1).astype(np.float64) / n_states).T  # (R, M)
+    mode_term = (p["coalition.us_weight"][:, None] * (perceived[:, None, :] * us_need(p)).sum(axis=2)
+                 + p["coalition.peer_weight"][:, None] * peers
+                 - p["coalition.free_ride"][:, None] * met)
+    mode_term[:, FINANCING] += (p["coalition.cost_weight"] * p["finance.assets_cost_relief"]
+                                * p["finance.assets_loan"])
+    months_to_vote = world.election_offset[:, None] - s.month  # (S, 1)
+    near = ((months_to_vote >= -p["coalition.formation_months"][None, :])
+            & (months_to_vote <= p["coalition.election_window"][None, :]))  # (S, R)
+    noise = p["coalition.noise"][None, :] * centred(u_states.T)
+    state_term = (p["coalition.sanctions_weight"][None, :] * pressure[None, :]
+                  + p["coalition.threat_weight"][None, :] * world.exposure[:, None] + noise)
+    no_presence = ~(cT[GROUND] | cT[AIR] | cT[SEA])
+    assurance = state_term[None, :, :] + np.ascontiguousarray(mode_term.T)[:, None, :]
+    assurance[:3] += -(p["coalition.cost_weight"] * p["coalition.election_cost"])[None, :] * near
+    assurance[3:] += p["coalition.substitution"][None, :] * no_presence
+    # assurance >= theta - hysteresis * committed, with theta - hysteresis kept between months;
+    # hysteresis >= 0 (parameters.check_value) makes theta - h <= theta, so the two
+    # comparisons below are the rule
+    thetaT = theta.transpose(2, 1, 0)
+    h = p["coalition.hysteresis"]
+    memo = s.memo.get("theta_low")
+    if memo is None or memo[0] is not theta or not np.array_equal(memo[1], h):
+        memo = (theta, h.copy(), thetaT - h[None, None, :])
+        s.memo["theta_low"] = memo
+    committed = assurance >= thetaT
+    committed |= cT & (assurance >= memo[2])
+    s.committed = committed.transpose(2, 1, 0)
+
+
+def forces(s: RunState, p: Params, contribution: np.ndarray,
+           perceived: np.ndarray) -> dict[str, np.ndarray]:
+    """ODD 7.6. Pledged and deployed forces, the enabler gap, and deterrence.
+
+    Pledged: the sum of pledging states' contributions, capped at what the design asks.
+    Deployed: only while a ceasefire has been in force for the design's lead time, and only
+    as far as enablers (US intelligence and logistics as Europe perceives them, announced x
+    credibility, or European substitutes) cover the design's need. Deterrence is computed
+    twice from the same function: on the deployed force (what deters a violation) and on
+    the pledged force as it would deploy (what Russia and Ukraine expect when they weigh a
+    ceasefire).
+    """
+    cT = s.committed.transpose(2, 1, 0)  # (M, S, R)
+    pledged = []
+    for mode, path in zip((GROUND, AIR, SEA), DESIGN_SIZE, strict=True):
+        rows = np.ascontiguousarray(cT[mode].T)  # (R, S)
+        pledged.append(np.minimum((rows * contribution[:, :, mode]).sum(axis=1), p[path]))
+    troops, aircraft, warships = pledged
+    us_enable = (perceived[:, INTEL] + perceived[:, LOGISTICS]) / len(US_ENABLERS)
+    available = np.minimum(1.0, us_enable + p["coalition.eu_enablers"])
+    need = p["design.enabler_need"]
+    enabled = np.where(need > 0, np.minimum(1.0, available / np.maximum(need, WEIGHT_FLOOR)), 1.0)
+    age = np.where(s.ceasefire, s.month - s.ceasefire_start, -1.0)
+    in_place = s.ceasefire & (age >= p["design.lead_time"])
+    deployed = [x * enabled * in_place for x in pledged]
+    expected = [x * enabled for x in pledged]
+    strength = s.strength
+    patron = s.credibility * ~s.disengaged
+    deterrence = deterrence_of(p, deployed, perceived, strength, patron)
+    expected_deterrence = deterrence_of(p, expected, perceived, strength, patron)
+    hostility = saturating(troops / p["deterrence.troops_scale"]
+                           + aircraft / p["deterrence.air_scale"]
+                           + warships / p["deterrence.sea_scale"])
+    presence = np.ascontiguousarray((cT[GROUND] | cT[AIR] | cT[SEA]).T)
+    parts = [np.where(p[path] > 0, x / np.maximum(p[path], WEIGHT_FLOOR), 0.0)
+             for x, path in zip(pledged, DESIGN_SIZE, strict=True)]
+    n_parts = sum((p[path] > 0).astype(float) for path in DESIGN_SIZE)
+    fill = np.where(n_parts > 0, (parts[0] + parts[1] + parts[2]) / np.maximum(n_parts, 1.0), 0.0)
+    return {
+        "pledged_troops": troops, "pledged_aircraft": aircraft, "pledged_warships": warships,
+        "deployed_troops": deployed[0], "deployed_aircraft": deployed[1],
+        "deployed_warships": deployed[2], "enabler_gap": 1.0 - enabled,
+        "design_fill": fill, "deterrence": deterrence, "pledged_force": hostility,
+        "expected_deterrence": expected_deterrence,
+        "presence_share": presence.sum(axis=1) / presence.shape[1],
+    }
+
+
+def deterrence_of(p: Params, force: list[np.ndarray], perceived: np.ndarray,
+                  strength: np.ndarray, patron: np.ndarray) -> np.ndarray:
+    """Deterrence in [0, 1) of a force (troops, aircraft, warships) on the ground.
+
+    land = 1 - exp(-troops / troops_scale); air = 1 - exp(-(aircraft + US air support in
+    aircraft equivalents) / air_scale); sea = 1 - exp(-warships / sea_scale);
+    tripwire = (1 - exp(-troops / tripwire_troops)) * exp(-distance / tripwire_range) * patron,
+    where patron is the US's credibility while it stays engaged (a few troops near the front,
+    backed by a credible patron; Huth 1988);
+    ukraine = 1 - exp(-strength); the weighted mean of the five.
+    """
+    troops, aircraft, warships = force
+    land = saturating(troops / p["deterrence.troops_scale"])
+    air = saturating((aircraft + perceived[:, AIR_SUPPORT] * p["deterrence.us_air_equivalent"])
+                     / p["deterrence.air_scale"])
+    sea = saturating(warships / p["deterrence.sea_scale"])
+    tripwire = (saturating(troops / p["deterrence.tripwire_troops"])
+                * np.exp(-p["design.distance_km"] / p["deterrence.tripwire_range_km"]) * patron)
+    ukraine = saturating(strength)
+    weights = (p["deterrence.land_weight"] + p["deterrence.air_weight"] + p["deterrence.sea_weight"]
+               + p["deterrence.tripwire_weight"] + p["deterrence.ukraine_weight"])
+    return (p["deterrence.land_weight"] * land + p["deterrence.air_weight"] * air
+            + p["deterrence.sea_weight"] * sea + p["deterrence.tripwire_weight"] * tripwire
+            + p["deterrence.ukraine_weight"] * ukraine) / np.maximum(weights, WEIGHT_FLOOR)
+
+
+def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
+                       u: np.ndarray) -> dict[str, np.ndarray]:
+    """ODD 7.7. Russia decides a ceasefire; Ukraine accepts with guarantees; violations.
+
+    Russia's willingness = logistic(willingness0 + pain_weight * pain + us_pressure_weight *
+    US pressure - prospects_weight * prospects - troop_hostility * russia_hostility *
+    pledged force), where pledged force = 1 - exp(-(troops / troops_scale + aircraft /
+    air_scale + warships / sea_scale)) grows with the size of the force on offer, and
+    prospects = 1 - expected deterrence (Ukraine's own army, the pledged force as it would
+    deploy and the US behind it: what Russia could still gain by force). Ukraine accepts
+    with probability logistic((expected deterrence - accept_mid) / accept_spread). A ceasefire
+    is agreed with probability negotiation_rate * willingness * acceptance, unless one broke
+    down less than renegotiate_months ago. Russia breaks a ceasefire with probability
+    violation_base * resolve * (1 - deterrence) * ageing, where ageing falls from 1 to
+    violation_floor as the ceasefire ages (Fortna 2004).
+    """
+    pain = np.clip((p["russia.growth_war"] - s.growth) / p["russia.pain_span"], 0.0, 1.0)
+    us_pressure = (1.0 - s.disengaged) * np.minimum(1.0, s.frustration / p["us.threat_level"])
+    prospects = 1.0 - force["expected_deterrence"]
+    hostile = p["design.russia_hostility"] * force["pledged_force"]
+    willing = logistic(p["russia.willingness0"] + p["russia.pain_weight"] * pain
+                       + p["russia.us_pressure_weight"] * us_pressure
+                       - p["russia.prospects_weight"] * prospects
+                       - p["russia.troop_hostility"] * hostile)
+    accept = logistic((force["expected_deterrence"] - p["ukraine.accept_mid"])
+                      / p["ukraine.accept_spread"])
+    since = s.month - s.last_breakdown
+    talks = np.isnan(s.last_breakdown) | (since >= p["russia.renegotiate_months"])
+    agree = (~s.ceasefire & talks
+             & (u[:, U_CEASEFIRE] < p["russia.negotiation_rate"] * willing * accept))
+    age = s.month - s.ceasefire_start
+    ageing = p["russia.violation_floor"] + (1.0 - p["russia.violation_floor"]) * np.exp(
+        -np.nan_to_num(age) / p["russia.violation_ageing"])
+    hazard = p["russia.violation_base"] * p["russia.resolve"] * (1.0 - force["deterrence"]) * ageing
+    violate = s.ceasefire & (u[:, U_VIOLATION] < hazard)
+    s.ceasefire_months = s.ceasefire_months + s.ceasefire
+    s.breakdowns = s.breakdowns + violate
+    s.last_breakdown = np.where(violate, s.month, s.last_breakdown)
+    s.ceasefire_start = np.where(agree, s.month, s.ceasefire_start)
+    s.first_ceasefire = np.where(agree & np.isnan(s.first_ceasefire), s.month, s.first_ceasefire)
+    s.frustration = s.frustration + p["us.breakdown_anger"] * violate
+    s.ceasefire = (s.ceasefire & ~violate) | agree
+    return {"willingness": willing, "ukraine_accepts": accept, "violation_hazard": hazard}
+
+
+def step(s: RunState, p: Params, world: World, theta: np.ndarray, contribution: np.ndarray,
+         u: np.ndarray) -> None:
+    """Advance R runs by one month. ``u`` holds the month's uniforms, shape (R, draws_per_month)."""
+    s.month += 1
+    announced, perceived = us_policy(s, p, u)
+    pressure = sanctions_pressure(s, p)
+    russian_economy(s, p, pressure, u)
+    support = support_usd_bn(s, p, world, perceived)
+    ukraine_army(s, p, support)
+    met = need_met(s, p, contribution, support)
+    commitment_cascade(s, p, world, theta, perceived, pressure, met, u[:, SLOTS_FIXED:])
+    force = forces(s, p, contribution, perceived)
+    talks = russia_and_ukraine(s, p, force, u)
+    s.derived = {
+        **force,
+        **talks,
+        "pressure": pressure,
+        "support_usd_bn": support,
+        "us_backstop": announced[:, :len(US_MILITARY)].mean(axis=1),  # the military components
+        "us_perceived": perceived[:, :len(US_MILITARY)].mean(axis=1),
+    }

@@ -1,0 +1,1 @@
+"""Outputs: reports, figures, tables, manifests and output folders. Writes what it is given; runs nothing."""

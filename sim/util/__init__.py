@@ -1,0 +1,1 @@
+"""Small helpers with no model knowledge: limits, worker processes, progress bars, names, version."""

@@ -1,0 +1,54 @@
+"""Limits that keep every accepted command under 2 GB of memory (checked before running).
+
+Tables a command keeps in memory grow with replicates × months (per-month outcomes) and
+replicates × states (commitments at the horizon); a sweep's grid grows with the product of its
+axes. Inputs past these limits are refused up front (exit 2, naming the count and the limit)
+instead of failing with MemoryError after minutes. bench/bench_memory.py measures the peak at
+the limits.
+"""
+
+from __future__ import annotations
+
+MAX_STEP_ROWS = 2_000_000
+"""``run`` without --summary-only: replicates × horizon (per-month rows kept for the figures)."""
+STREAM_STATE_ROWS = 1_000_000
+"""``run``: above this many replicates × states, the states table is streamed to disk."""
+MAX_COMPARE_ROWS = 4_000_000
+"""``compare``: Σ replicates × (horizon + states) over the scenarios (all kept in memory)."""
+MAX_DESIGN_RUNS = 10_000_000
+"""``sweep`` and ``sensitivity``: points × replicates."""
+MAX_SAMPLE_VALUES = 20_000_000
+"""``sensitivity``: sample points × parameters (the SALib sample is built in memory);
+``sweep``: runs × axes (the per-point table reads every run's parameter values)."""
+MAX_BOOTSTRAP = 10_000_000
+"""``sensitivity``: samples × num_resamples (SALib draws every bootstrap resample at once:
+262,144 Sobol samples × 100 resamples peaked at 2.1 GB)."""
+MAX_POINT_ROWS = 2_000_000
+"""``sweep``: grid points × outputs (the per-point statistics are built in memory)."""
+
+
+class TooLarge(ValueError):
+    """An input past a memory limit (bad input: exit 2)."""
+
+
+def check_steps(replicates: int, horizon: int) -> None:
+    rows = replicates * horizon
+    if rows > MAX_STEP_ROWS:
+        raise TooLarge(
+            f"{replicates:,} replicates × {horizon} months = {rows:,} per-month rows, more "
+            f"than the {MAX_STEP_ROWS:,} kept in memory: pass --summary-only (per-run "
+            f"outcomes only, up to a million replicates) or at most "
+            f"{MAX_STEP_ROWS // horizon:,} replicates")
+
+
+def check_compare(sizes: list[tuple[str, int, int, int]]) -> None:
+    """``sizes``: (scenario, replicates, horizon, states) per scenario."""
+    rows = sum(r * (h + s) for _, r, h, s in sizes)
+    if rows > MAX_COMPARE_ROWS:
+        detail = ", ".join(f"{n}: {r:,} × ({h} months + {s} states)" for n, r, h, s in sizes[:4])
+        raise TooLarge(
+            f"compare would keep {rows:,} rows in memory ({detail}{', ...' if len(sizes) > 4 else ''}), "
+            f"more than {MAX_COMPARE_ROWS:,}: pass fewer --replicates, or use `run "
+            "--summary-only` per scenario")
+
+
