@@ -15,7 +15,7 @@ from sim.analysis import posterior
 from sim.analysis.calibration import abc
 from sim.analysis.calibration.simulator import RecordSimulator
 from sim.analysis.calibration.spec import CalibrationSpec, load_spec
-from sim.analysis.observations import for_scenario
+from sim.model.record import for_scenario
 from sim.scenario import load_scenario
 from sim.scenario.errors import ScenarioError
 

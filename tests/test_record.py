@@ -7,12 +7,13 @@ import pytest
 
 from sim import api
 from sim.analysis import observations
+from sim.model import record
 from sim.model.facts import load_facts
 from sim.scenario import load_scenario
 
 
 def test_observations_are_valid_and_cite_known_facts():
-    obs = observations.load_observations()
+    obs = record.load_observations()
     facts = load_facts()
     assert len(obs) >= 10 and len({o.id for o in obs}) == len(obs)
     for o in obs:
@@ -33,14 +34,14 @@ def test_record_runs_february_2025_to_december_2026_with_dated_events():
 def test_the_simulated_band_covers_every_observation():
     """Each observation's 90% interval meets the simulated 90% band (200 runs)."""
     table = observations.check(load_scenario("record-2025"))
-    assert len(table) == len(observations.for_scenario(load_scenario("record-2025")))
+    assert len(table) == len(record.for_scenario(load_scenario("record-2025")))
     missed = table[~table["covered"]]
     assert missed.empty, missed[["id", "observed", "simulated_lo", "simulated_hi"]].to_string()
 
 
 def test_a_missed_observation_is_reported_as_such():
     """The check can fail: an impossible observation is not covered."""
-    obs = observations.load_observations()[0].model_copy(update={"value": 30.0, "sd": 0.1})
+    obs = record.load_observations()[0].model_copy(update={"value": 30.0, "sd": 0.1})
     sc = load_scenario("record-2025")
     res = api.run(sc, replicates=20)
     table = observations.compare((obs,), res.steps, None, sc.start)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import stats
-from sim.api import Comparison
+from sim.engine.results import Comparison
 from sim.model import outcomes
 from sim.scenario import load_scenario
 from sim.scenario.designs import DEFAULT_DESIGN

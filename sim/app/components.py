@@ -21,6 +21,7 @@ from sim.app.placement import Placement
 from sim.app.session import AppModel
 from sim.app.svg import Line, Panel, chart_svg
 from sim.model import outcomes
+from sim.model.parameters import US_MILITARY_BACKSTOP
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
@@ -267,7 +268,8 @@ def status_html(model: AppModel) -> str:
     if us.disengaged:
         us_value, us_detail, us_tone = "Walked away", "intelligence only", "cs-bad"
     else:
-        level = _now(model, "us_perceived", float(np.mean(list(us.backstop.values())[:3])))
+        military = [us.backstop[k] for k in US_MILITARY_BACKSTOP]
+        level = _now(model, "us_perceived", float(np.mean(military)))
         us_value, us_detail, us_tone = f"{level:.0%}", "air, intelligence, logistics", ""
     end = " (the end)" if month >= model.horizon else ""
     cards = [

@@ -96,7 +96,7 @@ def explain(name_or_path: str, changed: bool = False, only: str | None = None) -
 
 
 def _hypotheticals(sc: Any) -> list[str]:
-    from sim.api import hypotheticals
+    from sim.scenario.overrides import hypotheticals
 
     return hypotheticals(sc)
 

@@ -53,8 +53,8 @@ def register(subparsers: Any) -> None:
 
 
 def _from_manifest(path: Path) -> tuple[Any, dict[str, Any]]:
-    from sim.api import scenario_hash
     from sim.output.outdir import read_manifest
+    from sim.scenario.overrides import scenario_hash
     from sim.scenario.schema import Scenario
     from sim.scenario.validate import check_scenario
 

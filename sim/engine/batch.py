@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from sim.model import outcomes, rules, streams
-from sim.model.parameters import MODES, check_value, flatten
+from sim.model.parameters import MODES, PRESENCE_MODES, SUPPORT_MODES, check_value, flatten
 from sim.model.world import World, months_between
 from sim.scenario.designs import load_design
 from sim.scenario.schema import Scenario
@@ -222,8 +222,8 @@ class Simulation:
         s, d = self.run_state, self.run_state.derived
         cT = s.committed.transpose(2, 1, 0)  # (M, S, R): see sim/model/rules.py on the layout
         by_mode = cT.sum(axis=1)  # (M, R) counts
-        presence = cT[0] | cT[1] | cT[2]
-        anything = presence | cT[3] | cT[4] | cT[5]
+        presence = cT[PRESENCE_MODES].any(axis=0)
+        anything = cT.any(axis=0)
         out = {k: d[k] for k in (
             "pledged_troops", "deployed_troops", "pledged_aircraft", "deployed_aircraft",
             "pledged_warships", "deployed_warships", "enabler_gap", "design_fill", "deterrence",
@@ -272,7 +272,7 @@ def burden(batch: Batch, committed: np.ndarray, params: rules.Params,
     pct = 100.0 * (ground_musd / rules.MUSD_PER_BN) / batch.world.gdp[None, :]
     for i, path in enumerate(BURDEN_PCT_GDP, start=1):
         pct = pct + committed[:, :, i] * params[path][:, None]
-    supporting = committed[:, :, rules.FINANCING:].any(axis=2)
+    supporting = committed[:, :, SUPPORT_MODES].any(axis=2)
     return pct + supporting * params["design.ukraine_boost"][:, None]
 
 

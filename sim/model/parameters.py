@@ -29,8 +29,18 @@ from sim.util.naming import did_you_mean
 
 MODES: tuple[str, ...] = ("ground", "air", "sea", "financing", "arms", "training")
 """Contribution modes a coalition state may pledge."""
+GROUND, AIR, SEA, FINANCING, ARMS, TRAINING = (MODES.index(m) for m in MODES)
+"""Index of each mode in MODES (and in every array with a mode axis)."""
+PRESENCE_MODES: slice = slice(GROUND, SEA + 1)
+"""The presence modes (ground, air, sea) on a mode axis."""
+SUPPORT_MODES: slice = slice(FINANCING, TRAINING + 1)
+"""The support modes (financing, arms, training) on a mode axis."""
+assert MODES[PRESENCE_MODES] == ("ground", "air", "sea"), "presence modes must be contiguous"
+assert MODES[SUPPORT_MODES] == ("financing", "arms", "training"), "support modes must be contiguous"
 BACKSTOP: tuple[str, ...] = ("intelligence", "air_support", "logistics", "funding")
 """Components of the US backstop."""
+US_MILITARY_BACKSTOP: tuple[str, ...] = ("intelligence", "air_support", "logistics")
+"""The military components of the US backstop (funding is not military)."""
 Grade = Literal["figure", "direction", "assumption", "calibrated"]
 GRADES: tuple[str, ...] = ("figure", "direction", "assumption", "calibrated")
 """Evidence grades, strongest first (see module doc)."""

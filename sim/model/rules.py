@@ -22,18 +22,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model.parameters import BACKSTOP, MODES
+from sim.model.parameters import (
+    AIR,
+    ARMS,
+    BACKSTOP,
+    FINANCING,
+    GROUND,
+    MODES,
+    PRESENCE_MODES,
+    SEA,
+    SUPPORT_MODES,
+    TRAINING,
+    US_MILITARY_BACKSTOP,
+)
 from sim.model.world import World
 
 Params = dict[str, np.ndarray]
 """Dotted parameter path → array of shape (R,)."""
 
 M = len(MODES)
-GROUND, AIR, SEA, FINANCING, ARMS, TRAINING = range(M)
-PRESENCE = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+PRESENCE = np.zeros(M)
+PRESENCE[PRESENCE_MODES] = 1.0
 """1 for the presence modes (ground, air, sea)."""
-INTEL, AIR_SUPPORT, LOGISTICS, FUNDING = range(len(BACKSTOP))
-US_MILITARY = (INTEL, AIR_SUPPORT, LOGISTICS)
+INTEL, AIR_SUPPORT, LOGISTICS, FUNDING = (BACKSTOP.index(k) for k in BACKSTOP)
+US_MILITARY = tuple(BACKSTOP.index(k) for k in US_MILITARY_BACKSTOP)
 """The military components of the US backstop (funding is not military)."""
 US_ENABLERS = (INTEL, LOGISTICS)
 """The US backstop components that enable a deployment (ISR, lift and logistics). Air support
@@ -313,7 +325,7 @@ def need_met(s: RunState, p: Params, contribution: np.ndarray, support: np.ndarr
         pledged = (rows * contribution[:, :, mode]).sum(axis=1)
         out[:, mode] = np.where(p[path] > 0, np.minimum(1.0, pledged / np.maximum(
             p[path], WEIGHT_FLOOR)), 1.0)
-    out[:, FINANCING:] = np.minimum(1.0, support / p["ukraine.support_need_usd_bn"])[:, None]
+    out[:, SUPPORT_MODES] = np.minimum(1.0, support / p["ukraine.support_need_usd_bn"])[:, None]
     return out
 
 
@@ -349,8 +361,8 @@ def commitment_cascade(s: RunState, p: Params, world: World, theta: np.ndarray,
                   + p["coalition.threat_weight"][None, :] * world.exposure[:, None] + noise)
     no_presence = ~(cT[GROUND] | cT[AIR] | cT[SEA])
     assurance = state_term[None, :, :] + np.ascontiguousarray(mode_term.T)[:, None, :]
-    assurance[:3] += -(p["coalition.cost_weight"] * p["coalition.election_cost"])[None, :] * near
-    assurance[3:] += p["coalition.substitution"][None, :] * no_presence
+    assurance[PRESENCE_MODES] += -(p["coalition.cost_weight"] * p["coalition.election_cost"])[None, :] * near
+    assurance[SUPPORT_MODES] += p["coalition.substitution"][None, :] * no_presence
     # assurance >= theta - hysteresis * committed, with theta - hysteresis kept between months;
     # hysteresis >= 0 (parameters.check_value) makes theta - h <= theta, so the two
     # comparisons below are the rule
@@ -502,6 +514,6 @@ def step(s: RunState, p: Params, world: World, theta: np.ndarray, contribution: 
         **talks,
         "pressure": pressure,
         "support_usd_bn": support,
-        "us_backstop": announced[:, :len(US_MILITARY)].mean(axis=1),  # the military components
-        "us_perceived": perceived[:, :len(US_MILITARY)].mean(axis=1),
+        "us_backstop": announced[:, list(US_MILITARY)].mean(axis=1),  # the military components
+        "us_perceived": perceived[:, list(US_MILITARY)].mean(axis=1),
     }

@@ -14,9 +14,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sim.analysis.observations import load_observations  # noqa: E402
 from sim.model import outcomes  # noqa: E402
 from sim.model.parameters import PARAM_INFO  # noqa: E402
+from sim.model.record import load_observations  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
 
 plt.rcParams["svg.hashsalt"] = "coalition-sim"

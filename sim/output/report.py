@@ -15,12 +15,13 @@ from pathlib import Path
 import pandas as pd
 
 from sim.analysis import effects, observations, screening, stats
-from sim.api import Comparison, RunResult, hypotheticals, scenario_hash
+from sim.engine.results import Comparison, RunResult
 from sim.model import outcomes
 from sim.model.parameters import MODES, flatten
 from sim.output import figures as fg
 from sim.output import io
 from sim.scenario.designs import load_design
+from sim.scenario.overrides import hypotheticals, scenario_hash
 from sim.scenario.schema import Scenario
 from sim.util.version import project_version
 

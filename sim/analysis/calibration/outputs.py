@@ -15,9 +15,9 @@ from sim.analysis import stats
 from sim.analysis.calibration.abc import Fit
 from sim.analysis.calibration.simulator import RecordSimulator
 from sim.analysis.calibration.spec import CalibrationSpec
-from sim.analysis.observations import Observation, for_scenario
 from sim.model import outcomes
 from sim.model.parameters import PARAM_INFO
+from sim.model.record import Observation, for_scenario
 from sim.output import io
 from sim.util.version import project_version
 

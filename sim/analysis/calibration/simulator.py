@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.analysis.observations import Observation
 from sim.engine import batch as engine
 from sim.model.parameters import MODES
+from sim.model.record import Observation
 from sim.model.world import World, months_between
 from sim.scenario.schema import Scenario
 

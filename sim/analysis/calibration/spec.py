@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from sim.analysis.observations import Observation, for_scenario, load_observations
 from sim.analysis.sweep.spec import _line_of
 from sim.analysis.sweep.spec import load_spec as load_run_spec
 from sim.model.parameters import PARAM_INFO, ParameterError, check_value, path_problem
+from sim.model.record import Observation, for_scenario, load_observations
 from sim.model.world import months_between
 from sim.scenario import Scenario
 from sim.scenario.errors import Issue, ScenarioError
