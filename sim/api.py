@@ -9,8 +9,9 @@ The command line is a thin layer over these functions; notebooks use them direct
     cmp = api.compare()            # all seed scenarios
     cmp.table; cmp.matrix
 
-Writing output folders (tables, figures, report) is one layer up, in ``sim.output.report``:
-``report.write_run(res, "out/run")`` and ``report.write_comparison(cmp, "out/compare")``.
+Analyses that run more (effects, screening, observations) are in ``sim.analysis``; writing
+output folders (tables, figures, report) is in ``sim.output.report``, which only writes what it
+is given: ``write_comparison(cmp, out, sim.analysis.assess.assess(cmp))``.
 """
 
 from __future__ import annotations

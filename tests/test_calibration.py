@@ -165,12 +165,13 @@ def test_compare_report_splits_uncertainty_with_a_posterior(tmp_path: Path):
     spread is the parameters'; uncertainty.csv is in the manifest. Without one: neither."""
     import json
 
+    from sim.analysis.assess import assess
     from sim.output.report import write_comparison
 
     names = ["sep-2025-paris", "us-full-backstop"]
     scenarios = [api.with_overrides(load_scenario(n), {"replicates": 40}) for n in names]
     cmp = api.compare(scenarios, posterior="default")
-    report = write_comparison(cmp, tmp_path / "post", screen=False).read_text()
+    report = write_comparison(cmp, tmp_path / "post", assess(cmp, screen=False)).read_text()
     assert "## Parameter uncertainty (calibrated posterior)" in report
     assert "`seeds/posterior` (2,000 weighted particles" in report
     table = pd.read_csv(tmp_path / "post" / "uncertainty.csv")
@@ -181,7 +182,8 @@ def test_compare_report_splits_uncertainty_with_a_posterior(tmp_path: Path):
     manifest = json.loads((tmp_path / "post" / "manifest.json").read_text())
     assert "uncertainty.csv" in manifest["outputs"]
     assert manifest["posterior"]["drawn"]["us-full-backstop"]
-    plain = write_comparison(api.compare(scenarios), tmp_path / "plain", screen=False)
+    plain_cmp = api.compare(scenarios)
+    plain = write_comparison(plain_cmp, tmp_path / "plain", assess(plain_cmp, screen=False))
     assert "Parameter uncertainty" not in plain.read_text()
     assert not (tmp_path / "plain" / "uncertainty.csv").exists()
 

@@ -15,8 +15,7 @@ from sim.output.odd import ODD_FILE, grade_counts, grade_summary, render
 from sim.scenario.designs import design_names
 
 ROBUSTNESS_TEST = Path(__file__).resolve().parent / "test_robustness.py"
-RULE_INDICES = {"M", "GROUND", "AIR", "SEA", "FINANCING", "ARMS", "TRAINING", "INTEL",
-                "AIR_SUPPORT", "LOGISTICS", "FUNDING", "PRESENCE", "THRESHOLD_BASE",
+RULE_INDICES = {"M", "INTEL", "AIR_SUPPORT", "LOGISTICS", "FUNDING", "PRESENCE", "THRESHOLD_BASE",
                 "THRESHOLD_SCALE", "BACKSTOP_PATHS", "STATIC_PARAMS", "US_NEED"}
 """Upper-case names of rules.py that are indices or path lookups, not rule constants."""
 

@@ -34,6 +34,10 @@ class Assessment:
     morris: pd.DataFrame | None = None
     screening_note: str | None = None
     knife_edges: pd.DataFrame | None = None
+    step: float = 0.0
+    """The knife-edge scan's move, as a share of each parameter's range."""
+    max_jump: float = 0.0
+    """The change of a key outcome the scan flags as a knife edge."""
 
 
 def assess(cmp: Comparison, reference: str | None = None, screen: bool = True) -> Assessment:
@@ -54,4 +58,5 @@ def assess(cmp: Comparison, reference: str | None = None, screen: bool = True) -
         found.screening_note = ("Screening skipped: install the `analysis` extra (SALib) to "
                                 "rank parameters.")
     found.knife_edges = screening.knife_edges(sc, ("ceasefire_agreed", "holds"), replicates=100)
+    found.step, found.max_jump = screening.STEP, screening.MAX_JUMP
     return found

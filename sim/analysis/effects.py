@@ -22,8 +22,7 @@ from sim.scenario import load_scenario
 from sim.scenario.designs import DEFAULT_DESIGN
 from sim.scenario.errors import ScenarioError
 
-KEY_OUTCOMES: tuple[str, ...] = ("ceasefire_agreed", "holds", "deterrence_avg",
-                                 "deployed_troops", "pledging_states", "growth")
+KEY_OUTCOMES: tuple[str, ...] = outcomes.roles("effects")
 """Per-run outcomes whose effects the report states."""
 RATE = "breakdowns_per_100_ceasefire_months"
 """The name of the breakdown rate per 100 months at risk in effect tables."""

@@ -53,6 +53,7 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from sim import api
+    from sim.analysis.assess import assess
     from sim.output.outdir import staged
     from sim.output.report import write_comparison
     from sim.util import limits
@@ -76,8 +77,8 @@ def handle(args: argparse.Namespace) -> int:
                 [d for _, d in cmp.cells.values()] if cmp.cells else cmp.names):
             fail(f"--reference {args.reference}: not among the compared "
                  f"{'designs' if cmp.cells else 'scenarios'}")
-        report = out / write_comparison(cmp, tmp, reference=args.reference,
-                                        screen=not args.no_screening).relative_to(tmp)
+        found = assess(cmp, args.reference, screen=not args.no_screening)
+        report = out / write_comparison(cmp, tmp, found).relative_to(tmp)
     t = cmp.table
     print(f"compared {len(cmp.names)} scenarios: {', '.join(cmp.names)}")
     for name in t.index:

@@ -99,6 +99,7 @@ def _recorded_posterior(path: Path, record: dict[str, Any]) -> Any:
 
 def handle(args: argparse.Namespace) -> int:
     from sim import api
+    from sim.analysis import observations
     from sim.output.outdir import staged
     from sim.output.report import write_run
     from sim.util import limits
@@ -138,7 +139,9 @@ def handle(args: argparse.Namespace) -> int:
         result = api.run(scenario, progress=args.progress, record_steps=record_steps,
                          states_sink=states.add if states else None, posterior=posterior)
         result.overrides = overrides
-        paths = write_run(result, tmp, figures=not args.no_figures)
+        record = observations.check(result.scenario, replicates=len(result.seeds),
+                                    posterior=result.posterior)
+        paths = write_run(result, tmp, figures=not args.no_figures, record=record)
         if states:
             states.finish()
     s = result.summary

@@ -24,6 +24,9 @@ STEP_OUTCOMES: tuple[str, ...] = outcomes.MONTHLY_NAMES
 """Outcomes recorded every month, each (R, T) (declared in sim/model/outcomes.py)."""
 SUMMARY_OUTCOMES: tuple[str, ...] = outcomes.PER_RUN_NAMES
 """Per-run outcomes at the horizon, each (R,) (declared in sim/model/outcomes.py)."""
+LAST_MONTH_OUTCOMES: tuple[str, ...] = tuple(
+    o.name for o in outcomes.PER_RUN if o.reduction == "last" and o.name in outcomes.MONTHLY_BY_NAME)
+"""Per-run outcomes that are the monthly outcome of the same name in the last month."""
 
 
 BURDEN_PCT_GDP = ("burden.air_pct_gdp", "burden.sea_pct_gdp", "burden.financing_pct_gdp",
@@ -224,11 +227,7 @@ class Simulation:
         by_mode = cT.sum(axis=1)  # (M, R) counts
         presence = cT[PRESENCE_MODES].any(axis=0)
         anything = cT.any(axis=0)
-        out = {k: d[k] for k in (
-            "pledged_troops", "deployed_troops", "pledged_aircraft", "deployed_aircraft",
-            "pledged_warships", "deployed_warships", "enabler_gap", "design_fill", "deterrence",
-            "expected_deterrence", "pressure", "willingness", "ukraine_accepts",
-            "violation_hazard", "support_usd_bn", "us_backstop", "us_perceived")}
+        out = {k: d[k] for k in STEP_OUTCOMES if k in d}  # what the rules derived
         out.update(growth=s.growth, ukraine_strength=s.strength, ceasefire_in_force=s.ceasefire,
                    breakdowns=s.breakdowns, credibility=s.credibility, tariffs=s.tariffs,
                    disengaged=s.disengaged, pledging_states=anything.sum(axis=0),
@@ -299,10 +298,7 @@ def simulate(batch: Batch, record_steps: bool = True,
                 steps[k][:, t] = out[k]
     out = sim.outcomes()
     s = sim.run_state
-    summary = {k: np.asarray(out[k], dtype=np.float64) for k in (
-        "pledged_troops", "deployed_troops", "enabler_gap", "design_fill", "presence_states",
-        "pledging_states", "deterrence", "growth", "pressure", "ukraine_strength", "breakdowns",
-        *(f"n_{m}" for m in MODES))}
+    summary = {k: np.asarray(out[k], dtype=np.float64) for k in LAST_MONTH_OUTCOMES}
     summary.update(
         deployed_troops_max=deployed_max,
         deterrence_avg=deterrence_sum / T,

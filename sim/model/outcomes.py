@@ -27,6 +27,20 @@ from sim.model.parameters import MODES
 Kind = Literal["probability", "count", "level", "month"]
 Scope = Literal["monthly", "run"]
 KINDS: tuple[str, ...] = ("probability", "count", "level", "month")
+Role = Literal["table", "bands", "report", "design_grid", "screening", "uncertainty", "effects"]
+ROLES: dict[str, str] = {
+    "table": "per-run outcomes of the comparison table (comparison.csv)",
+    "bands": "monthly outcomes compare keeps for the trajectory bands and figures",
+    "report": "per-run outcomes shown in the report's table of outcomes",
+    "design_grid": "per-run outcomes of the design × scenario grid (design_grid.csv, designs.png)",
+    "screening": "per-run outcomes the report screens (Morris) around the reference",
+    "uncertainty": "per-run outcomes whose spread the report splits into parameters and runs",
+    "effects": "per-run outcomes whose paired effects against the reference the report states",
+}
+"""What each role means: an outcome plays the roles it declares."""
+Fmt = Literal["int", "num", "1f", "2f", "pct"]
+Reduction = Literal["last", "max", "mean", "any", "first", "total"]
+Direction = Literal["higher", "lower"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,15 @@ class Outcome:
     kind: Kind
     scope: Scope
     meaning: str
+    roles: tuple[Role, ...] = ()
+    """The parts of the outputs this outcome appears in (see ROLES)."""
+    fmt: Fmt = "num"
+    """How a number of it is printed: int (thousands), num (1 decimal), 1f, 2f, pct."""
+    reduction: Reduction = "last"
+    """Per-run outcomes: how the run's months reduce to it (``last``: the monthly outcome of
+    the same name, or the named state, in the last month)."""
+    direction: Direction | None = None
+    """Which way is better for the question (higher deterrence, lower breakdowns), if any."""
 
     @property
     def is_probability(self) -> bool:
@@ -50,12 +73,15 @@ class Outcome:
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
 
-def _monthly(name: str, label: str, unit: str, kind: Kind, meaning: str) -> Outcome:
-    return Outcome(name, label, unit, kind, "monthly", meaning)
+def _monthly(name: str, label: str, unit: str, kind: Kind, meaning: str,
+             roles: tuple[Role, ...] = ()) -> Outcome:
+    return Outcome(name, label, unit, kind, "monthly", meaning, roles)
 
 
-def _run(name: str, label: str, unit: str, kind: Kind, meaning: str) -> Outcome:
-    return Outcome(name, label, unit, kind, "run", meaning)
+def _run(name: str, label: str, unit: str, kind: Kind, meaning: str, *,
+         roles: tuple[Role, ...] = (), fmt: Fmt = "num", reduction: Reduction = "last",
+         direction: Direction | None = None) -> Outcome:
+    return Outcome(name, label, unit, kind, "run", meaning, roles, fmt, reduction, direction)
 
 
 _MODE_WORDS = {"ground": "ground troops", "air": "air presence", "sea": "sea presence",
@@ -63,10 +89,10 @@ _MODE_WORDS = {"ground": "ground troops", "air": "air presence", "sea": "sea pre
 
 MONTHLY: tuple[Outcome, ...] = (
     _monthly("pledged_troops", "Ground troops pledged", "troops", "count",
-             "Troops the pledging states would send, capped at what the design asks."),
+             "Troops the pledging states would send, capped at what the design asks.", roles=("bands",)),
     _monthly("deployed_troops", "Ground troops deployed", "troops", "count",
              "Troops in place: only while a ceasefire has held for the design's lead time, "
-             "and only as far as enablers allow (ODD 7.6)."),
+             "and only as far as enablers allow (ODD 7.6).", roles=("bands",)),
     _monthly("pledged_aircraft", "Aircraft pledged", "combat aircraft", "level",
              "Combat aircraft the pledging states would send, capped at the design's ask."),
     _monthly("deployed_aircraft", "Aircraft deployed", "combat aircraft", "level",
@@ -82,7 +108,7 @@ MONTHLY: tuple[Outcome, ...] = (
              "Pledged forces against the design's ask, averaged over the components it asks "
              "for (0 for a design with no force)."),
     _monthly("deterrence", "Deterrence", "index 0–1", "level",
-             "Deterrence of the deployed force and Ukraine's own army (ODD 7.6)."),
+             "Deterrence of the deployed force and Ukraine's own army (ODD 7.6).", roles=("bands",)),
     _monthly("expected_deterrence", "Expected deterrence", "index 0–1", "level",
              "Deterrence the pledged force would give once deployed: what Ukraine weighs."),
     _monthly("pressure", "Sanctions pressure", "index 0–1", "level",
@@ -94,19 +120,19 @@ MONTHLY: tuple[Outcome, ...] = (
     _monthly("violation_hazard", "Violation hazard", "probability / month", "level",
              "Chance Russia breaks a ceasefire this month if one is in force (ODD 7.7)."),
     _monthly("growth", "Russian GDP growth", "% per year", "level",
-             "Russian GDP growth rate at this month (ODD 7.4)."),
+             "Russian GDP growth rate at this month (ODD 7.4).", roles=("bands",)),
     _monthly("ukraine_strength", "Ukraine's strength", "index (1 = holds the line)", "level",
-             "Ukraine's army, following the support it receives (ODD 7.5)."),
+             "Ukraine's army, following the support it receives (ODD 7.5).", roles=("bands",)),
     _monthly("support_usd_bn", "Support to Ukraine", "USD bn per year", "level",
              "Yearly money, arms and training reaching Ukraine's army."),
     _monthly("ceasefire_in_force", "Ceasefire in force", "0/1", "probability",
-             "1 while an agreed ceasefire is in force this month, 0 otherwise."),
+             "1 while an agreed ceasefire is in force this month, 0 otherwise.", roles=("bands",)),
     _monthly("breakdowns", "Ceasefires broken so far", "ceasefires", "count",
              "Number of ceasefires Russia has broken up to this month."),
     _monthly("us_backstop", "US backstop announced", "index 0–1", "level",
-             "Mean of the announced US intelligence, air support and logistics (ODD 7.2)."),
+             "Mean of the announced US intelligence, air support and logistics (ODD 7.2).", roles=("bands",)),
     _monthly("us_perceived", "US backstop as Europe sees it", "index 0–1", "level",
-             "Announced US military backstop times European belief that it is delivered."),
+             "Announced US military backstop times European belief that it is delivered.", roles=("bands",)),
     _monthly("credibility", "US credibility", "probability", "level",
              "European belief that a US announcement is delivered."),
     _monthly("tariffs", "Secondary tariffs", "level 0–1", "level",
@@ -114,7 +140,7 @@ MONTHLY: tuple[Outcome, ...] = (
     _monthly("disengaged", "US disengaged", "0/1", "probability",
              "1 from the month the US walks away (keeps intelligence only)."),
     _monthly("pledging_states", "States pledging anything", "states", "count",
-             "Number of states pledging at least one mode."),
+             "Number of states pledging at least one mode.", roles=("bands",)),
     _monthly("presence_states", "States pledging a presence", "states", "count",
              "Number of states pledging ground, air or sea presence."),
     *(_monthly(f"n_{m}", f"States pledging {_MODE_WORDS[m]}", "states", "count",
@@ -124,47 +150,64 @@ MONTHLY: tuple[Outcome, ...] = (
 
 PER_RUN: tuple[Outcome, ...] = (
     _run("pledged_troops", "Ground troops pledged at the horizon", "troops", "count",
-         "Ground troops pledged in the last month (capped at the design's ask)."),
+         "Ground troops pledged in the last month (capped at the design's ask).",
+         roles=("table", "report"), fmt="int"),
     _run("deployed_troops", "Ground troops deployed at the horizon", "troops", "count",
-         "Ground troops in place in the last month."),
+         "Ground troops in place in the last month.",
+         roles=("table", "report", "design_grid", "screening", "uncertainty", "effects"), fmt="int"),
     _run("deployed_troops_max", "Most ground troops deployed in any month", "troops", "count",
-         "The largest monthly number of ground troops in place during the run."),
+         "The largest monthly number of ground troops in place during the run.", fmt='int', reduction='max'),
     _run("enabler_gap", "Enabler gap at the horizon", "share 0–1", "level",
-         "Share of the design's enabler need left uncovered in the last month."),
+         "Share of the design's enabler need left uncovered in the last month.",
+         roles=("table", "report", "design_grid"), fmt="2f", direction="lower"),
     _run("design_fill", "Design filled by pledges at the horizon", "share 0–1", "level",
-         "Pledged forces against the design's ask in the last month."),
+         "Pledged forces against the design's ask in the last month.", roles=('table',), fmt='2f'),
     _run("presence_states", "States pledging a presence at the horizon", "states", "count",
-         "Number of states pledging ground, air or sea presence in the last month."),
+         "Number of states pledging ground, air or sea presence in the last month.",
+         roles=("table", "report")),
     _run("pledging_states", "States pledging anything at the horizon", "states", "count",
-         "Number of states pledging at least one mode in the last month."),
+         "Number of states pledging at least one mode in the last month.",
+         roles=("table", "uncertainty", "effects")),
     *(_run(f"n_{m}", f"States pledging {_MODE_WORDS[m]} at the horizon", "states", "count",
-           f"Number of states pledging {_MODE_WORDS[m]} in the last month.") for m in MODES),
+           f"Number of states pledging {_MODE_WORDS[m]} in the last month.",
+           roles=("table", "report")) for m in MODES),
     _run("deterrence", "Deterrence at the horizon", "index 0–1", "level",
-         "Deterrence in the last month."),
+         "Deterrence in the last month.", roles=('table', 'report'), fmt='2f', direction='higher'),
     _run("deterrence_avg", "Deterrence averaged over the months", "index 0–1", "level",
-         "Mean of the monthly deterrence over the horizon."),
+         "Mean of the monthly deterrence over the horizon.",
+         roles=("table", "design_grid", "screening", "uncertainty", "effects"),
+         fmt="2f", reduction="mean", direction="higher"),
     _run("ceasefire_agreed", "P(ceasefire agreed)", "probability", "probability",
-         "1 if a ceasefire was agreed at any month within the horizon."),
+         "1 if a ceasefire was agreed at any month within the horizon.",
+         roles=("table", "report", "design_grid", "screening", "uncertainty", "effects"),
+         fmt="pct", reduction="any", direction="higher"),
     _run("first_ceasefire_month", "Month of the first ceasefire", "month", "month",
-         "Month after the start in which the first ceasefire was agreed; NaN if never."),
+         "Month after the start in which the first ceasefire was agreed; NaN if never.",
+         roles=("table",), fmt="1f", reduction="first"),
     _run("ceasefire_months", "Months of ceasefire", "months", "count",
-         "Months in which a ceasefire was in force (the months at risk of a breakdown)."),
+         "Months in which a ceasefire was in force (the months at risk of a breakdown).",
+         roles=("table",), fmt="1f", reduction="total"),
     _run("breakdowns", "Ceasefires broken", "ceasefires", "count",
-         "Number of ceasefires Russia broke within the horizon."),
+         "Number of ceasefires Russia broke within the horizon.",
+         roles=("table", "report", "design_grid"), fmt="2f", direction="lower"),
     _run("broken", "P(a ceasefire broken)", "probability", "probability",
-         "1 if Russia broke at least one ceasefire within the horizon."),
+         "1 if Russia broke at least one ceasefire within the horizon.",
+         fmt="pct", reduction="any", direction="lower"),
     _run("holds", "P(ceasefire holds at the horizon)", "probability", "probability",
-         "1 if a ceasefire is in force in the last month."),
+         "1 if a ceasefire is in force in the last month.",
+         roles=("table", "report", "design_grid", "screening", "uncertainty", "effects"),
+         fmt="pct", reduction="last", direction="higher"),
     _run("growth", "Russian growth at the horizon", "% per year", "level",
-         "Russian GDP growth rate in the last month."),
+         "Russian GDP growth rate in the last month.",
+         roles=("table", "report", "uncertainty", "effects"), fmt="1f"),
     _run("pressure", "Sanctions pressure at the horizon", "index 0–1", "level",
-         "Sanctions pressure on Russia in the last month."),
+         "Sanctions pressure on Russia in the last month.", roles=('table',), fmt='2f'),
     _run("ukraine_strength", "Ukraine's strength at the horizon", "index", "level",
-         "Ukraine's strength in the last month (1 = holds the line)."),
+         "Ukraine's strength in the last month (1 = holds the line).", roles=('table', 'report'), fmt='2f'),
     _run("us_disengaged", "P(US disengaged)", "probability", "probability",
-         "1 if the US walked away within the horizon."),
+         "1 if the US walked away within the horizon.", roles=('table',), fmt='pct', reduction='any'),
     _run("tariffs_applied", "P(secondary tariffs applied)", "probability", "probability",
-         "1 if secondary tariffs are in force at the horizon."),
+         "1 if secondary tariffs are in force at the horizon.", fmt='pct', reduction='last'),
 )
 """Outcomes of each run at the horizon, in the engine's order."""
 
@@ -174,16 +217,17 @@ MONTHLY_BY_NAME: dict[str, Outcome] = {o.name: o for o in MONTHLY}
 PER_RUN_BY_NAME: dict[str, Outcome] = {o.name: o for o in PER_RUN}
 
 
-COMPARE_TABLE: tuple[str, ...] = (
-    "pledged_troops", "deployed_troops", "enabler_gap", "design_fill", "pledging_states",
-    "presence_states", *(f"n_{m}" for m in MODES), "deterrence", "deterrence_avg",
-    "ceasefire_agreed", "first_ceasefire_month", "ceasefire_months", "breakdowns", "holds",
-    "growth", "ukraine_strength", "pressure", "us_disengaged",
-)
+def roles(role: Role) -> tuple[str, ...]:
+    """Names of the outcomes that play ``role``, in declaration order (monthly outcomes for
+    ``bands``, per-run outcomes otherwise)."""
+    if role not in ROLES:
+        raise KeyError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
+    return tuple(o.name for o in (MONTHLY if role == "bands" else PER_RUN) if role in o.roles)
+
+
+COMPARE_TABLE: tuple[str, ...] = roles("table")
 """Per-run outcomes in the comparison table (``comparison`` of compare), in order."""
-COMPARE_BANDS: tuple[str, ...] = ("pledged_troops", "deployed_troops", "deterrence",
-                                  "ceasefire_in_force", "growth", "ukraine_strength",
-                                  "pledging_states", "us_backstop", "us_perceived")
+COMPARE_BANDS: tuple[str, ...] = roles("bands")
 """Monthly outcomes kept by compare for the trajectory bands and figures."""
 
 

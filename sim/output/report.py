@@ -11,19 +11,24 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sim.analysis import effects, observations, screening, stats
+from sim.analysis import effects, stats
 from sim.engine.results import Comparison, RunResult
 from sim.model import outcomes
 from sim.model.parameters import MODES, flatten
+from sim.model.record import for_scenario
 from sim.output import figures as fg
 from sim.output import io
 from sim.scenario.designs import load_design
 from sim.scenario.overrides import hypotheticals, scenario_hash
 from sim.scenario.schema import Scenario
 from sim.util.version import project_version
+
+if TYPE_CHECKING:
+    from sim.analysis.assess import Assessment
 
 MANIFEST_VERSION = 1
 
@@ -35,8 +40,10 @@ def sha256_file(path: Path) -> str:
 # --- one run -------------------------------------------------------------------------------
 
 def write_run(result: RunResult, out: Path, figures: bool = True,
-              argv: list[str] | None = None) -> list[Path]:
-    """steps/summary/states/log tables (Parquet + CSV), figures and manifest.json in ``out``."""
+              argv: list[str] | None = None, record: pd.DataFrame | None = None) -> list[Path]:
+    """steps/summary/states/log tables (Parquet + CSV), figures and manifest.json in ``out``;
+    ``record``: the run checked against its dated observations
+    (``sim.analysis.observations.check``), written as the observations table and figure."""
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -56,12 +63,12 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
         fig = fg.modes_over_time(result.steps, MODES)
         written += io.save_figure(fig, out / "modes")
         fg.close(fig)
-    record = observations.check(result.scenario, replicates=len(result.seeds),
-                                posterior=result.posterior)
+    if record is None:
+        record = pd.DataFrame()
     if len(record):
         written += io.write_table(record, out / "observations")
         if figures and len(result.steps):
-            names = [o.outcome for o in observations.for_scenario(result.scenario) if o.outcome]
+            names = [o.outcome for o in for_scenario(result.scenario) if o.outcome]
             b = stats.bands(result.steps, list(dict.fromkeys(names)))
             fig = fg.observations(b, record, result.scenario, len(result.seeds))
             written += io.save_figure(fig, out / "observations")
@@ -101,20 +108,9 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
 
 # --- comparison ----------------------------------------------------------------------------
 
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("pledged_troops", "int"),
-    ("deployed_troops", "int"),
-    ("enabler_gap", "2f"),
-    ("presence_states", "num"),
-    *((f"n_{m}", "num") for m in MODES),
-    ("deterrence", "2f"),
-    ("ceasefire_agreed", "pct"),
-    ("breakdowns", "2f"),
-    ("holds", "pct"),
-    ("growth", "1f"),
-    ("ukraine_strength", "2f"),
-)
-"""Per-run outcomes shown in the report's table, with their number format (labels come from
+COLUMNS: tuple[tuple[str, str], ...] = tuple((k, outcomes.per_run(k).fmt)
+                                            for k in outcomes.roles("report"))
+"""Per-run outcomes shown in the report's table, with their number format (both declared in
 sim/model/outcomes.py)."""
 
 
@@ -274,8 +270,7 @@ def findings(cmp: Comparison) -> list[str]:
     return paras
 
 
-DESIGN_OUTCOMES: tuple[str, ...] = ("ceasefire_agreed", "holds", "deterrence_avg",
-                                    "deployed_troops", "enabler_gap", "breakdowns")
+DESIGN_OUTCOMES: tuple[str, ...] = outcomes.roles("design_grid")
 """Per-run outcomes of the design × scenario grid."""
 
 
@@ -322,11 +317,6 @@ def design_section(cmp: Comparison, out: Path, written: list[Path]) -> list[str]
     ]
 
 
-KEY_FOR_SCREENING: tuple[str, ...] = ("ceasefire_agreed", "holds", "deterrence_avg",
-                                      "deployed_troops")
-"""Outcomes the report screens (Morris) and checks for knife edges."""
-
-
 def _effect_cell(row: pd.Series) -> str:
     v, lo, hi = row["value"], row["lo"], row["hi"]
     if row["kind"] == "probability":
@@ -338,14 +328,10 @@ def _effect_cell(row: pd.Series) -> str:
     return f"*{text} (≈0)*" if row["includes_zero"] else text
 
 
-def effects_section(cmp: Comparison, reference: str | None, written: list[Path],
-                    out: Path) -> tuple[list[str], str]:
-    """The question and the paired differences against the reference; returns the lines and
-    the reference's label."""
-    table = effects.effects(cmp, reference)
-    refs = effects.references(cmp, reference)
-    ref_label = next(iter(refs.values())) if refs else cmp.names[0]
-    _, constant = effects.varying(cmp, effects.KEY_OUTCOMES)
+def effects_section(cmp: Comparison, found: Assessment, written: list[Path],
+                    out: Path) -> list[str]:
+    """The question and the paired differences against the reference."""
+    table, ref_label, constant = found.effects, found.ref_label, found.constant
     n = {len(r.seeds) for r in cmp.results.values()}
     reps = n.pop() if len(n) == 1 else None
     what = (f"{len({sc for sc, _ in cmp.cells.values()})} scenarios × "
@@ -375,8 +361,7 @@ def effects_section(cmp: Comparison, reference: str | None, written: list[Path],
         lines[-2] += (" **Hypothetical** (no source states these; they are the modeller's "
                       "assumptions): " + "; ".join(assumed) + ".")
     if table.empty:
-        return lines + ["Only one scenario is compared: there is no effect to state.", ""], \
-            ref_label
+        return lines + ["Only one scenario is compared: there is no effect to state.", ""]
     written += io.write_table(table, out / "effects")
     order = list(dict.fromkeys(table["outcome"]))
     head = [effects.RATE_LABEL if o == effects.RATE else outcomes.per_run(o).label
@@ -402,20 +387,17 @@ def effects_section(cmp: Comparison, reference: str | None, written: list[Path],
     if constant:
         lines += ["Left out because they do not vary across the compared runs: "
                   + ", ".join(outcomes.per_run(k).label for k in constant) + ".", ""]
-    return lines, ref_label
+    return lines
 
 
-def screening_section(cmp: Comparison, ref_label: str, written: list[Path],
-                      out: Path) -> list[str]:
-    """Morris screening and knife-edge scan around the reference run."""
-    sc = cmp.results[ref_label].scenario
+def screening_section(found: Assessment, written: list[Path], out: Path) -> list[str]:
+    """Morris screening and knife-edge scan around the reference run (empty if not screened)."""
+    ref_label, morris, edges = found.ref_label, found.morris, found.knife_edges
+    if edges is None:
+        return []
     lines = [f"## What drives the key outcomes in `{ref_label}`", ""]
-    try:
-        morris = screening.morris_screen(sc, KEY_FOR_SCREENING)
-    except ImportError:  # SALib is in the optional "analysis" extra
-        lines += ["Screening skipped: install the `analysis` extra (SALib) to rank "
-                  "parameters.", ""]
-        morris = None
+    if found.screening_note:
+        lines += [found.screening_note, ""]
     if morris is not None:
         written += io.write_table(morris, out / "screening")
         lines += ["A quick Morris screening (SALib; 8 trajectories over every parameter's "
@@ -425,7 +407,7 @@ def screening_section(cmp: Comparison, ref_label: str, written: list[Path],
                   "`assumption` near the top is where better evidence would matter most. "
                   "Table: `screening.csv`.", "",
                   "| outcome | most influential parameters (μ*, grade) |", "|---|---|"]
-        for k in KEY_FOR_SCREENING:
+        for k in dict.fromkeys(morris["outcome"]):
             top = morris[morris["outcome"] == k].sort_values("mu_star", ascending=False).head(5)
             o = outcomes.per_run(k)
             fmt = (lambda x: f"{x:,.0f}") if o.unit == "troops" else (lambda x: f"{x:.2f}")
@@ -433,19 +415,18 @@ def screening_section(cmp: Comparison, ref_label: str, written: list[Path],
                               for r in top.itertuples())
             lines.append(f"| {o.label} ({o.unit}) | {cells} |")
         lines.append("")
-    edges = screening.knife_edges(sc, ("ceasefire_agreed", "holds"), replicates=100)
     flagged = edges[edges["knife_edge"]]
     written += io.write_table(edges, out / "knife_edges")
     lines += ["## Knife edges", ""]
     if flagged.empty:
-        lines += [f"No single parameter moved by ±{screening.STEP:.0%} of its documented range "
+        lines += [f"No single parameter moved by ±{found.step:.0%} of its documented range "
                   f"changes P(ceasefire agreed) or P(holds) in `{ref_label}` by more than "
-                  f"{screening.MAX_JUMP * 100:.0f} points (100 runs per move, the same seeds; "
+                  f"{found.max_jump * 100:.0f} points (100 runs per move, the same seeds; "
                   f"largest change {edges['jump'].abs().max() * 100:.0f} points). Table: "
                   "`knife_edges.csv`.", ""]
     else:
-        lines += [f"Small moves (±{screening.STEP:.0%} of a parameter's range) that change a key "
-                  f"outcome by more than {screening.MAX_JUMP * 100:.0f} points in "
+        lines += [f"Small moves (±{found.step:.0%} of a parameter's range) that change a key "
+                  f"outcome by more than {found.max_jump * 100:.0f} points in "
                   f"`{ref_label}`: results near these values rest on a knife edge.", ""]
         for r in flagged.itertuples():
             lines.append(f"- `{r.param}` {r.base_value:g} → {r.value:g}: "
@@ -454,11 +435,11 @@ def screening_section(cmp: Comparison, ref_label: str, written: list[Path],
     return lines
 
 
-UNCERTAINTY_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("ceasefire_agreed", "2f"), ("holds", "2f"), ("deployed_troops", "int"),
-    ("pledging_states", "num"), ("deterrence_avg", "2f"), ("growth", "2f"),
-)
-"""Outcomes whose spread the report splits into parameters and runs (with a posterior)."""
+UNCERTAINTY_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (k, f if (f := outcomes.per_run(k).fmt) in ("int", "num") else "2f")
+    for k in outcomes.roles("uncertainty"))
+"""Outcomes whose spread the report splits into parameters and runs (with a posterior), with
+the format of their sd."""
 
 
 def uncertainty_section(cmp: Comparison, out: Path, written: list[Path]
@@ -512,14 +493,10 @@ def command_line(cmp: Comparison, reps: str) -> str:
     return f"coalition-sim compare {scenarios} --replicates {reps} --designs {designs}"
 
 
-def write_comparison(cmp: Comparison, out: Path, reference: str | None = None,
-                     screen: bool = True) -> Path:
-    """report.md, figures (PNG, SVG), tables (Parquet, CSV) and manifest.json in ``out``.
-
-    ``reference`` names the scenario (or, with designs, the design) every other is compared
-    with (default: the first scenario; the default design). ``screen=False`` skips the Morris
-    screening and knife-edge scan (a few seconds).
-    """
+def write_comparison(cmp: Comparison, out: Path, found: Assessment) -> Path:
+    """report.md, figures (PNG, SVG), tables (Parquet, CSV) and manifest.json in ``out``,
+    from the runs of ``cmp`` and what ``sim.analysis.assess.assess`` found about them
+    (effects against the reference; screening and knife edges if it screened)."""
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     table = cmp.table
@@ -544,8 +521,8 @@ def write_comparison(cmp: Comparison, out: Path, reference: str | None = None,
     written += io.save_figure(fig, out / "commitment_matrix")
     fg.close(fig)
     designs = design_section(cmp, out, written)
-    question, ref_label = effects_section(cmp, reference, written, out)
-    screened = screening_section(cmp, ref_label, written, out) if screen else []
+    question = effects_section(cmp, found, written, out)
+    screened = screening_section(found, written, out)
     uncertain, posterior_entry = uncertainty_section(cmp, out, written)
     n = {len(r.seeds) for r in cmp.results.values()}
     reps = f"{n.pop()}" if len(n) == 1 else "varying numbers of"
