@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +138,7 @@ def handle(args: argparse.Namespace) -> int:
 def _write(d: Any, args: argparse.Namespace, path: Path, out: Path) -> list[Path]:
     """The tables, discovery.json and figures of a discovery, in ``out``."""
     from sim.analysis.discover import INTERVAL_LEVEL, box_figure, tradeoff_figure
+    from sim.output import manifest as mf
     from sim.output.io import save_figure, write_json, write_table
 
     files = write_table(d.trajectory.reset_index(names="box"), out / "trajectory")
@@ -161,6 +161,5 @@ def _write(d: Any, args: argparse.Namespace, path: Path, out: Path) -> list[Path
             fig = make(d)
             files += save_figure(fig, out / "figures" / name)
             plt.close(fig)
-    write_json(out / "manifest.json", {"kind": "discover", "outcome": d.outcome,
-                                       "results": str(path), "command": sys.argv})
+    mf.write(out, {**mf.header("discover"), "outcome": d.outcome, "results": str(path)})
     return files

@@ -184,7 +184,7 @@ class _StatesStream:
         import shutil
 
         from sim.output.io import write_json
-        from sim.output.outdir import sha256_file  # streamed: the states CSV may be gigabytes
+        from sim.output.manifest import sha256_file  # streamed: the states CSV may be gigabytes
 
         paths = self.stream.close()
         manifest_path = self.folder / "manifest.json"

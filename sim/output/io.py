@@ -160,11 +160,6 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", 
     return out
 
 
-def write_manifest(out_dir: str | Path, manifest: dict[str, Any]) -> Path:
-    """``manifest.json`` in ``out_dir``."""
-    return write_json(Path(out_dir) / "manifest.json", manifest)
-
-
 DEPENDENCIES = ("numpy", "pandas", "pyarrow", "mesa", "matplotlib", "pydantic", "pyyaml")
 
 

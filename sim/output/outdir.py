@@ -25,7 +25,6 @@ import contextlib
 import ctypes
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -36,11 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from sim.output.io import write_json
+from sim.output.manifest import MANIFEST, list_files
 from sim.scenario.yaml_safe import read_regular
 
 KINDS = frozenset({"run", "compare", "sweep", "sensitivity", "design", "discover"})
 """``kind`` of the manifests this program writes: a folder holding one may be replaced."""
-MANIFEST = "manifest.json"
 CHUNKS = "chunks"
 FOLDER_MODE = 0o755
 """Permissions of an output folder (temporary folders are made private, then opened)."""
@@ -231,29 +230,6 @@ def clean_strays(target: Path) -> None:
 
 
 # --------------------------------------------------------------------------- finishing
-
-def sha256_file(path: Path) -> str:
-    """sha256 of a file, read a megabyte at a time."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def list_files(folder: Path) -> dict[str, dict[str, Any]]:
-    """Every file under ``folder`` but manifest.json: relative path → bytes and sha256."""
-    out: dict[str, dict[str, Any]] = {}
-    for root, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            p = Path(root) / name
-            rel = p.relative_to(folder).as_posix()
-            if rel == MANIFEST:
-                continue
-            out[rel] = {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
-    return out
-
 
 def finish(folder: Path, kind: str) -> None:
     """Add ``files`` (every file in ``folder``) to its manifest.json (created if missing)."""

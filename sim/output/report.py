@@ -6,9 +6,6 @@ interval), then paragraphs generated from the numbers that say what differs and 
 
 from __future__ import annotations
 
-import hashlib
-import platform
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +19,7 @@ from sim.model.parameters import MODES, flatten
 from sim.model.record import for_scenario
 from sim.output import figures as fg
 from sim.output import io
+from sim.output import manifest as mf
 from sim.scenario.designs import load_design
 from sim.scenario.overrides import hypotheticals, scenario_hash
 from sim.scenario.schema import Scenario
@@ -29,13 +27,6 @@ from sim.util.version import project_version
 
 if TYPE_CHECKING:
     from sim.analysis.assess import Assessment
-
-MANIFEST_VERSION = 1
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
 
 # --- one run -------------------------------------------------------------------------------
 
@@ -77,9 +68,7 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
         written += io.write_table(result.uncertainty(), out / "uncertainty")
     sc = result.scenario
     manifest = {
-        "manifest_version": MANIFEST_VERSION,
-        "kind": "run",
-        "project": {"name": "coalition-sim", "version": project_version()},
+        **mf.header("run", argv),
         "scenario": {"name": sc.name, "content_sha256": scenario_hash(sc),
                      "resolved": sc.model_dump(mode="json"),
                      "written_parameters": sorted(sc.written_parameters)},
@@ -93,16 +82,12 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
         "seeds": {"base": sc.seed, "replicates": sc.replicates,
                   "rule": "replicate i uses seed base + i",
                   "first": int(result.seeds[0]), "last": int(result.seeds[-1])},
-        "dependencies": io.dependency_versions(),
-        "platform": platform.platform(),
-        "command": argv if argv is not None else sys.argv,
         "timings_s": {**result.timings, "write_s": round(time.perf_counter() - t0, 4)},
-        "outputs": {p.name: sha256_file(p) for p in written
-                    if p.suffix in (".parquet", ".csv")},
+        "outputs": mf.table_hashes(written),
         **({"posterior": result.posterior.record(result.posterior.drawn_names(sc))}
            if result.posterior is not None else {}),
     }
-    written.append(io.write_manifest(out, manifest))
+    written.append(mf.write(out, manifest))
     return written
 
 
@@ -576,21 +561,17 @@ def write_comparison(cmp: Comparison, out: Path, found: Assessment) -> Path:
     report = io.atomic_write_text(out / "report.md", "\n".join(text))
     written.append(report)
     manifest = {
-        "manifest_version": MANIFEST_VERSION,
-        "kind": "compare",
-        "project": {"name": "coalition-sim", "version": project_version()},
+        **mf.header("compare"),
         "scenarios": {n: {"content_sha256": scenario_hash(r.scenario),
                           "seed": r.scenario.seed, "replicates": r.scenario.replicates,
                           "resolved": r.scenario.model_dump(mode="json")}
                       for n, r in cmp.results.items()},
-        "dependencies": io.dependency_versions(),
-        "command": sys.argv,
         "timings_s": {**{n: r.timings for n, r in cmp.results.items()},
                       "report_s": round(time.perf_counter() - t0, 4)},
-        "outputs": {p.name: sha256_file(p) for p in written if p.suffix in (".csv", ".parquet")},
+        "outputs": mf.table_hashes(written),
         **({"posterior": posterior_entry} if posterior_entry else {}),
     }
-    io.write_manifest(out, manifest)
+    mf.write(out, manifest)
     return report
 
 

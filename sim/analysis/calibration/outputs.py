@@ -3,8 +3,6 @@ predictive check and the manifest."""
 
 from __future__ import annotations
 
-import platform
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from sim.model import outcomes
 from sim.model.parameters import PARAM_INFO
 from sim.model.record import Observation, for_scenario
 from sim.output import io
-from sim.util.version import project_version
+from sim.output import manifest as mf
 
 
 def predictive(spec: CalibrationSpec, particles: pd.DataFrame, weights: np.ndarray,
@@ -166,8 +164,7 @@ def write(fit: Fit, spec: CalibrationSpec, out: Path, predictive_table: pd.DataF
         plt.close(fig)
     sim = fit.simulator
     manifest = {
-        "kind": "calibration",
-        "project": {"name": "coalition-sim", "version": project_version()},
+        **mf.header("calibration", argv),
         "spec": spec.model_dump(mode="json"),
         "scenario": spec.scenario,
         "method": {"library": "pyabc", "algorithm": "ABC-SMC", "sampler": "BatchSampler "
@@ -194,11 +191,8 @@ def write(fit: Fit, spec: CalibrationSpec, out: Path, predictive_table: pd.DataF
         "timings_s": {"calibration": round(fit.seconds, 2), "engine": round(sim.seconds, 2)},
         "runs_per_second": round(sim.runs / max(fit.seconds, 1e-9), 1),
         "resumed": resumed,
-        "dependencies": io.dependency_versions(),
-        "platform": platform.platform(),
-        "command": argv if argv is not None else sys.argv,
         "regenerate": "coalition-sim calibrate seeds/calibration/record-2025.yaml "
                       "--out seeds/posterior --overwrite",
     }
-    written.append(io.write_manifest(out, manifest))
+    written.append(mf.write(out, manifest))
     return written

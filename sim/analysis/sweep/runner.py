@@ -38,6 +38,7 @@ from sim.analysis.posterior import Posterior
 from sim.analysis.posterior import fingerprint as posterior_fingerprint
 from sim.analysis.sweep.spec import spec_hash
 from sim.engine import batch as engine
+from sim.output import manifest as mf
 from sim.output.io import atomic_path, dependency_versions, write_json
 from sim.scenario import Scenario
 from sim.util.procs import die_with_parent
@@ -356,7 +357,7 @@ def run_design(design: SweepPlan, out_dir: str | Path, *, jobs: int = 1, schedul
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {
-        "kind": "design", **(extra or {}),
+        **mf.header("design"), **(extra or {}),
         "fingerprint": design.fingerprint(),
         "scenario": design.scenario.name,
         "scenario_hash": spec_hash(design.scenario),
