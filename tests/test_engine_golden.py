@@ -5,17 +5,22 @@ final commitments and burden of a few scenarios and seeds, recorded from the eng
 before any optimisation. A change of parameter defaults, scenario files or rules that changes
 any number fails the test: regenerate the fixture on purpose with
 ``python tests/test_engine_golden.py --regen`` and give the reason in the commit message and in
-CHANGELOG.md. The structural checks (batch = single run, chunked = unchunked, record_steps on =
-off, the Mesa model = the engine) always run.
+CHANGELOG.md. The fixture also keeps each case's inputs (the resolved scenario and per-run
+values), so a changed input fails by name ("the inputs changed: ...") while the same inputs
+giving other numbers fail as an engine change; and it records the numpy version and CPU flags it
+was made with, printed beside any difference. The structural checks (batch = single run,
+chunked = unchunked, record_steps on = off, the Mesa model = the engine) always run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import platform
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -89,20 +94,47 @@ CASES: dict[str, tuple[Callable[[], Scenario], np.ndarray, Callable[[int], dict]
 }
 
 
-def scenario_hash(sc: Scenario, values: dict[str, np.ndarray]) -> str:
-    """Hash of what a case's numbers depend on besides the code."""
-    h = hashlib.sha256(json.dumps(sc.model_dump(mode="json"), sort_keys=True).encode())
+def inputs_of(sc: Scenario, seeds: np.ndarray, values: dict[str, np.ndarray]) -> dict[str, Any]:
+    """What a case's numbers depend on besides the code, flattened to dotted keys."""
+    flat_inputs: dict[str, Any] = {}
+
+    def walk(prefix: str, node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        else:
+            flat_inputs[prefix] = node
+
+    walk("", sc.model_dump(mode="json"))
+    flat_inputs["seeds"] = [int(x) for x in seeds]
     for k in sorted(values):
-        h.update(k.encode() + np.ascontiguousarray(values[k]).tobytes())
-    return h.hexdigest()[:16]
+        flat_inputs[f"values.{k}"] = [float(x) for x in np.asarray(values[k])]
+    return flat_inputs
 
 
-def run_case(name: str) -> tuple[engine.Results, engine.Batch, str]:
+def input_hash(inputs: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def environment() -> dict[str, Any]:
+    """The numpy version, machine and CPU flags the numbers were computed with."""
+    flags: list[str] = []
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            if line.startswith(("flags", "Features")):
+                flags = sorted(line.split(":", 1)[1].split())
+                break
+    return {"numpy": np.__version__, "machine": platform.machine(),
+            "python": platform.python_version(), "cpu_flags": flags}
+
+
+def run_case(name: str) -> tuple[engine.Results, engine.Batch, dict[str, Any]]:
     make, seeds, values_of, record = CASES[name]
     sc = make()
     values = values_of(len(seeds))
     batch = engine.compile_batch(sc, seeds=seeds, values=values)
-    return engine.simulate(batch, record_steps=record), batch, scenario_hash(sc, values)
+    return engine.simulate(batch, record_steps=record), batch, inputs_of(sc, seeds, values)
 
 
 def flat(res: engine.Results) -> dict[str, np.ndarray]:
@@ -117,10 +149,12 @@ def flat(res: engine.Results) -> dict[str, np.ndarray]:
 def regenerate() -> None:
     arrays: dict[str, np.ndarray] = {}
     for name in CASES:
-        res, _, h = run_case(name)
-        arrays[f"{name}:hash"] = np.array(h)
+        res, _, inputs = run_case(name)
+        arrays[f"{name}:hash"] = np.array(input_hash(inputs))
+        arrays[f"{name}:inputs"] = np.array(json.dumps(inputs, sort_keys=True))
         for k, v in flat(res).items():
             arrays[f"{name}:{k}"] = v
+    arrays["meta:environment"] = np.array(json.dumps(environment(), sort_keys=True))
     FIXTURE.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(FIXTURE, **arrays)
     print(f"wrote {FIXTURE} ({len(arrays)} arrays)")
@@ -132,15 +166,60 @@ def assert_same(a: dict[str, np.ndarray], b: dict[str, np.ndarray], what: str) -
         np.testing.assert_array_equal(a[k], b[k], err_msg=f"{what}: {k}")
 
 
+def _short(v: Any) -> Any:
+    return v if len(repr(v)) < 60 else repr(v)[:57] + "..."
+
+
+def changed_inputs(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """``key: recorded → now`` for every input that differs (added or removed included)."""
+    out = []
+    for k in sorted(recorded.keys() | now.keys()):
+        a, b = recorded.get(k, "(absent)"), now.get(k, "(absent)")
+        if a != b:
+            out.append(f"{k}: {_short(a)} → {_short(b)}")
+    return out
+
+
+META = ("hash", "inputs")
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_matches_recorded_numbers(name: str) -> None:
     assert FIXTURE.exists(), f"no fixture {FIXTURE}: regenerate it on purpose (see module doc)"
-    res, _, _ = run_case(name)
+    res, _, inputs = run_case(name)
     with np.load(FIXTURE) as z:
         assert f"{name}:hash" in z.files, f"case {name} is not in the fixture: regenerate it"
         recorded = {k.split(":", 1)[1]: z[k] for k in z.files
-                    if k.startswith(f"{name}:") and not k.endswith(":hash")}
-    assert_same(flat(res), recorded, name)
+                    if k.startswith(f"{name}:") and k.split(":", 1)[1] not in META}
+        recorded_inputs = json.loads(str(z[f"{name}:inputs"]))
+        recorded_hash = str(z[f"{name}:hash"])
+        made_with = json.loads(str(z["meta:environment"]))
+    changed = changed_inputs(recorded_inputs, inputs)
+    assert not changed, (f"{name}: the inputs changed since the fixture was made (a default, "
+                         "a scenario file or a case): " + "; ".join(changed[:12])
+                         + ". If on purpose, regenerate the fixture and say so in CHANGELOG.md")
+    assert recorded_hash == input_hash(inputs), f"{name}: the input hash differs"
+    try:
+        assert_same(flat(res), recorded, name)
+    except AssertionError as exc:
+        now = environment()
+        env = {k: (made_with.get(k), now[k]) for k in ("numpy", "machine", "python")
+               if made_with.get(k) != now[k]}
+        flags = sorted(set(made_with.get("cpu_flags", [])) ^ set(now["cpu_flags"]))
+        raise AssertionError(f"{name}: same inputs, other numbers — the engine changed. "
+                             f"Environment differences (recorded, now): {env or 'none'}; "
+                             f"CPU flags differing: {flags[:20] or 'none'}. {exc}") from None
+
+
+def test_a_changed_default_is_named():
+    """The input check names the key that changed, so a changed default never reads as an
+    engine bug."""
+    _, _, inputs = run_case("paris")
+    moved = dict(inputs)
+    key = "parameters.coalition.peer_weight"
+    moved[key] = inputs[key] + 0.1
+    assert any(line.startswith(key) for line in changed_inputs(inputs, moved))
+    assert input_hash(moved) != input_hash(inputs)
 
 
 @pytest.mark.parametrize("name", list(CASES))
