@@ -213,3 +213,17 @@ def test_what_if_examples_of_the_docs_are_valid(tmp_path: Path):
         path = write(tmp_path, "example", yaml.safe_dump(data, sort_keys=False))
         sc = load_scenario(path)
         assert sc.name == "example", question
+
+
+def test_state_code_suggestions_match_country_names():
+    """A mistyped state code is matched against country names too: GE and GER mean Germany
+    (not Sweden's SE), a full name gives its code, an ambiguous prefix does not pick one."""
+    from sim.scenario.validate import suggest_code
+
+    sc = api.load("sep-2025-paris")
+    codes, names = [s.code for s in sc.states()], [s.name for s in sc.states()]
+    assert suggest_code("GE", codes, names) == "DE"
+    assert suggest_code("GER", codes, names) == "DE"
+    assert suggest_code("germany", codes, names) == "DE"
+    assert suggest_code("UK", codes, names) == "GB"
+    assert suggest_code("XQ", codes, names) is None

@@ -111,8 +111,10 @@ def what_if_section() -> list[str]:
            ""]
     for question, yaml_text, command in WHAT_IF_EXAMPLES:
         out += [f"**{question}.**", "", "```yaml", yaml_text.rstrip(), "```", ""]
-        if command:
+        if command.startswith("coalition-sim "):
             out += ["```bash", command, "```", ""]
+        elif command:  # prose, not a command a reader could paste
+            out += [f"*{command}*", ""]
     return out
 
 

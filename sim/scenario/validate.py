@@ -102,6 +102,9 @@ def suggest_code(word: str, codes: list[str], names: list[str]) -> str | None:
     if COUNTRY_ALIASES.get(upper) in codes:
         return COUNTRY_ALIASES[upper]
     by_name = {n.lower(): c for c, n in zip(codes, names, strict=True) if n}
+    starts = [c for n, c in by_name.items() if len(word) >= 2 and n.startswith(word.lower())]
+    if len(starts) == 1:  # GE, GER → Germany's DE
+        return starts[0]
     name = did_you_mean(word, list(by_name), cutoff=0.75)
     if name is not None:
         return by_name[name.lower()]
