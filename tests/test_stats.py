@@ -83,3 +83,32 @@ def test_rate_per_exposure_counts_months_at_risk():
     assert est.value == pytest.approx(100 * 2 / 100)
     assert est.lo <= est.value <= est.hi
     assert np.isnan(stats.rate_per_exposure(np.zeros(3), np.zeros(3)).value)
+
+
+def test_quantile_lookups_equal_scipy():
+    """The cached normal and t quantiles are scipy's own values, bit for bit."""
+    from scipy import stats as sps
+
+    for level in (0.5, 0.8, 0.9, 0.95, 0.99):
+        assert stats.z_of(level) == float(sps.norm.ppf(0.5 + level / 2))
+        for dof in (1, 2, 9, 199):
+            assert stats.t_of(level, dof) == float(sps.t.ppf(0.5 + level / 2, dof))
+
+
+def test_outcome_stats_equal_the_per_cell_functions():
+    """One pass per outcome gives exactly what the one-cell functions give."""
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"ceasefire_agreed": (rng.random(57) < 0.4).astype(float),
+                       "deployed_troops": rng.gamma(2.0, 5000.0, 57),
+                       "first_ceasefire_month": np.where(rng.random(57) < 0.5, np.nan,
+                                                         rng.integers(1, 30, 57))})
+    got = stats.outcome_stats(df, list(df.columns))
+    for k in df.columns:
+        x = df[k].to_numpy()
+        mean, lo, hi = stats.interval(x, k == "ceasefire_agreed")
+        p5, p95 = stats.spread(x)
+        assert (got[k]["mean"], got[k]["lo"], got[k]["hi"]) == (mean, lo, hi)
+        assert (got[k]["p5"], got[k]["p95"]) == (p5, p95)
+        assert got[k]["n"] == float(np.sum(~np.isnan(x)))

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy import stats as sps
 
 from sim.model import outcomes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LEVEL = 0.90
 """Default confidence level of intervals in reports."""
@@ -40,9 +43,25 @@ BOOTSTRAP_SEED = 20250901
 """Seed of the bootstrap resampling: the same data always give the same interval."""
 
 
+@cache
 def z_of(level: float) -> float:
-    """Normal quantile of a two-sided interval at ``level``."""
+    """Normal quantile of a two-sided interval at ``level`` (looked up once per level; scipy
+    only for a level other than 90% or 95%)."""
+    known = {0.90: Z90, 0.95: Z95}
+    if level in known:
+        return known[level]
+    from scipy import stats as sps
+
     return float(sps.norm.ppf(0.5 + level / 2))
+
+
+@cache
+def t_of(level: float, dof: int) -> float:
+    """Student's t quantile of a two-sided interval at ``level`` with ``dof`` degrees of
+    freedom (scipy, imported on first use; looked up once per level and dof)."""
+    from scipy import stats as sps
+
+    return float(sps.t.ppf(0.5 + level / 2, dof))
 
 
 def wilson(p: float, n: int, z: float = Z90) -> tuple[float, float]:
@@ -70,6 +89,8 @@ def jeffreys(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
     0 at k = 0 and 1 at k = n by convention)."""
     if n == 0:
         return float("nan"), float("nan")
+    from scipy import stats as sps
+
     a = (1 - level) / 2
     lo = 0.0 if k == 0 else float(sps.beta.ppf(a, k + 0.5, n - k + 0.5))
     hi = 1.0 if k == n else float(sps.beta.ppf(1 - a, k + 0.5, n - k + 0.5))
@@ -86,7 +107,7 @@ def t_interval(x: np.ndarray, level: float = LEVEL) -> tuple[float, float, float
     m = float(np.mean(x))
     if len(x) < 2:
         return m, float("nan"), float("nan")
-    half = float(sps.t.ppf(0.5 + level / 2, len(x) - 1) * np.std(x, ddof=1) / np.sqrt(len(x)))
+    half = float(t_of(level, len(x) - 1) * np.std(x, ddof=1) / np.sqrt(len(x)))
     return m, m - half, m + half
 
 
@@ -114,14 +135,28 @@ def spread(x: np.ndarray) -> tuple[float, float]:
 def outcome_stats(summary: pd.DataFrame, names: Sequence[str],
                   level: float = LEVEL) -> dict[str, dict[str, float]]:
     """{outcome: {mean, lo, hi, p5, p95, n}} of per-run outcomes: the interval of the mean by
-    kind, and the spread of the runs."""
+    kind, and the spread of the runs. Each outcome's column is reduced in one pass (the
+    quantiles of the spread in one call; the t or normal quantile looked up once per level and
+    degrees of freedom)."""
     out = {}
     for k in names:
         x = summary[k].to_numpy(dtype=float)
-        mean, lo, hi = interval(x, outcomes.is_probability(k), level)
-        p5, p95 = spread(x)
-        out[k] = {"mean": mean, "lo": lo, "hi": hi, "p5": p5, "p95": p95,
-                  "n": float(np.sum(~np.isnan(x)))}
+        x = x[~np.isnan(x)]
+        n = len(x)
+        if not n:
+            nan = float("nan")
+            out[k] = {"mean": nan, "lo": nan, "hi": nan, "p5": nan, "p95": nan, "n": 0.0}
+            continue
+        mean = float(np.mean(x))
+        if outcomes.is_probability(k):
+            lo, hi = wilson(mean, n, z_of(level))
+        elif n < 2:
+            lo = hi = float("nan")
+        else:
+            half = float(t_of(level, n - 1) * np.std(x, ddof=1) / np.sqrt(n))
+            lo, hi = mean - half, mean + half
+        p5, p95 = (float(v) for v in np.percentile(x, [5, 95]))
+        out[k] = {"mean": mean, "lo": lo, "hi": hi, "p5": p5, "p95": p95, "n": float(n)}
     return out
 
 
@@ -129,6 +164,8 @@ def bands(steps: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     """Per month: mean and 90% band of monthly outcomes over runs (long: month, outcome,
     mean, lo, hi). Probabilities get Wilson's interval of the share of runs; other outcomes
     the 5th–95th percentile of the runs."""
+    import pandas as pd
+
     rows = []
     for k in names:
         g = steps.groupby("month")[k]
@@ -226,7 +263,7 @@ def describe(df: pd.DataFrame, by: Sequence[str], output: str, level: float = 0.
     else:
         n = out["n"].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            tq = sps.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+            tq = np.array([t_of(level, int(max(k - 1, 1))) for k in n])
             half = np.where(n > 1, tq * out["sd"].fillna(0.0).to_numpy() / np.sqrt(n), np.nan)
         out["ci_lo"], out["ci_hi"] = out["mean"] - half, out["mean"] + half
     out.insert(0, "output", output)

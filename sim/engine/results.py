@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -149,9 +150,10 @@ class Comparison:
     def names(self) -> list[str]:
         return list(self.results)
 
-    @property
+    @cached_property
     def table(self) -> pd.DataFrame:
-        """Scenario × (outcome, stat): mean, lo, hi over replicates (``sim.analysis.stats.interval``)."""
+        """Scenario × (outcome, stat): mean, lo, hi over replicates (``sim.analysis.stats.interval``);
+        computed once."""
         data = {}
         for name, r in self.results.items():
             st = stats.outcome_stats(r.summary, outcomes.COMPARE_TABLE)
