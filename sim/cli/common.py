@@ -170,6 +170,17 @@ def add_posterior_option(parser: argparse.ArgumentParser,
                              f"seeds/posterior); {then}")
 
 
+def add_svg_option(parser: argparse.ArgumentParser) -> None:
+    """``--svg``: write every figure as SVG beside its PNG."""
+    parser.add_argument("--svg", action="store_true",
+                        help="write each figure as SVG too (default: PNG only)")
+
+
+def figure_formats(args: argparse.Namespace) -> tuple[str, ...]:
+    """The figure formats ``--svg`` asks for."""
+    return ("png", "svg") if getattr(args, "svg", False) else ("png",)
+
+
 def load_posterior(value: str | None) -> Any:
     """The posterior named by ``--posterior`` (None if not given); bad input exits 2."""
     if value is None:

@@ -9,7 +9,9 @@ from typing import Any
 from sim.cli.common import (
     add_command,
     add_posterior_option,
+    add_svg_option,
     fail,
+    figure_formats,
     load_posterior,
     nonnegative_int,
     positive_int,
@@ -44,6 +46,7 @@ def register(subparsers: Any) -> None:
                         "with, run on the same seeds (default: the scenario most others extend; "
                         "the articles' design)")
     add_posterior_option(p)
+    add_svg_option(p)
     p.add_argument("--no-screening", action="store_true",
                    help="skip the Morris screening and knife-edge scan of the report")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -78,7 +81,8 @@ def handle(args: argparse.Namespace) -> int:
             fail(f"--reference {args.reference}: not among the compared "
                  f"{'designs' if cmp.cells else 'scenarios'}")
         found = assess(cmp, args.reference, screen=not args.no_screening)
-        report = out / write_comparison(cmp, tmp, found).relative_to(tmp)
+        report = out / write_comparison(cmp, tmp, found,
+                                        figure_formats(args)).relative_to(tmp)
     t = cmp.table
     print(f"compared {len(cmp.names)} scenarios: {', '.join(cmp.names)}")
     for name in t.index:

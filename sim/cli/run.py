@@ -11,7 +11,9 @@ from sim.cli.common import (
     add_command,
     add_override_option,
     add_posterior_option,
+    add_svg_option,
     fail,
+    figure_formats,
     info,
     load_posterior,
     nonnegative_int,
@@ -45,6 +47,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--from-manifest", type=Path, metavar="MANIFEST",
                    help="repeat the run recorded in a manifest.json exactly")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
+    add_svg_option(p)
     p.add_argument("--summary-only", action="store_true",
                    help="skip per-step outcomes (and figures): for very many replicates")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -141,7 +144,8 @@ def handle(args: argparse.Namespace) -> int:
         result.overrides = overrides
         record = observations.check(result.scenario, replicates=len(result.seeds),
                                     posterior=result.posterior)
-        paths = write_run(result, tmp, figures=not args.no_figures, record=record)
+        paths = write_run(result, tmp, figures=not args.no_figures, record=record,
+                          formats=figure_formats(args))
         if states:
             states.finish()
     s = result.summary

@@ -7,19 +7,32 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Colormap
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from sim.model import outcomes
+from sim.model.parameters import PARAM_INFO
+from sim.model.record import load_observations
+from sim.scenario.schema import Scenario
 
-from sim.model import outcomes  # noqa: E402
-from sim.model.parameters import PARAM_INFO  # noqa: E402
-from sim.model.record import load_observations  # noqa: E402
-from sim.scenario.schema import Scenario  # noqa: E402
+matplotlib.rcParams["svg.hashsalt"] = "coalition-sim"
 
-plt.rcParams["svg.hashsalt"] = "coalition-sim"
+
+def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | None = None,
+             **kw: Any) -> tuple[Figure, Any]:
+    """A figure and its axes, drawn headless on Agg without pyplot (no GUI, no global figure
+    registry: a figure is freed when it is no longer referenced)."""
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **kw)
+
+
+def colormap(name: str) -> Colormap:
+    """A registered colormap by name."""
+    return matplotlib.colormaps[name]
 
 PANELS: tuple[str, ...] = ("pledged_troops", "deterrence", "ceasefire_in_force", "growth")
 """Monthly outcomes of the trajectory figure's four panels (labels from sim/model/outcomes.py)."""
@@ -31,10 +44,10 @@ def palette(n: int) -> list:
     """``n`` distinct colours: tab10 up to ten series, tab20 up to twenty, then a sampled
     continuous map (never a repeated colour)."""
     if n <= 10:
-        return [plt.get_cmap("tab10")(i) for i in range(n)]
+        return [colormap("tab10")(i) for i in range(n)]
     if n <= 20:
-        return [plt.get_cmap("tab20")(i) for i in range(n)]
-    return [plt.get_cmap("turbo")(x) for x in np.linspace(0.05, 0.95, n)]
+        return [colormap("tab20")(i) for i in range(n)]
+    return [colormap("turbo")(x) for x in np.linspace(0.05, 0.95, n)]
 
 
 def param_label(path: str) -> str:
@@ -83,7 +96,7 @@ def integer_colour_scale(values: Sequence[float], cmap: str = "viridis") -> tupl
     v = v[np.isfinite(v)]
     lo, hi = (int(np.floor(v.min())), int(np.ceil(v.max()))) if len(v) else (0, 1)
     ticks = list(range(lo, hi + 1))
-    base = plt.get_cmap(cmap)
+    base = colormap(cmap)
     colours = base(np.linspace(0.1, 0.9, len(ticks))) if len(ticks) > 1 else base([0.5])
     norm = BoundaryNorm(np.arange(lo - 0.5, hi + 1.5), len(ticks))
     step = max(1, len(ticks) // 12)
@@ -96,7 +109,7 @@ def trajectories(bands: pd.DataFrame, requirement: float | None = DEFAULT_REQUIR
     panel shows pledged troops (solid) and deployed troops (dashed) against the design's
     ask (``requirement``)."""
     scenarios = list(scenarios or dict.fromkeys(bands["scenario"]))
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
+    fig, axes = subplots(2, 2, figsize=(12, 8), sharex=True)
     colours = palette(len(scenarios))
     for ax, key in zip(axes.flat, PANELS, strict=True):
         o = outcomes.monthly(key)
@@ -141,15 +154,15 @@ def commitment_matrix(matrices: pd.DataFrame | dict[str, pd.DataFrame],
         matrices = {title or "Presence (ground, air or sea) at the horizon": matrices}
     first = next(iter(matrices.values()))
     ncols = len(matrices)
-    fig, axes = plt.subplots(1, ncols, squeeze=False, sharey=True,
+    fig, axes = subplots(1, ncols, squeeze=False, sharey=True,
                              figsize=(0.6 + ncols * (0.9 + 0.75 * first.shape[1]),
                                       1.6 + 0.26 * first.shape[0]))
     im = None
     for ax, (label, m) in zip(axes[0], matrices.items(), strict=True):
         values = m.to_numpy(dtype=float)
         # grey: a state missing from a scenario's world
-        cmap = plt.get_cmap("YlGnBu").with_extremes(bad="#d9d9d9")
-        im = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=1)
+        greys = colormap("YlGnBu").with_extremes(bad="#d9d9d9")
+        im = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=greys, vmin=0, vmax=1)
         ax.set_xticks(range(m.shape[1]), m.columns, rotation=40, ha="right", fontsize=8)
         ax.set_yticks(range(m.shape[0]), m.index, fontsize=8)
         for (i, j), v in np.ndenumerate(values):
@@ -168,7 +181,7 @@ def design_grid(grids: dict[str, pd.DataFrame], replicates: int | None = None) -
     first = next(iter(grids.values()))
     ncols = min(n, 3)
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+    fig, axes = subplots(nrows, ncols, squeeze=False,
                              figsize=(1.5 + ncols * (1.6 + 0.9 * first.shape[1]),
                                       nrows * (2.2 + 0.42 * first.shape[0])))
     for ax in axes.flat[n:]:
@@ -210,7 +223,7 @@ def observations(bands: pd.DataFrame, record: pd.DataFrame, scenario: Scenario,
     n = len(outs) + (1 if states else 0)
     ncols = min(n, 3)
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
+    fig, axes = subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     y0, m0 = (int(x) for x in scenario.start.split("-"))
@@ -264,7 +277,7 @@ def observations(bands: pd.DataFrame, record: pd.DataFrame, scenario: Scenario,
 
 def modes_over_time(steps: pd.DataFrame, modes: Sequence[str]) -> Figure:
     """Mean number of states committed to each mode, month by month."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = subplots(figsize=(8, 4.5))
     mean = steps.groupby("month")[[f"n_{m}" for m in modes]].mean()
     for m in modes:
         ax.plot(mean.index, mean[f"n_{m}"], label=m)
@@ -279,4 +292,4 @@ def modes_over_time(steps: pd.DataFrame, modes: Sequence[str]) -> Figure:
 
 def close(fig: Figure) -> None:
     """Release a figure's memory."""
-    plt.close(fig)
+    fig.clear()

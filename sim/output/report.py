@@ -7,6 +7,7 @@ interval), then paragraphs generated from the numbers that say what differs and 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,10 +29,15 @@ from sim.util.version import project_version
 if TYPE_CHECKING:
     from sim.analysis.assess import Assessment
 
+FIGURE_FORMATS: tuple[str, ...] = ("png",)
+"""Figure formats written by default (``--svg`` adds SVG)."""
+
+
 # --- one run -------------------------------------------------------------------------------
 
 def write_run(result: RunResult, out: Path, figures: bool = True,
-              argv: list[str] | None = None, record: pd.DataFrame | None = None) -> list[Path]:
+              argv: list[str] | None = None, record: pd.DataFrame | None = None,
+              formats: Sequence[str] = FIGURE_FORMATS) -> list[Path]:
     """steps/summary/states/log tables (Parquet + CSV), figures and manifest.json in ``out``;
     ``record``: the run checked against its dated observations
     (``sim.analysis.observations.check``), written as the observations table and figure."""
@@ -49,10 +55,10 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
         fig = fg.trajectories(b, result.scenario.parameters.design.ground_troops,
                               title=f"{result.name}: mean and 90% band over "
                                     f"{len(result.seeds)} replicates")
-        written += io.save_figure(fig, out / "trajectories")
+        written += io.save_figure(fig, out / "trajectories", formats)
         fg.close(fig)
         fig = fg.modes_over_time(result.steps, MODES)
-        written += io.save_figure(fig, out / "modes")
+        written += io.save_figure(fig, out / "modes", formats)
         fg.close(fig)
     if record is None:
         record = pd.DataFrame()
@@ -62,7 +68,7 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
             names = [o.outcome for o in for_scenario(result.scenario) if o.outcome]
             b = stats.bands(result.steps, list(dict.fromkeys(names)))
             fig = fg.observations(b, record, result.scenario, len(result.seeds))
-            written += io.save_figure(fig, out / "observations")
+            written += io.save_figure(fig, out / "observations", formats)
             fg.close(fig)
     if result.posterior is not None:
         written += io.write_table(result.uncertainty(), out / "uncertainty")
@@ -259,7 +265,8 @@ DESIGN_OUTCOMES: tuple[str, ...] = outcomes.roles("design_grid")
 """Per-run outcomes of the design × scenario grid."""
 
 
-def design_section(cmp: Comparison, out: Path, written: list[Path]) -> list[str]:
+def design_section(cmp: Comparison, out: Path, written: list[Path],
+                   formats: Sequence[str] = FIGURE_FORMATS) -> list[str]:
     """The design × scenario table, grid figure and paragraph (empty without designs)."""
     if not cmp.cells:
         return []
@@ -274,7 +281,7 @@ def design_section(cmp: Comparison, out: Path, written: list[Path]) -> list[str]
     written += io.write_table(pd.DataFrame(rows), out / "design_grid")
     n = {len(r.seeds) for r in cmp.results.values()}
     fig = fg.design_grid(grids, n.pop() if len(n) == 1 else None)
-    written += io.save_figure(fig, out / "designs")
+    written += io.save_figure(fig, out / "designs", formats)
     fg.close(fig)
     agreed, holds = grids["ceasefire_agreed"], grids["holds"]
     best_holds = holds.idxmax(axis=1)
@@ -478,10 +485,11 @@ def command_line(cmp: Comparison, reps: str) -> str:
     return f"coalition-sim compare {scenarios} --replicates {reps} --designs {designs}"
 
 
-def write_comparison(cmp: Comparison, out: Path, found: Assessment) -> Path:
-    """report.md, figures (PNG, SVG), tables (Parquet, CSV) and manifest.json in ``out``,
-    from the runs of ``cmp`` and what ``sim.analysis.assess.assess`` found about them
-    (effects against the reference; screening and knife edges if it screened)."""
+def write_comparison(cmp: Comparison, out: Path, found: Assessment,
+                     formats: Sequence[str] = FIGURE_FORMATS) -> Path:
+    """report.md, figures (PNG; SVG too if ``formats`` asks), tables (Parquet, CSV),
+    manifest.json in ``out``, from the runs of ``cmp`` and what ``sim.analysis.assess.assess``
+    found about them (effects against the reference; screening and knife edges if it screened)."""
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     table = cmp.table
@@ -497,15 +505,15 @@ def write_comparison(cmp: Comparison, out: Path, found: Assessment) -> Path:
     written += io.write_table(summary[["scenario", *summary.columns[:-1]]], out / "summary")
     reqs = {r.scenario.parameters.design.ground_troops for r in cmp.results.values()}
     fig = fg.trajectories(bands, reqs.pop() if len(reqs) == 1 else None)
-    written += io.save_figure(fig, out / "comparison")
+    written += io.save_figure(fig, out / "comparison", formats)
     fg.close(fig)
     ground = cmp.shares("ground")
     written += io.write_table(ground.reset_index(), out / "ground_matrix")
     fig = fg.commitment_matrix({"Ground troops at the horizon": ground,
                                 "Any presence (ground, air or sea)": matrix})
-    written += io.save_figure(fig, out / "commitment_matrix")
+    written += io.save_figure(fig, out / "commitment_matrix", formats)
     fg.close(fig)
-    designs = design_section(cmp, out, written)
+    designs = design_section(cmp, out, written, formats)
     question = effects_section(cmp, found, written, out)
     screened = screening_section(found, written, out)
     uncertain, posterior_entry = uncertainty_section(cmp, out, written)

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import StrMethodFormatter  # noqa: E402
-
-from sim.model import outcomes  # noqa: E402
-from sim.model.parameters import PARAM_INFO  # noqa: E402
-from sim.output.figures import outcome_axis_label, palette, value_text  # noqa: E402
-from sim.output.figures import param_label as _param_label  # noqa: E402
+from sim.model import outcomes
+from sim.model.parameters import PARAM_INFO
+from sim.output.figures import outcome_axis_label, palette, subplots, value_text
+from sim.output.figures import param_label as _param_label
 
 REQUIREMENT = PARAM_INFO["design.ground_troops"]
 """The design's ground troops (its default is drawn on pledged-troop plots)."""
@@ -65,7 +60,7 @@ def line(stats: pd.DataFrame, axis: str, output: str, n_runs: int | None = None,
     s = stats.sort_values(axis)
     o = outcomes.PER_RUN_BY_NAME.get(output)
     prob = outcomes.is_probability(output)
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = subplots(figsize=(6.4, 4.2))
     x = s[axis].to_numpy()
     if not prob and {"q05", "q95"} <= set(s.columns) and s["q05"].notna().any():
         ax.fill_between(x, s["q05"], s["q95"], color=BLUE, alpha=0.15, lw=0,
@@ -104,7 +99,7 @@ def heatmap(stats: pd.DataFrame, x: str, y: str, output: str, stat: str = "mean"
     nx, ny = grid.shape[1], grid.shape[0]
     cells = nx * ny
     fontsize = 9 if cells <= 64 else 8 if cells <= 144 else 7
-    fig, ax = plt.subplots(figsize=(max(6.8, 2.6 + 0.62 * nx), max(5.4, 2.2 + 0.42 * ny)))
+    fig, ax = subplots(figsize=(max(6.8, 2.6 + 0.62 * nx), max(5.4, 2.2 + 0.42 * ny)))
     xs, ys = grid.columns.to_numpy(), grid.index.to_numpy()
     prob = outcomes.is_probability(output)
     values = grid.to_numpy(dtype=float)

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
-
 from sim.analysis.posterior import Posterior
 from sim.analysis.sweep import figures
 from sim.analysis.sweep.runner import Progress, RunReport, SweepPlan, run_design
@@ -90,11 +88,11 @@ def write_figures(spec: SweepSpec, results: Path, out_dir: Path) -> list[Path]:
             x, y = spec.params[:2]
             fig = figures.heatmap(axis_table(results, [x, y], out), x, y, out)
             paths += save_figure(fig, fig_dir / f"heatmap-{out}")
-            plt.close(fig)
+            fig.clear()
         for axis in spec.params:
             others = {a: k for a, k in sizes.items() if a != axis}
             fig = figures.line(axis_table(results, [axis], out), axis, out, n_runs,
                                averaged=others)
             paths += save_figure(fig, fig_dir / f"line-{out}-{axis.replace('.', '-')}")
-            plt.close(fig)
+            fig.clear()
     return paths
