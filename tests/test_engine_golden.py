@@ -242,6 +242,19 @@ def test_batch_equals_single_runs_and_chunks(name: str) -> None:
     assert_same(res.summary, other.summary, f"{name} record_steps")
 
 
+@pytest.mark.parametrize("name", ["paris", "events"])
+def test_sub_batches_equal_one_batch(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """simulate() splits a batch larger than SUB_BATCH itself; the joined results are the same
+    bit for bit (here with sub-batches of 7 runs)."""
+    res, batch, _ = run_case(name)
+    whole = engine.simulate(batch, record_steps=CASES[name][3], snapshot_months=(3, 9))
+    monkeypatch.setattr(engine, "SUB_BATCH", 7)
+    split = engine.simulate(batch, record_steps=CASES[name][3], snapshot_months=(3, 9))
+    assert_same(flat(res), flat(split), f"{name} in sub-batches")
+    for m in (3, 9):
+        np.testing.assert_array_equal(whole.snapshots[m], split.snapshots[m])
+
+
 @pytest.mark.parametrize("name", ["paris", "events", "small_world", "odd_world"])
 def test_mesa_model_equals_engine(name: str) -> None:
     from sim.engine.mesa_model import CoalitionModel

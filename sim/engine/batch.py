@@ -275,10 +275,34 @@ def burden(batch: Batch, committed: np.ndarray, params: rules.Params,
     return pct + supporting * params["design.ukraine_boost"][:, None]
 
 
+SUB_BATCH = 10_000
+"""Runs stepped at once: a larger batch is simulated in sub-batches of this size (as a sweep
+chunks), so its arrays stay in cache and the per-run rate of R = 10,000 holds at any R; runs do
+not depend on what runs beside them, so the results are the same bit for bit."""
+
+
 def simulate(batch: Batch, record_steps: bool = True,
              snapshot_months: Sequence[int] = ()) -> Results:
     """Run every run of ``batch`` to its horizon; ``snapshot_months`` keeps every state's
-    pledges at those months (``Results.snapshots``)."""
+    pledges at those months (``Results.snapshots``). More than ``SUB_BATCH`` runs are stepped
+    in sub-batches and joined."""
+    if batch.runs <= SUB_BATCH:
+        return _simulate(batch, record_steps, snapshot_months)
+    parts = [_simulate(select(batch, slice(lo, lo + SUB_BATCH)), record_steps, snapshot_months)
+             for lo in range(0, batch.runs, SUB_BATCH)]
+    return Results(
+        seeds=np.concatenate([p.seeds for p in parts]),
+        steps=(None if parts[0].steps is None else
+               {k: np.concatenate([p.steps[k] for p in parts]) for k in parts[0].steps}),
+        summary={k: np.concatenate([p.summary[k] for p in parts]) for k in parts[0].summary},
+        committed=np.concatenate([p.committed for p in parts]),
+        burden_pct_gdp=np.concatenate([p.burden_pct_gdp for p in parts]),
+        log=parts[0].log,
+        snapshots={m: np.concatenate([p.snapshots[m] for p in parts])
+                   for m in parts[0].snapshots})
+
+
+def _simulate(batch: Batch, record_steps: bool, snapshot_months: Sequence[int]) -> Results:
     sim = Simulation(batch)
     T, R = batch.horizon, batch.runs
     steps = {k: np.empty((R, T)) for k in STEP_OUTCOMES} if record_steps else None
