@@ -1,6 +1,7 @@
 # coalition-sim build/test entry points (GNU make).
 #   make venv   - create .venv with a Python >= 3.12 and install the project + all extras
 #   make test   - run pytest (extra args: make test PYTEST_ARGS="-k foo -x")
+#   make test-quick - every test not marked slow (under 2 minutes on two cores)
 #   make demo   - run the comparison demo into out/compare
 #   make lint   - ruff check
 #   make docs   - regenerate the parameter tables of docs/ODD.md and docs/scenarios.md
@@ -58,7 +59,7 @@ fi; \
 echo "$$found"
 endef
 
-.PHONY: venv test demo lint app docs clean which-python
+.PHONY: venv test test-quick demo lint app docs clean which-python
 
 which-python:
 	@$(FIND_PYTHON)
@@ -81,6 +82,9 @@ $(STAMP): pyproject.toml .ci/solara_assets_links.sh
 
 test: venv
 	$(VPY) -m pytest -q $(PYTEST_ARGS)
+
+test-quick: venv
+	$(VPY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 demo: venv
 	$(VENV)/bin/coalition-sim compare --designs all --out out/compare

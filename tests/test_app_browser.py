@@ -173,6 +173,7 @@ def _shows_scenario(page, name: str, month: int = 0) -> None:
 # --------------------------------------------------------------------------- 1: every scenario
 
 
+@pytest.mark.slow
 def test_every_scenario_picked_then_reset_and_played(server, browser):
     page, traffic = _open(browser, server)
     _shows_scenario(page, "sep-2025-paris")  # the default, as `make app` opens it
@@ -192,6 +193,7 @@ def test_every_scenario_picked_then_reset_and_played(server, browser):
 # --------------------------------------------------------------------------- 2: switch in play
 
 
+@pytest.mark.slow
 def test_switching_scenario_while_playing_plays_the_new_one(server, browser):
     from playwright.sync_api import expect
 
@@ -276,6 +278,7 @@ def _toggle_to(page, theme: str) -> None:
     assert _theme(page) == theme
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["dark", "light"])
 def test_card_numbers_keep_their_contrast_in_both_themes(server, browser, scheme):
     page, traffic = _open(browser, server, scheme=scheme)
@@ -346,6 +349,7 @@ def _shows_step(page, step: str) -> list[tuple[str, str]]:
     return values
 
 
+@pytest.mark.slow
 def test_readme_classroom_walkthrough_is_what_the_app_shows(server, browser):
     from playwright.sync_api import expect
 
@@ -477,6 +481,7 @@ def _assert_map_readable(page, small: bool) -> None:
     assert sorted(names) == sorted(expected)
 
 
+@pytest.mark.slow
 def test_sliders_explanations_and_map_read_in_full(server, browser):
     from playwright.sync_api import expect
 
@@ -521,6 +526,7 @@ def test_sliders_explanations_and_map_read_in_full(server, browser):
 # --------------------------------------------------------------------------- posterior
 
 
+@pytest.mark.slow
 def test_with_a_posterior_the_page_says_which_draw_each_seed_runs(browser):
     """``--posterior default``: the status bar names the draw of the seed, and a Reset with
     another seed (of another seed pair) draws anew."""

@@ -674,6 +674,7 @@ def _port_free(port: int) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_app_serves_loopback_only_picks_a_free_port_and_a_second_app_is_refused():
     proc, url = _start_app("classroom-five", "--port", "0")
     port = int(url.rsplit(":", 1)[1].strip("/"))

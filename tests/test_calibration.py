@@ -23,6 +23,7 @@ TRUE = {"coalition.ground_threshold": 0.8, "russia.adjust_months": 3.0,
         "russia.neutral_rate": 0.09}
 
 
+@pytest.mark.slow
 def test_recovery_of_three_known_parameters(tmp_path: Path):
     """Data simulated at known values of 3 parameters: the 90% credible intervals of the
     calibration contain the true values (a small budget: seconds, well under two minutes)."""
@@ -148,6 +149,7 @@ def test_shipped_posterior_is_valid_and_covers_the_record():
     assert pred["covered"].all()
 
 
+@pytest.mark.slow
 def test_run_and_compare_accept_posterior(tmp_path: Path):
     r = subprocess.run([sys.executable, "-m", "sim.cli", "run", "sep-2025-paris", "-n", "20",
                         "--posterior", "default", "--no-figures", "--out",
@@ -160,6 +162,7 @@ def test_run_and_compare_accept_posterior(tmp_path: Path):
     assert r.returncode == 2 and "posterior.parquet" in r.stderr
 
 
+@pytest.mark.slow
 def test_compare_report_splits_uncertainty_with_a_posterior(tmp_path: Path):
     """The report says the runs drew from the posterior and how much of each key outcome's
     spread is the parameters'; uncertainty.csv is in the manifest. Without one: neither."""
@@ -188,6 +191,7 @@ def test_compare_report_splits_uncertainty_with_a_posterior(tmp_path: Path):
     assert not (tmp_path / "plain" / "uncertainty.csv").exists()
 
 
+@pytest.mark.slow
 def test_a_run_with_a_posterior_repeats_from_its_manifest(tmp_path: Path):
     """--from-manifest draws again from the recorded posterior, keeps what the scenario file
     wrote, and refuses a posterior that changed since."""

@@ -85,6 +85,7 @@ def test_schema_prints_the_docs():
         assert f"`{name}`" in outputs.stdout
 
 
+@pytest.mark.slow
 def test_run_writes_outputs_and_is_byte_identical(tmp_path: Path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
@@ -110,6 +111,7 @@ def test_run_writes_outputs_and_is_byte_identical(tmp_path: Path):
     assert not list(a.glob(".*.tmp"))  # atomic writes leave no temporaries
 
 
+@pytest.mark.slow
 def test_run_from_manifest_repeats_exactly(tmp_path: Path):
     first = tmp_path / "first"
     assert cli("run", "feb-2025-summit", "-n", "4", "--seed", "99", "--set",
@@ -123,6 +125,7 @@ def test_run_from_manifest_repeats_exactly(tmp_path: Path):
     assert m["overrides"] == {"us.backstop_scale": 1.5} and m["seeds"]["base"] == 99
 
 
+@pytest.mark.slow
 def test_compare_writes_report_that_opens_with_the_figure(tmp_path: Path):
     out = tmp_path / "cmp"
     proc = cli("compare", "feb-2025-summit", "us-full-backstop", "us-backstop-erodes",

@@ -51,6 +51,7 @@ def test_bad_outcome_conditions(expr: str, words: str) -> None:
     assert words in str(info.value)
 
 
+@pytest.mark.slow
 def test_prim_finds_a_known_box() -> None:
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"a": rng.uniform(0, 1, 4000), "b": rng.uniform(0, 1, 4000),
@@ -94,6 +95,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_on_a_sweep(sweep_dir: Path, tmp_path: Path) -> None:
     df = pd.read_parquet(sweep_dir / "results.parquet")
     # deterrence varies with both axes (troops pledged are the UK's and France's 27,520 in

@@ -43,6 +43,7 @@ def err_of(capsys) -> str:
 
 # --------------------------------------------------------------------------- item 2
 
+@pytest.mark.slow
 def test_from_manifest_in_the_current_folder(tmp_path: Path, capsys, monkeypatch) -> None:
     sep = tmp_path / "out" / "sep"
     assert main(["run", "sep-2025-paris", "-n", "2", "--out", str(sep)]) == 0
@@ -118,6 +119,7 @@ def test_largest_seed_with_replicates_is_refused(tmp_path: Path, capsys) -> None
     assert f"{path}:3: seed: seed too large" in err_of(capsys)
 
 
+@pytest.mark.slow
 def test_seed_set_is_an_exact_integer(tmp_path: Path, capsys) -> None:
     out = tmp_path / "o"
     assert main(["run", "sep-2025-paris", "-n", "2", "--set", "seed=9007199254740993",
@@ -198,6 +200,7 @@ def test_extends_must_be_a_plain_name(tmp_path: Path, capsys, parent: str) -> No
 
 # --------------------------------------------------------------------------- item 10
 
+@pytest.mark.slow
 def test_big_world_says_which_limit(tmp_path: Path, capsys) -> None:
     states = "".join(f"- {{code: S{i:04d}, name: n, lat: 5, lon: 1, gdp_usd_bn: 9, "
                      "active_personnel: 1, defence_pct_gdp: 2, border_russia_belarus: false, "

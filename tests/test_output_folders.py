@@ -46,6 +46,7 @@ def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.Co
 
 # --------------------------------------------------------------------------- reruns
 
+@pytest.mark.slow
 def test_rerun_of_another_scenario_replaces_the_whole_folder(tmp_path: Path, capsys) -> None:
     out = tmp_path / "X"
     assert main(["run", "sep-2025-paris", "-n", "3", "--out", str(out)]) == 0
@@ -123,6 +124,7 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["tables", "manifest", "swap"])
 def test_sigkill_at_any_point_leaves_the_old_complete_result(tmp_path: Path, point: str) -> None:
     out = tmp_path / "X"
@@ -145,6 +147,7 @@ def test_sigkill_at_any_point_leaves_the_old_complete_result(tmp_path: Path, poi
     assert siblings(out) == []
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_leaves_one_complete_result(tmp_path: Path) -> None:
     out = tmp_path / "X"
     assert main(["run", "sep-2025-paris", "-n", "3", "--no-figures", "--out", str(out)]) == 0
@@ -175,6 +178,7 @@ def small_tmpfs(path: Path, size: str) -> object:
         subprocess.run(["umount", "-l", str(path)], check=False)
 
 
+@pytest.mark.slow
 def test_full_disk_tmpfs_keeps_the_old_result(tmp_path: Path) -> None:
     with small_tmpfs(tmp_path / "disk", "2m") as disk:
         out = disk / "X"
@@ -189,6 +193,7 @@ def test_full_disk_tmpfs_keeps_the_old_result(tmp_path: Path) -> None:
         assert siblings(out) == []
 
 
+@pytest.mark.slow
 def test_full_disk_fake_writer_keeps_the_old_result(tmp_path: Path, capsys,
                                                     monkeypatch) -> None:
     import errno
@@ -231,6 +236,7 @@ def make_spec(tmp_path: Path, replicates: int = 5, n: int = 4) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_second_sweep_on_a_folder_is_refused_while_the_first_runs(tmp_path: Path) -> None:
     spec, out = make_spec(tmp_path), tmp_path / "S"
     with outdir.folder_lock(out, "sweep"):
@@ -244,6 +250,7 @@ def test_second_sweep_on_a_folder_is_refused_while_the_first_runs(tmp_path: Path
     assert siblings(out) == ["spec.yaml"]
 
 
+@pytest.mark.slow
 def test_two_sweeps_started_together_one_wins_cleanly(tmp_path: Path) -> None:
     spec, out = make_spec(tmp_path, replicates=20, n=20), tmp_path / "S"
     cmd = [*CLI, "sweep", str(spec), "--out", str(out), "--resume", "--quiet", "--no-figures"]
@@ -262,6 +269,7 @@ def test_two_sweeps_started_together_one_wins_cleanly(tmp_path: Path) -> None:
     assert siblings(out) == ["spec.yaml"]
 
 
+@pytest.mark.slow
 def test_failed_start_leaves_nothing_that_blocks_the_next_sweep(tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     spec, out = make_spec(tmp_path), tmp_path / "S"
@@ -276,6 +284,7 @@ def test_failed_start_leaves_nothing_that_blocks_the_next_sweep(tmp_path: Path) 
     consistent(out)
 
 
+@pytest.mark.slow
 def test_sweep_resume_of_a_complete_folder_rewrites_it_whole(tmp_path: Path) -> None:
     spec, out = make_spec(tmp_path), tmp_path / "S"
     assert run_cli("sweep", str(spec), "--out", str(out), "--quiet").returncode == 0
@@ -314,6 +323,7 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
 def test_sigkill_of_a_parallel_sweep_ends_its_workers(tmp_path: Path) -> None:
     spec, out = make_spec(tmp_path, replicates=50, n=200), tmp_path / "S"
@@ -337,6 +347,7 @@ def test_sigkill_of_a_parallel_sweep_ends_its_workers(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_jobs_are_capped_at_the_cores(tmp_path: Path) -> None:
     r = run_cli("sweep", str(make_spec(tmp_path)), "--out", str(tmp_path / "S"), "--jobs",
                 "1000", "--no-figures")
@@ -346,6 +357,7 @@ def test_jobs_are_capped_at_the_cores(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- memory limits
 
+@pytest.mark.slow
 def test_largest_grids_are_refused_up_front_naming_the_run_count(tmp_path: Path) -> None:
     spec = tmp_path / "huge.yaml"
     spec.write_text("name: huge\nscenario: sep-2025-paris\naxes:\n"
@@ -375,6 +387,7 @@ def test_compare_past_the_limit_is_refused_up_front(tmp_path: Path, capsys) -> N
     assert "compare would keep" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_large_state_tables_are_streamed_to_the_same_content(tmp_path: Path,
                                                              monkeypatch) -> None:
     import pandas as pd

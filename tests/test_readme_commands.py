@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -43,6 +44,7 @@ def test_the_section_has_the_sequences() -> None:
     assert all(shlex.split(c)[0] == "coalition-sim" for c in commands)
 
 
+@pytest.mark.slow
 def test_readme_sweep_section_runs_in_order(tmp_path: Path) -> None:
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -65,6 +67,7 @@ def test_readme_sweep_section_runs_in_order(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "sweeps" / "bs" / "points.csv").is_file()
 
 
+@pytest.mark.slow
 def test_readme_calibration_section_runs_in_order(tmp_path: Path) -> None:
     """Calibrate, then run, compare and sweep drawing from a posterior (the shipped one or the
     new one), as the README writes them."""

@@ -32,6 +32,7 @@ def test_the_knife_edge_scan_moves_5_percent_and_flags_15_points():
     assert screening.STEP == 0.05 and screening.MAX_JUMP == 0.15
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SEED_SCENARIOS)
 def test_no_small_move_flips_the_ceasefire(name: str):
     edges = screening.knife_edges(load_scenario(name), KEY, replicates=REPLICATES)

@@ -31,6 +31,7 @@ def test_at_least_thirty_bad_files():
     assert len(FILES) >= 30
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_bad_scenario_message(path: Path):
     exp = expectations(path)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -127,6 +128,7 @@ def mutated(draw: Any) -> str:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_scenarios_never_raise(tmp_path_factory: Any, text: str):
@@ -138,6 +140,7 @@ def test_mutated_scenarios_never_raise(tmp_path_factory: Any, text: str):
         assert "Traceback" not in str(issue)
 
 
+@pytest.mark.slow
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_scenarios_via_cli(tmp_path_factory: Any, text: str):

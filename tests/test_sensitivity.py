@@ -77,6 +77,7 @@ def _spec(tmp_path: Path, method: str, samples: int) -> SensitivitySpec:
     return load_spec(path, SensitivitySpec)
 
 
+@pytest.mark.slow
 def test_sobol_on_the_model_is_well_formed(tmp_path: Path) -> None:
     spec = _spec(tmp_path, "sobol", 32)
     out = run_sensitivity(spec, tmp_path / "sobol", jobs=1)
@@ -141,6 +142,7 @@ def test_example_specs_are_valid() -> None:
     assert sobol.problem()["num_vars"] >= 3
 
 
+@pytest.mark.slow
 def test_cli_end_to_end(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(SPEC.format(method="morris", samples=4))

@@ -84,6 +84,7 @@ def test_results_do_not_depend_on_chunk_size(spec_file: Path, tmp_path: Path) ->
         pd.testing.assert_frame_equal(tables[0], t)
 
 
+@pytest.mark.slow
 def test_points_table_and_figures(spec_file: Path, tmp_path: Path) -> None:
     spec = load_spec(spec_file, SweepSpec)
     out = run_sweep(spec, tmp_path / "out")
@@ -162,6 +163,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, cwd=ROOT, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_end_to_end(spec_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "cli"
     r = cli("sweep", str(spec_file), "--out", str(out), "--no-figures", "--chunk-size", "5")
@@ -260,6 +262,7 @@ def test_sweep_posterior_keeps_swept_and_fixed_parameters(spec_file: Path, tmp_p
     assert sorted(res["coalition.air_threshold"].unique()) == [0.2, 0.5, 0.8]
 
 
+@pytest.mark.slow
 def test_sweep_posterior_independent_of_chunks_and_jobs(spec_file: Path, tmp_path: Path,
                                                         shipped_posterior) -> None:
     spec = load_spec(spec_file, SweepSpec)
@@ -270,6 +273,7 @@ def test_sweep_posterior_independent_of_chunks_and_jobs(spec_file: Path, tmp_pat
     pd.testing.assert_frame_equal(read(a.report.results), read(b.report.results))
 
 
+@pytest.mark.slow
 def test_sweep_points_split_uncertainty_and_resume_needs_same_posterior(
         spec_file: Path, tmp_path: Path, shipped_posterior) -> None:
     from sim.analysis.posterior import load
@@ -299,6 +303,7 @@ def test_sweep_points_split_uncertainty_and_resume_needs_same_posterior(
     assert again.report.chunks_run == 0
 
 
+@pytest.mark.slow
 def test_cli_sweep_posterior(spec_file: Path, tmp_path: Path) -> None:
     r = cli("sweep", str(spec_file), "--out", str(tmp_path / "bad"), "--posterior",
             str(tmp_path / "nowhere"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ def random_values(runs: int, seed: int) -> dict[str, np.ndarray]:
             "coalition.ground_threshold_scale": rng.uniform(0.6, 1.4, runs)}
 
 
+@pytest.mark.slow
 def test_batch_equals_single_runs_over_many_seeds() -> None:
     seeds = np.arange(1000, 1400)
     values = random_values(len(seeds), 1)

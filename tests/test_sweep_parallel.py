@@ -46,6 +46,7 @@ def table(path: Path) -> pd.DataFrame:
     return t.to_pandas().assign(_schema=str(t.schema.remove_metadata()))
 
 
+@pytest.mark.slow
 def test_serial_processes_and_dask_agree(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     spec = load_spec(make_spec(tmp_path), SweepSpec)
@@ -64,6 +65,7 @@ def test_serial_processes_and_dask_agree(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(base, table(other.results))
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_bad_input(tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     spec = make_spec(tmp_path)
@@ -74,6 +76,7 @@ def test_unreachable_scheduler_is_bad_input(tmp_path: Path) -> None:
     assert "cannot connect to the Dask scheduler" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
     # 40 × 2 points × 50 replicates = 4,000 runs in 200 chunks of 20 (many small chunks, so
     # that even a fast machine is caught half way)
