@@ -35,7 +35,7 @@ from sim.engine import batch as engine
 from sim.model import outcomes
 from sim.model.parameters import MODES, PARAM_INFO, flatten
 from sim.model.world import coalition_states
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, scenario_names
 from sim.scenario.designs import design_names, load_design
 from sim.scenario.loader import SCENARIOS_DIR
 
@@ -353,6 +353,23 @@ def test_every_slider_end_builds_a_model(name):
             assert info.lo <= c.lo <= c.hi <= info.hi, (c.key, c.lo, c.hi)
             for end in (c.lo, c.hi):
                 assert model_values(AppModel(name, **{c.key: end}))[c.key] == end
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_every_slider_range_lies_within_its_parameters_declared_range(name):
+    """The slider table takes its bounds from sim/model/parameters.py: no slider goes beyond
+    what the parameter declares (peer influence stops at 1, as the parameter does)."""
+    for c in controls(load_scenario(name)):
+        if c.key == "rng":
+            continue
+        keys = THRESHOLD_SCALES if c.key == "threshold_scale" else (c.key,)
+        for key in keys:
+            info = PARAM_INFO[key]
+            assert info.lo <= c.lo < c.hi <= info.hi, (c.key, key, (c.lo, c.hi), (info.lo, info.hi))
+        if c.key in SLIDERS:
+            assert (c.lo, c.hi) == (PARAM_INFO[c.key].lo, PARAM_INFO[c.key].hi)
+    by_key = {c.key: c for c in controls(load_scenario(name))}
+    assert by_key["coalition.peer_weight"].hi == 1.0
 
 
 def test_same_controls_same_run():
