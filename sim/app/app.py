@@ -25,8 +25,10 @@ import solara.lab
 
 from sim.analysis.posterior import Posterior
 from sim.app.components import (
+    LARGE_WORLD_TILES,
     PAGE_CSS,
     SMALL_WORLD,
+    SMALL_WORLD_TILES,
     charts_html,
     log_html,
     model_map_html,
@@ -44,13 +46,11 @@ from sim.app.session import (
     initial_scenario,
     model_values,
     scenario_choices,
+    scenario_title,
 )
 from sim.scenario import Scenario, load_scenario
 
 TITLE = "Coalition of the willing: how an alliance tips"
-SMALL_WORLD_TILES = 1.8
-LARGE_WORLD_TILES = 1.3
-"""Tile size (times the usual) on the map of a small world, so full names read large."""
 PLAY_INTERVAL_S = 0.6
 """Seconds between two months while playing."""
 DRAWN_HELP = ("Drawn from the calibrated posterior for this seed; move the slider to set your "
@@ -225,8 +225,9 @@ def Page() -> None:
                 "sliders below."
                 + ("" if running or m is None else
                    " <b class='run-over'>The run is over: press Reset to start again.</b>")))
-            solara.Select(label="Scenario", value=ref.value, values=scenario_choices(ref.value),
-                          on_value=pick)
+            choices = scenario_choices(ref.value)
+            solara.Select(label="Scenario", value=scenario_title(ref.value), values=list(choices),
+                          on_value=lambda title: pick(choices.get(title, title)))
             if spec is not None:
                 solara.HTML(tag="div", classes=["cs-root", "cs-help", "scenario-description"],
                             unsafe_innerHTML=html.escape(spec.description))

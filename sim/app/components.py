@@ -26,6 +26,9 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
                "September", "October", "November", "December")
 SMALL_WORLD = 8
 """Worlds with at most this many states show full names on their tiles; larger ones codes."""
+SMALL_WORLD_TILES = 1.8
+LARGE_WORLD_TILES = 1.3
+"""Tile size (times the usual) on the map of a small world, so full names read large."""
 
 PAGE_CSS = """
 .cs-root { --cs-bg:#ffffff; --cs-fg:#1a1a1a; --cs-muted:#4d4d4d; --cs-line:#cfcfcf;
@@ -430,44 +433,65 @@ def _k(v: float) -> str:
     return f"{v / 1000:.0f}k"
 
 
+def force_top(ask: float, pledged: np.ndarray) -> float:
+    """The top of the force chart: room above what the design asks and above every pledge."""
+    return max(ask * 1.3, float(np.nanmax(pledged, initial=0)) * 1.1, 1000.0)
+
+
+def growth_range(growth: np.ndarray) -> tuple[float, float]:
+    """The y range of the growth panel: at least -1% to 5%, and every value with a margin."""
+    return (min(-1.0, float(np.nanmin(growth, initial=0)) - 0.5),
+            max(5.0, float(np.nanmax(growth, initial=0)) + 0.5))
+
+
+FORCE_HELP = ("Ground troops pledged (dashed) and deployed (filled) each month, against what "
+              "the design asks for; below, deterrence, with months of ceasefire in green.")
+TALKS_HELP = (f"{outcomes.monthly('willingness').label} (red) and "
+              f"{outcomes.monthly('ukraine_accepts').label} (blue, dashed) each month: a "
+              "ceasefire needs both, months of ceasefire in green. Below, Russia's growth "
+              "per year (sanctions slow it; a struggling economy makes Russia readier).")
+
+
+def chart_panels(h: Mapping[str, np.ndarray], ask: float, top: float,
+                 growth_lo_hi: tuple[float, float]) -> list[tuple[str, list[Panel], str, str]]:
+    """The two charts as (title, panels, css class, explanation): the force, the ceasefire
+    talks; ``h`` holds one value a month of each outcome (missing ones: none drawn)."""
+    empty = np.zeros(0)
+    ticks = (0, round(top / 2, -3), round(top, -3)) if top >= 10_000 else ()
+    ceasefire = h.get("ceasefire_in_force", empty) > 0.5
+    force = [
+        Panel([Line(h.get("deployed_troops", empty), "#D55E00", "deployed", steps=True, fill=True,
+                    key="deployed_troops"),
+               Line(h.get("pledged_troops", empty), "#D55E00", "pledged", dashed=True,
+                    key="pledged_troops")], (0, top), "Ground troops", _k, ticks,
+              reference=(ask, f"{ask:,.0f} asked", "#777777") if ask > 0 else None),
+        Panel([Line(h.get("deterrence", empty), "#0072B2", key="deterrence")], (0, 1),
+              "Deterrence", lambda v: f"{v:.0%}", (0, 0.5, 1), shaded=ceasefire,
+              shade_label="ceasefire holds"),
+    ]
+    lo, hi = growth_lo_hi
+    talks = [
+        Panel([Line(h.get("willingness", empty), "#CC3311", "Russia", key="willingness"),
+               Line(h.get("ukraine_accepts", empty), "#0072B2", "Ukraine", dashed=True,
+                    key="ukraine_accepts")],
+              (0, 1), "Ready to agree", lambda v: f"{v:.0%}", (0, 0.5, 1), shaded=ceasefire,
+              shade_label="ceasefire holds"),
+        Panel([Line(h.get("growth", empty), "#CC3311", key="growth")], (lo, hi),
+              "Russia's growth", lambda v: f"{v:.0f}%", (round(lo), 0, round(hi)),
+              reference=(0.0, "no growth", "#777777")),
+    ]
+    return [("The force", force, "force-chart", FORCE_HELP),
+            ("Ceasefire talks", talks, "talks-chart", TALKS_HELP)]
+
+
 def charts_html(model: AppModel) -> str:
     """The force chart and the ceasefire-talks chart of the run so far, side by side."""
     h = history(model)
-    months, horizon, ask = h["month"], model.horizon, model.ask
     empty = np.zeros(0)
-    pledged = h.get("pledged_troops", empty)
-    deployed = h.get("deployed_troops", empty)
-    top = max(ask * 1.3, float(np.nanmax(pledged, initial=0)) * 1.1, 1000.0)
-    ticks = (0, round(top / 2, -3), round(top, -3)) if top >= 10_000 else ()
-    ceasefire = h.get("ceasefire_in_force", empty) > 0.5
-    force = chart_svg("The force", months, horizon, [
-        Panel([Line(deployed, "#D55E00", "deployed", steps=True, fill=True),
-               Line(pledged, "#D55E00", "pledged", dashed=True)], (0, top), "Ground troops",
-              _k, ticks,
-              reference=(ask, f"{ask:,.0f} asked", "#777777") if ask > 0 else None),
-        Panel([Line(h.get("deterrence", empty), "#0072B2")], (0, 1), "Deterrence",
-              lambda v: f"{v:.0%}", (0, 0.5, 1), shaded=ceasefire,
-              shade_label="ceasefire holds"),
-    ], "force-chart")
-    growth = h.get("growth", empty)
-    lo = min(-1.0, float(np.nanmin(growth, initial=0)) - 0.5)
-    hi = max(5.0, float(np.nanmax(growth, initial=0)) + 0.5)
-    talks = chart_svg("Ceasefire talks", months, horizon, [
-        Panel([Line(h.get("willingness", empty), "#CC3311", "Russia"),
-               Line(h.get("ukraine_accepts", empty), "#0072B2", "Ukraine", dashed=True)],
-              (0, 1), "Ready to agree", lambda v: f"{v:.0%}", (0, 0.5, 1), shaded=ceasefire,
-              shade_label="ceasefire holds"),
-        Panel([Line(growth, "#CC3311")], (lo, hi), "Russia's growth", lambda v: f"{v:.0f}%",
-              (round(lo), 0, round(hi)), reference=(0.0, "no growth", "#777777")),
-    ], "talks-chart")
-    force_help = ("Ground troops pledged (dashed) and deployed (filled) each month, against what "
-                  "the design asks for; below, deterrence, with months of ceasefire in green.")
-    talks_help = (f"{outcomes.monthly('willingness').label} (red) and "
-                  f"{outcomes.monthly('ukraine_accepts').label} (blue, dashed) each month: a "
-                  "ceasefire needs both, months of ceasefire in green. Below, Russia's growth "
-                  "per year (sanctions slow it; a struggling economy makes Russia readier).")
-    return ('<div class="cs-root" style="display:flex;flex-wrap:wrap;gap:0">'
-            f'<div class="cs-panel" style="flex:1 1 340px" title="{_e(force_help)}">'
-            f'{force}<div class="cs-help">{_e(force_help)}</div></div>'
-            f'<div class="cs-panel" style="flex:1 1 340px" title="{_e(talks_help)}">'
-            f'{talks}<div class="cs-help">{_e(talks_help)}</div></div></div>')
+    charts = chart_panels(h, model.ask, force_top(model.ask, h.get("pledged_troops", empty)),
+                          growth_range(h.get("growth", empty)))
+    return ('<div class="cs-root" style="display:flex;flex-wrap:wrap;gap:0">' + "".join(
+        f'<div class="cs-panel" style="flex:1 1 340px" title="{_e(help_text)}">'
+        f'{chart_svg(title, h["month"], model.horizon, panels, css)}'
+        f'<div class="cs-help">{_e(help_text)}</div></div>'
+        for title, panels, css, help_text in charts) + "</div>")

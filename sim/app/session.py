@@ -155,10 +155,41 @@ def _posterior(ref: str) -> Posterior:
     return load_posterior(ref)
 
 
-def scenario_choices(current: str) -> list[str]:
-    """Every scenario in scenarios/, plus ``current`` if it is a file elsewhere."""
-    names = scenario_names()
-    return names if current in names else [current, *names]
+SCENARIO_TITLES: dict[str, str] = {
+    "classroom-five": "Classroom: five states, not yet tipped",
+    "classroom-five-tipped": "Classroom: five states, tipped",
+    "feb-2025-summit": "February 2025: emergency summit in Paris",
+    "hague-2025-intel-only": "May 2025: The Hague, US intelligence only",
+    "sep-2025-paris": "September 2025: summit in Paris",
+    "dec-2025-assets": "December 2025: Russian assets fund a loan",
+    "record-2025": "2025 to 2026: the record, month by month",
+    "us-full-backstop": "What if the US gives its full backstop",
+    "us-withdrawal": "What if the US walks away",
+    "us-backstop-erodes": "What if the US backstop erodes",
+    "europe-steps-up": "What if Europe steps up",
+    "max-sanctions": "What if sanctions are at their maximum",
+    "sanctions-relief": "What if the US lifts its sanctions",
+}
+"""The scenario list's plain titles (a scenario not named here shows its file name)."""
+HIDDEN_SCENARIOS: frozenset[str] = frozenset({"base"})
+"""Scenarios the list leaves out: ``base`` holds the stated positions others extend; it is not
+meant to be played."""
+
+
+def scenario_title(name: str) -> str:
+    """The scenario's title in plain words (its file name if it has none)."""
+    return SCENARIO_TITLES.get(name, name)
+
+
+def scenario_choices(current: str) -> dict[str, str]:
+    """Title → name of every playable scenario in scenarios/ (``base`` left out), in the
+    order of ``SCENARIO_TITLES``, then any other; ``current`` first if it is not among them."""
+    names = [n for n in scenario_names() if n not in HIDDEN_SCENARIOS]
+    names.sort(key=lambda n: (list(SCENARIO_TITLES).index(n) if n in SCENARIO_TITLES
+                              else len(SCENARIO_TITLES), n))
+    if current not in names:
+        names.insert(0, current)
+    return {scenario_title(n): n for n in names}
 
 
 def _scaled_thresholds(spec: Scenario, scale: float) -> dict[str, float]:

@@ -30,6 +30,7 @@ class Line:
     steps: bool = False  # draw as steps (a quantity that holds for the month)
     fill: bool = False  # fill below the line
     dashed: bool = False  # draw dashed (told apart without colour)
+    key: str = ""  # the monthly outcome it shows (sim/model/outcomes.py), for redrawing elsewhere
 
 
 @dataclass(frozen=True)

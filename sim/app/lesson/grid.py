@@ -18,6 +18,7 @@ import numpy as np
 
 from sim.app.narrate import LOG_OUTCOMES, Snapshot, narrate
 from sim.app.palette import STRENGTH_ORDER
+from sim.app.session import scenario_title
 from sim.engine import batch as engine
 from sim.model.parameters import MODES, PARAM_INFO, flatten
 from sim.scenario import Scenario, load_scenario
@@ -221,13 +222,22 @@ def precompute(worlds: Sequence[str] = WORLDS, replicates: int = REPLICATES) -> 
                 cell = cell[i]
             cell[combo[-1]] = seen[key]
         states = world.states()
+        params = flatten(world.parameters)
+        asks = {}
+        for design in design_list:
+            v = {**params, **setting_values(world, design, {})}
+            asks[design] = {k: v[f"design.{k}"] for k in ("ground_troops", "aircraft", "warships",
+                                                          "lead_time")}
         world_data[name] = {
-            "title": world.description.split(":")[0].split(" - ")[0],
+            "title": scenario_title(name),
             "description": world.description, "start": world.start, "horizon": world.horizon,
             "seed": world.seed, "design": world.design,
             "codes": [s.code for s in states], "names": [s.name for s in states],
             "lat": [s.lat for s in states], "lon": [s.lon for s in states],
-            "defaults": {s.key: float(flatten(world.parameters)[s.key]) for s in SLIDERS},
+            "defaults": {s.key: float(params[s.key]) for s in SLIDERS},
+            "asks": asks, "renegotiate": params["russia.renegotiate_months"],
+            "us0": float(np.mean([params[f"us.backstop.{k}"]
+                                  for k in ("intelligence", "air_support", "logistics")])),
         }
     return {
         "worlds": world_data,
