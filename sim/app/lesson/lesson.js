@@ -138,10 +138,10 @@
       t.el.style.color = D.ink[top];
       t.el.dataset.mode = top;
       const troops = r.troops[m][s];
-      t.troops.style.display = troops > 0 ? "" : "none";
       t.troops.textContent = (troops / 1000).toFixed(1) + "k troops";
+      if (troops > 0) t.nameEl.after(t.troops); else t.troops.remove();
       const others = D.order.filter(x => modes.includes(x) && x !== top);
-      t.others.style.display = others.length ? "" : "none";
+      if (others.length) t.el.appendChild(t.others); else t.others.remove();
       t.others.innerHTML = others.map(x => '<i style="width:' + t.square[0] + ";height:" + t.square[1] +
         ";background:" + D.colours[x] + '" title="' + esc(D.labels[x]) + '"></i>').join("");
       const text = pledgeText(t.name, modes, troops);

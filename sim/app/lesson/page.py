@@ -51,14 +51,14 @@ def _dark_css() -> str:
             f".cs-root {{{body.group(1)}}} }}")
 
 
-def _map_template(world: dict[str, Any], modes: list[str]) -> str:
-    """The world's map with every tile in use (every pledge, troops), so each label and
-    square exists at its size; the script fills them in month by month."""
+def _map_template(world: dict[str, Any], modes: list[str], troops: float) -> str:
+    """The world's map with every tile in use (every pledge, the most troops any state
+    pledges), so each label and square exists at the size it needs; the script fills them in
+    month by month."""
     placement = place_states(np.array(world["lat"]), np.array(world["lon"]), size=SMALL_WORLD_TILES)
     codes = world["codes"]
     every = {c: frozenset(modes) for c in codes}
-    return map_html(placement, codes, world["names"], every, {c: 88_888.0 for c in codes},
-                    "Month 0")
+    return map_html(placement, codes, world["names"], every, {c: troops for c in codes}, "Month 0")
 
 
 def _frame(title: str, panels: list, css: str, horizon: int) -> str:
@@ -107,7 +107,9 @@ def page_data(data: dict[str, Any]) -> dict[str, Any]:
         "cards": {k: {"title": CARD_TITLE[k], "help": CARD_HELP[k]} for k in CARD_TITLE},
         "colours": COLOURS, "labels": LABELS, "phrases": PHRASES, "nothing": NOTHING,
         "ink": {k: ink_on(c) for k, c in COLOURS.items()},
-        "maps": {name: _map_template(w, modes) for name, w in data["worlds"].items()},
+        "maps": {name: _map_template(w, modes, max(max(max(row) for row in r["troops"])
+                                                    for r in data["runs"]))
+                 for name, w in data["worlds"].items()},
         "charts": _charts(data),
         "chart_box": {"left": LEFT, "right": RIGHT, "width": WIDTH, "panel_h": PANEL_H},
     }
