@@ -43,7 +43,7 @@ PAGE_CSS = """
 .design-line { font-size:16px; color:var(--cs-fg); margin:2px 6px 0 6px; line-height:1.3; }
 .design-label { font-weight:700; }
 .posterior-line { font-size:15px; color:var(--cs-fg); margin:2px 6px 0 6px; line-height:1.3; }
-.drawn-mark { font-size:13px; font-weight:700; color:var(--cs-blue); margin-left:4px; }
+.drawn-mark { font-size:14px; font-weight:700; color:var(--cs-blue); margin-left:4px; }
 .cs-card { background:var(--cs-bg); color:var(--cs-fg); border:1px solid var(--cs-line);
   border-radius:8px; padding:5px 10px; flex:1 1 0; min-width:140px; }
 .cs-card-title { font-size:15px; color:var(--cs-muted); font-weight:600; line-height:1.2; }
@@ -53,7 +53,7 @@ PAGE_CSS = """
 .cs-card-detail { font-size:15px; color:var(--cs-fg); line-height:1.25; }
 .cs-card-detail b { font-weight:700; }
 .cs-help { font-size:14px; color:var(--cs-muted); line-height:1.3; }
-.cs-card .cs-help { font-size:13px; margin-top:2px; }
+.cs-card .cs-help { font-size:14px; margin-top:2px; }
 .cs-map { position:relative; width:100%; container-type:inline-size; }
 .map-tile, .map-landmark { position:absolute; box-sizing:border-box; border-radius:6px;
   display:flex; flex-direction:column; align-items:center; justify-content:center;
@@ -65,7 +65,8 @@ PAGE_CSS = """
 .tile-name { font-weight:700; }
 .tile-others { display:flex; gap:2px; margin-top:2px; }
 .tile-others i { display:block; border:1px solid #fff; }
-.map-far { position:absolute; text-align:center; color:var(--cs-muted); font-size:15px; }
+.map-far { position:absolute; text-align:center; color:var(--cs-muted); font-size:min(15px, 2.4cqw);
+  line-height:1.1; }
 .cs-legend { display:flex; flex-wrap:wrap; gap:4px 14px; font-size:16px; margin-top:6px; }
 .cs-legend span.sw { display:inline-block; width:18px; height:14px; border:1px solid #222;
   vertical-align:middle; margin-right:5px; }
@@ -76,13 +77,29 @@ PAGE_CSS = """
 .cs-control { margin:2px 0 10px 0; }
 .control-head { font-size:16px; display:flex; justify-content:space-between; gap:6px; }
 .control-value { font-weight:700; font-size:17px; }
-.moved-mark { font-size:13px; font-weight:700; color:var(--cs-mark); background:var(--cs-mark-bg);
+.moved-mark { font-size:14px; font-weight:700; color:var(--cs-mark); background:var(--cs-mark-bg);
   border-radius:4px; padding:0 5px; margin-left:4px; }
 .cs-control.slider-moved { border-left:4px solid var(--cs-mark); padding-left:6px; }
 .cs-control .v-input { margin-top:0 !important; padding-top:0 !important; }
 .cs-control .v-input__slot { margin-bottom:0 !important; }
 .cs-control .v-messages { display:none; }
 .cs-buttons .v-btn { font-size:17px !important; min-width:72px !important; }
+nav.v-navigation-drawer { width:340px !important; min-width:340px !important;
+  max-width:340px !important; }
+main.v-content { padding-left:340px !important; }
+nav.v-navigation-drawer .v-select__selections { flex-wrap:wrap; min-width:0; }
+nav.v-navigation-drawer .v-select__selection { white-space:normal !important; overflow:visible !important;
+  text-overflow:clip !important; max-width:100% !important; line-height:1.3; }
+nav.v-navigation-drawer .cs-root, nav.v-navigation-drawer .v-card { overflow-wrap:anywhere; }
+nav.v-navigation-drawer .v-select__selections input { width:0 !important; min-width:0 !important;
+  flex:0 0 0 !important; padding:0 !important; }
+nav.v-navigation-drawer .v-label--active { transform:translateY(-18px) scale(0.875) !important; }
+.cs-speed .v-label { font-size:16px; }
+.map-tile:focus { outline:3px solid var(--cs-blue); outline-offset:1px; }
+.tile-tip { font-size:16px; margin-top:6px; min-height:1.4em; }
+.cs-legend.pledge-list { list-style:none; padding:0; margin:6px 0 0 0; font-size:16px;
+  display:block; }
+.pledge-list li { margin:2px 0; }
 """
 """The page's style sheet: a light and a dark set of colours, cards, map tiles, controls."""
 
@@ -318,6 +335,10 @@ def _font(label_chars: int, width_cq: float, height_cq: float) -> float:
     return min(by_width, 0.36 * height_cq)
 
 
+PLEDGES_SMALL = "The list below the map says what each state pledges."
+PLEDGES_LARGE = "Below the map: who pledges what."
+
+
 def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
              commitments: Mapping[str, frozenset[str]], troops: Mapping[str, float],
              title: str) -> str:
@@ -378,6 +399,19 @@ def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
                      f'width:{_pct(200 * placement.width / xr)}">Beyond Europe</div>')
     legend = "".join(f'<span><span class="sw" style="background:{COLOURS[k]}"></span>'
                      f"{_e(LABELS[k])}</span>" for k in (*STRENGTH_ORDER, NOTHING))
+    if small:  # what each state pledges, without hover (touch screens, whiteboards)
+        pledges = "".join(
+            f'<li class="pledge-line"><span class="sw" style="background:'
+            f'{COLOURS[strongest(commitments.get(c, frozenset()))]}"></span>'
+            f"{_e(tile_title(names[i], commitments.get(c, frozenset()), float(troops.get(c, 0.0))))}"
+            f"</li>" for i, c in enumerate(codes))
+    else:  # who pledges each mode, by code (the key below names them)
+        pledges = "".join(
+            f'<li class="pledge-line"><b>{_e(LABELS[m])}</b> ({len(who)}): {_e(", ".join(who))}</li>'
+            for m in STRENGTH_ORDER
+            if (who := [c for c in codes if m in commitments.get(c, frozenset())]))
+        pledges = pledges or '<li class="pledge-line">No state pledges anything yet.</li>'
+    pledges = f'<ul class="pledge-list cs-legend">{pledges}</ul>'
     key = ""
     if not small:
         order = sorted(range(len(codes)), key=lambda i: codes[i])
@@ -386,11 +420,12 @@ def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
     return (f'<div class="cs-root cs-panel map-panel">'
             f'<div style="font-size:19px;font-weight:700">{_e(title)}</div>'
             f'<div class="cs-help">Each tile is a state at its capital. Its colour is the '
-            f"strongest thing it pledges; small squares are its other pledges. Point at a "
-            f"tile to see what it pledges.</div>"
+            f"strongest thing it pledges; small squares are its other pledges. "
+            f"{PLEDGES_SMALL if small else PLEDGES_LARGE}"
+            f"</div>"
             f'<div class="cs-map" style="aspect-ratio:{xr:.4f} / {yr:.4f}">{"".join(tiles)}</div>'
             f'<div class="cs-legend"><b>Colour = strongest pledge:</b>{legend}</div>'
-            f"{key}</div>")
+            f"{pledges}{key}</div>")
 
 
 def model_map_html(model: AppModel, placement: Placement) -> str:
@@ -484,14 +519,24 @@ def chart_panels(h: Mapping[str, np.ndarray], ask: float, top: float,
             ("Ceasefire talks", talks, "talks-chart", TALKS_HELP)]
 
 
-def charts_html(model: AppModel) -> str:
-    """The force chart and the ceasefire-talks chart of the run so far, side by side."""
+def chart_cards(model: AppModel) -> tuple[str, str]:
+    """The force chart and the ceasefire-talks chart of the run so far, each in its panel
+    with its explanation."""
     h = history(model)
     empty = np.zeros(0)
     charts = chart_panels(h, model.ask, force_top(model.ask, h.get("pledged_troops", empty)),
                           growth_range(h.get("growth", empty)))
-    return ('<div class="cs-root" style="display:flex;flex-wrap:wrap;gap:0">' + "".join(
-        f'<div class="cs-panel" style="flex:1 1 340px" title="{_e(help_text)}">'
+    force, talks = (
+        f'<div class="cs-root cs-panel" title="{_e(help_text)}">'
         f'{chart_svg(title, h["month"], model.horizon, panels, css)}'
         f'<div class="cs-help">{_e(help_text)}</div></div>'
-        for title, panels, css, help_text in charts) + "</div>")
+        for title, panels, css, help_text in charts)
+    return force, talks
+
+
+def charts_html(model: AppModel) -> str:
+    """Both charts side by side (as one block of HTML)."""
+    force, talks = chart_cards(model)
+    return ('<div class="cs-root" style="display:flex;flex-wrap:wrap;gap:0">'
+            f'<div style="flex:1 1 340px">{force}</div><div style="flex:1 1 340px">{talks}</div>'
+            "</div>")

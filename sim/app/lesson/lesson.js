@@ -153,13 +153,7 @@
     document.querySelector("#map .map-title").textContent = m ?
       "Month " + m + ": " + pledging + " of " + n + " states pledge something" :
       "Month 0: none of the " + n + " states has pledged yet";
-    let list = document.querySelector("#map .pledge-list");
-    if (!list) {
-      list = document.createElement("ul");
-      list.className = "pledge-list cs-legend";
-      document.querySelector("#map .map-panel").appendChild(list);
-    }
-    list.innerHTML = lines.join("");
+    document.querySelector("#map .pledge-list").innerHTML = lines.join("");
   }
 
   // ------------------------------------------------------------------ log
