@@ -62,8 +62,8 @@ def _open(browser, lesson):
 
 def _choose(page, world: str, design: str, values: tuple[float, ...]) -> None:
     """Pick the world and design and move each slider to its value, as a user would."""
-    page.select_option("#world", world)
-    page.select_option("#design", design)
+    page.check(f"#world input[value={world}]")
+    page.check(f"#design input[value={design}]")
     for s, v in zip(SLIDERS, values, strict=True):
         slider = page.locator(f"#slider-{s.key.replace('.', '-').replace('_', '-')}")
         slider.focus()

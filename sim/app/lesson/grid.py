@@ -18,11 +18,11 @@ import numpy as np
 
 from sim.app.narrate import LOG_OUTCOMES, Snapshot, narrate
 from sim.app.palette import STRENGTH_ORDER
-from sim.app.session import scenario_title
+from sim.app.session import design_choices, scenario_title
 from sim.engine import batch as engine
 from sim.model.parameters import MODES, PARAM_INFO, flatten
 from sim.scenario import Scenario, load_scenario
-from sim.scenario.designs import DEFAULT_DESIGN, design_names, load_design
+from sim.scenario.designs import load_design
 
 WORLDS: tuple[str, ...] = ("classroom-five", "classroom-five-tipped")
 """The classroom worlds the page offers (scenarios/classroom-five*.yaml)."""
@@ -64,9 +64,9 @@ REPLICATES = 20
 
 
 def designs() -> list[str]:
-    """Every force design, the default first (as the app lists them)."""
-    rest = sorted(n for n in design_names() if n != DEFAULT_DESIGN)
-    return [DEFAULT_DESIGN, *rest]
+    """Every force design in the app's order: the default first, then the others from the
+    articles, then the hypothetical ones."""
+    return list(design_choices().values())
 
 
 def setting_values(world: Scenario, design: str, values: dict[str, float]) -> dict[str, float]:

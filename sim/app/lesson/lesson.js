@@ -280,8 +280,9 @@
       $("slider-" + slug).value = String(state.index[k]);
       $("value-" + slug).textContent = s.texts[state.index[k]];
     });
-    $("world").value = state.world;
-    $("design").value = state.design;
+    document.querySelectorAll("#world input, #design input").forEach(i => {
+      i.checked = i.value === (i.name === "world" ? state.world : state.design);
+    });
     $("world-help").textContent = world().description;
     $("design-help").textContent = D.designs.find(d => d.name === state.design).description;
   }
@@ -295,18 +296,23 @@
     });
   }
   function init() {
-    $("world").innerHTML = Object.entries(D.worlds).map(([k, w]) =>
-      '<option value="' + esc(k) + '">' + esc(w.title) + "</option>").join("");
-    $("design").innerHTML = D.designs.map(d => '<option value="' + esc(d.name) + '">' + esc(d.label) +
-      "</option>").join("");
+    const radio = (name, value, label) => '<label><input type="radio" name="' + name + '" value="' +
+      esc(value) + '"><span>' + esc(label) + "</span></label>";
+    $("world").insertAdjacentHTML("beforeend", Object.entries(D.worlds).map(([k, w]) =>
+      radio("world", k, w.title)).join(""));
+    $("design").insertAdjacentHTML("beforeend", D.designs.map(d => radio("design", d.name, d.label)).join(""));
     $("sliders").innerHTML = D.sliders.map(sliderHtml).join("");
     worldDefaults();
     buildMap();
     $("world").addEventListener("change", e => {
+      if (e.target.name !== "world") return;
       state.world = e.target.value; worldDefaults(); buildMap(); $("charts").dataset.design = "";
       syncControls(); draw();
     });
-    $("design").addEventListener("change", e => { state.design = e.target.value; syncControls(); draw(); });
+    $("design").addEventListener("change", e => {
+      if (e.target.name !== "design") return;
+      state.design = e.target.value; syncControls(); draw();
+    });
     D.sliders.forEach((s, k) => {
       $("slider-" + s.key.replace(/[._]/g, "-")).addEventListener("input", e => {
         state.index[k] = Number(e.target.value); syncControls(); draw();
