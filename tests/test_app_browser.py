@@ -614,8 +614,11 @@ def test_sidebar_never_covers_the_main_panel(server, browser, viewport):
     assert options == list(scenario_choices("sep-2025-paris"))
     assert not set(options) & (HIDDEN_SCENARIOS | set(scenario_names())), options
     page.keyboard.press("Escape")
-    _pick(page, "classroom-five")
-    _step(page, 3)
+    _pick(page, "classroom-five-tipped")
+    _step(page, 3)  # three tiles with troops
+    assert page.locator(".tile-troops").count() == 3
+    small = page.evaluate(SMALL_TEXT, ".status-bar, .coalition-map, .charts, .log-panel, .cs-control")
+    assert small == [], small
     for label in design_choices():
         design = page.locator(".control-design")
         design.locator(".v-select").click()
@@ -632,7 +635,5 @@ def test_sidebar_never_covers_the_main_panel(server, browser, viewport):
             assert page.evaluate(MONTH_CARD_COVERED) == [], where
     lay = page.evaluate(LAYOUT)
     assert lay["chart"][0] >= 0 and lay["chart"][1] <= viewport["height"], lay
-    small = page.evaluate(SMALL_TEXT, ".status-bar, .charts, .log-panel, .cs-control")
-    assert small == [], small
     traffic.check()
     page.close()

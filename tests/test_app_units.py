@@ -15,7 +15,14 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.app.components import contrast, ink_on, map_html, status_html, tile_title
+from sim.app.components import (
+    SMALL_WORLD_TILES,
+    contrast,
+    ink_on,
+    map_html,
+    status_html,
+    tile_title,
+)
 from sim.app.narrate import LOG_OUTCOMES, Snapshot, clause, join_names, narrate, with_article
 from sim.app.palette import COLOURS, LABELS, NOTHING, STRENGTH_ORDER, colour_of, legend_entries, strongest
 from sim.app.placement import coordinates_meaningful, place_states, project
@@ -158,7 +165,8 @@ def test_map_tiles_take_the_colour_of_the_strongest_commitment():
 def test_small_world_tiles_show_full_names_and_no_key():
     sc = load_scenario("classroom-five")
     st = sc.states()
-    p = place_states(np.array([s.lat for s in st]), np.array([s.lon for s in st]), size=1.8)
+    p = place_states(np.array([s.lat for s in st]), np.array([s.lon for s in st]),
+                     size=SMALL_WORLD_TILES)
     assert p.overlaps() == []
     page = map_html(p, [s.code for s in st], [s.name for s in st], {}, {}, "Month 0")
     for s in st:

@@ -26,9 +26,10 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
                "September", "October", "November", "December")
 SMALL_WORLD = 8
 """Worlds with at most this many states show full names on their tiles; larger ones codes."""
-SMALL_WORLD_TILES = 1.8
+SMALL_WORLD_TILES = 2.6
 LARGE_WORLD_TILES = 1.3
-"""Tile size (times the usual) on the map of a small world, so full names read large."""
+"""Tile size (times the usual) on the map of a small world, so full names read at 14 px or
+more on a map half the main panel wide at 1280x720."""
 
 PAGE_CSS = """
 .cs-root { --cs-bg:#ffffff; --cs-fg:#1a1a1a; --cs-muted:#4d4d4d; --cs-line:#cfcfcf;
@@ -351,7 +352,7 @@ def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
     wq, hq = 100 * placement.width / xr, 100 * placement.height / xr  # in cqw
     labels = list(names) if small else list(codes)
     name_fs = _font(max(len(s) for s in labels) if labels else 2, wq, hq)
-    troop_text = {c: (f"{t / 1000:.1f}k troops" if small else f"{t / 1000:.0f}k")
+    troop_text = {c: (f"{t / 1000:.1f}k" if small else f"{t / 1000:.0f}k")
                   for c, t in troops.items() if t > 0}
     widest = max((len(v) for v in troop_text.values()), default=3)
     troop_fs = min(name_fs * 0.9, _font(widest, wq, hq))
@@ -420,7 +421,8 @@ def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
     return (f'<div class="cs-root cs-panel map-panel">'
             f'<div style="font-size:19px;font-weight:700">{_e(title)}</div>'
             f'<div class="cs-help">Each tile is a state at its capital. Its colour is the '
-            f"strongest thing it pledges; small squares are its other pledges. "
+            f"strongest thing it pledges; small squares are its other pledges; a number is "
+            f"the ground troops it pledges (k: thousand). "
             f"{PLEDGES_SMALL if small else PLEDGES_LARGE}"
             f"</div>"
             f'<div class="cs-map" style="aspect-ratio:{xr:.4f} / {yr:.4f}">{"".join(tiles)}</div>'

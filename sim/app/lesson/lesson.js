@@ -138,7 +138,7 @@
       t.el.style.color = D.ink[top];
       t.el.dataset.mode = top;
       const troops = r.troops[m][s];
-      t.troops.textContent = (troops / 1000).toFixed(1) + "k troops";
+      t.troops.textContent = (troops / 1000).toFixed(1) + "k";
       if (troops > 0) t.nameEl.after(t.troops); else t.troops.remove();
       const others = D.order.filter(x => modes.includes(x) && x !== top);
       if (others.length) t.el.appendChild(t.others); else t.others.remove();
