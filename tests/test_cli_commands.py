@@ -163,6 +163,7 @@ def test_compare_writes_report_that_opens_with_the_figure(tmp_path: Path):
     (["no-such-command"], "invalid choice"),
     (["lesson", "export", "--out", "."], "expected a file name (e.g. lesson.html), found a folder"),
     (["lesson", "export", "--out", "lesson.txt"], "expected a file ending in .html"),
+    (["lesson", "export", "--out", "README.md/lesson.html"], "is a file"),
 ])
 def test_bad_input_exits_2_with_a_message(args: list[str], text: str):
     proc = cli(*args)

@@ -49,6 +49,9 @@ def handle_export(args: argparse.Namespace) -> int:
         raise BadInput(f"--out {out}: expected a file name (e.g. lesson.html), found a folder")
     if out.suffix.lower() not in (".html", ".htm"):
         raise BadInput(f"--out {out}: expected a file ending in .html, found {out.suffix or 'none'!r}")
+    parent = next((p for p in out.absolute().parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise BadInput(f"--out {out}: expected a file in a folder, but {parent} is a file")
     path, size = export(out, replicates=args.replicates)
     info(f"wrote {path} ({size / 1e6:.1f} MB): open it in a browser, no install or network "
          "needed", quiet=args.quiet)
