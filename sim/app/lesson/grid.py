@@ -103,11 +103,6 @@ class _Strings:
         return self.index[text]
 
 
-def _bits(modes: np.ndarray) -> int:
-    """A state's committed modes (in MODES order) as one number, bit i for MODES[i]."""
-    return int(sum(1 << i for i, on in enumerate(modes) if on))
-
-
 def _columns(world: Scenario, settings: Sequence[dict[str, float]]) -> dict[str, np.ndarray]:
     """One array per parameter any setting sets: each setting's value (the world's where a
     setting leaves it)."""
@@ -131,13 +126,14 @@ def replay_runs(world: Scenario, settings: Sequence[dict[str, float]],
     troops = np.empty((runs, T + 1, len(codes)))
     notes: dict[int, list[str]] = {}
 
-    def record(t: int) -> None:
-        c = sim.run_state.committed  # (R, S, M)
-        for r in range(runs):
-            pledges[r, t] = [_bits(c[r, s]) for s in range(len(codes))]
-        troops[r_all, t] = c[:, :, 0] * sim.contribution[:, :, 0]
+    bit = np.left_shift(1, np.arange(len(MODES)), dtype=np.int64)
 
-    r_all = np.arange(runs)
+    def record(t: int) -> None:
+        """Month ``t``'s pledges (one number per state: bit i for MODES[i]) and troops."""
+        c = sim.run_state.committed  # (R, S, M)
+        pledges[:, t] = (c.astype(np.int64) * bit).sum(axis=2)
+        troops[:, t] = c[:, :, 0] * sim.contribution[:, :, 0]
+
     record(0)
     for t in range(1, T + 1):
         before = len(sim.log)
