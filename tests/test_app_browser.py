@@ -21,7 +21,15 @@ from urllib.parse import urlparse
 import pytest
 
 from sim.app.components import CARD_TITLE
-from sim.app.session import DESIGN_HELP, controls, defaults, design_choices
+from sim.app.session import (
+    DESIGN_HELP,
+    HIDDEN_SCENARIOS,
+    controls,
+    defaults,
+    design_choices,
+    scenario_choices,
+    scenario_title,
+)
 from sim.cli.app import start_process
 from sim.scenario import load_scenario, scenario_names
 from sim.scenario.designs import load_design
@@ -135,7 +143,7 @@ def _pick(page, name: str) -> None:
     from playwright.sync_api import expect
 
     page.locator(".v-select").filter(has_text="Scenario").first.click()
-    page.get_by_role("option", name=name, exact=True).click()
+    page.get_by_role("option", name=scenario_title(name), exact=True).click()
     expect(page.locator(".scenario-description")).to_have_text(load_scenario(name).description)
 
 
@@ -178,6 +186,8 @@ def test_every_scenario_picked_then_reset_and_played(server, browser):
     page, traffic = _open(browser, server)
     _shows_scenario(page, "sep-2025-paris")  # the default, as `make app` opens it
     for name in scenario_names():
+        if name in HIDDEN_SCENARIOS:
+            continue
         _pick(page, name)
         _shows_scenario(page, name)
         _step(page)
@@ -561,3 +571,75 @@ def test_with_a_posterior_the_page_says_which_draw_each_seed_runs(browser):
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+# --------------------------------------------------------------------------- front of a room
+
+MONTH_CARD_COVERED = """() => {
+  const card = document.querySelector('.card-month').getBoundingClientRect();
+  const points = [[0.5, 0.5], [0.05, 0.05], [0.95, 0.05], [0.05, 0.95], [0.95, 0.95]];
+  return points.map(([fx, fy]) => {
+    const x = card.left + fx * card.width, y = card.top + fy * card.height;
+    const top = document.elementFromPoint(x, y);
+    return top && top.closest('.card-month') ? null : [x, y, top ? top.outerHTML.slice(0, 80) : 'nothing'];
+  }).filter(Boolean); }"""
+LAYOUT = """() => {
+  const box = s => document.querySelector(s).getBoundingClientRect();
+  return {side: box('nav.v-navigation-drawer').right, main: box('.v-content__wrap').left,
+          status: box('.status-bar').left, card: box('.card-month').left,
+          chart: [box('.force-chart').top, box('.force-chart').bottom]}; }"""
+SMALL_TEXT = """sel => {
+  const out = [];
+  for (const root of document.querySelectorAll(sel)) {
+    const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const el = n.parentElement;
+      if (!n.textContent.trim() || !el.getClientRects().length) continue;
+      let size = parseFloat(getComputedStyle(el).fontSize);
+      const svg = el.closest('svg');
+      if (svg) size *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+      if (size < 14 - 0.01) out.push([n.textContent.trim().slice(0, 30), size]);
+    }
+  }
+  return out; }"""
+
+
+@pytest.mark.parametrize("viewport", [PROJECTOR, {"width": 1920, "height": 1080}],
+                         ids=["1280x720", "1920x1080"])
+def test_sidebar_never_covers_the_main_panel(server, browser, viewport):
+    """Each design picked (and Reset): the sidebar keeps its width, the main panel starts right
+    of it, nothing covers the month card. No badge over content; the force chart is on screen
+    without scrolling; the cards, charts and log read at 14 px or more; the scenario list
+    shows plain titles and no ``base``."""
+    from playwright.sync_api import expect
+
+    page, traffic = _open(browser, server, viewport=viewport)
+    assert "runs on Solara" not in page.locator("body").inner_text()
+    page.locator(".v-select").filter(has_text="Scenario").first.click()
+    options = page.get_by_role("option").all_inner_texts()
+    assert options == list(scenario_choices("sep-2025-paris"))
+    assert not set(options) & (HIDDEN_SCENARIOS | set(scenario_names())), options
+    page.keyboard.press("Escape")
+    _pick(page, "classroom-five-tipped")
+    _step(page, 3)  # three tiles with troops
+    assert page.locator(".tile-troops").count() == 3
+    small = page.evaluate(SMALL_TEXT, ".status-bar, .coalition-map, .charts, .log-panel, .cs-control")
+    assert small == [], small
+    for label in design_choices():
+        design = page.locator(".control-design")
+        design.locator(".v-select").click()
+        page.get_by_role("option", name=label, exact=True).click()
+        expect(design.locator(".v-select")).to_contain_text(label.split(" (")[0])
+        for stage in ("picked", "reset"):
+            if stage == "reset":
+                _button(page, "Reset").click()
+                expect(page.locator(".design-label")).to_have_text(label)
+            lay = page.evaluate(LAYOUT)
+            where = f"{label} ({stage}) at {viewport}: {lay}"
+            assert lay["side"] <= lay["main"] + 0.5 and lay["side"] <= lay["status"] + 0.5, where
+            assert lay["side"] <= lay["card"] + 0.5, where
+            assert page.evaluate(MONTH_CARD_COVERED) == [], where
+    lay = page.evaluate(LAYOUT)
+    assert lay["chart"][0] >= 0 and lay["chart"][1] <= viewport["height"], lay
+    traffic.check()
+    page.close()

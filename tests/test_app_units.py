@@ -15,7 +15,14 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.app.components import contrast, ink_on, map_html, status_html, tile_title
+from sim.app.components import (
+    SMALL_WORLD_TILES,
+    contrast,
+    ink_on,
+    map_html,
+    status_html,
+    tile_title,
+)
 from sim.app.narrate import LOG_OUTCOMES, Snapshot, clause, join_names, narrate, with_article
 from sim.app.palette import COLOURS, LABELS, NOTHING, STRENGTH_ORDER, colour_of, legend_entries, strongest
 from sim.app.placement import coordinates_meaningful, place_states, project
@@ -35,7 +42,7 @@ from sim.engine import batch as engine
 from sim.model import outcomes
 from sim.model.parameters import MODES, PARAM_INFO, flatten
 from sim.model.world import coalition_states
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, scenario_names
 from sim.scenario.designs import design_names, load_design
 from sim.scenario.loader import SCENARIOS_DIR
 
@@ -158,7 +165,8 @@ def test_map_tiles_take_the_colour_of_the_strongest_commitment():
 def test_small_world_tiles_show_full_names_and_no_key():
     sc = load_scenario("classroom-five")
     st = sc.states()
-    p = place_states(np.array([s.lat for s in st]), np.array([s.lon for s in st]), size=1.8)
+    p = place_states(np.array([s.lat for s in st]), np.array([s.lon for s in st]),
+                     size=SMALL_WORLD_TILES)
     assert p.overlaps() == []
     page = map_html(p, [s.code for s in st], [s.name for s in st], {}, {}, "Month 0")
     for s in st:
@@ -353,6 +361,23 @@ def test_every_slider_end_builds_a_model(name):
             assert info.lo <= c.lo <= c.hi <= info.hi, (c.key, c.lo, c.hi)
             for end in (c.lo, c.hi):
                 assert model_values(AppModel(name, **{c.key: end}))[c.key] == end
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_every_slider_range_lies_within_its_parameters_declared_range(name):
+    """The slider table takes its bounds from sim/model/parameters.py: no slider goes beyond
+    what the parameter declares (peer influence stops at 1, as the parameter does)."""
+    for c in controls(load_scenario(name)):
+        if c.key == "rng":
+            continue
+        keys = THRESHOLD_SCALES if c.key == "threshold_scale" else (c.key,)
+        for key in keys:
+            info = PARAM_INFO[key]
+            assert info.lo <= c.lo < c.hi <= info.hi, (c.key, key, (c.lo, c.hi), (info.lo, info.hi))
+        if c.key in SLIDERS:
+            assert (c.lo, c.hi) == (PARAM_INFO[c.key].lo, PARAM_INFO[c.key].hi)
+    by_key = {c.key: c for c in controls(load_scenario(name))}
+    assert by_key["coalition.peer_weight"].hi == 1.0
 
 
 def test_same_controls_same_run():

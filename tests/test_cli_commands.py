@@ -33,7 +33,8 @@ def test_top_level_help_documents_exit_codes_and_main_job():
         assert command in proc.stdout
 
 
-@pytest.mark.parametrize("command", ["list", "run", "compare", "validate", "explain", "schema"])
+@pytest.mark.parametrize("command", ["list", "run", "compare", "validate", "explain", "schema",
+                                     "lesson"])
 def test_every_command_has_help_with_an_example(command: str):
     proc = cli(command, "--help")
     assert proc.returncode == 0
@@ -163,6 +164,9 @@ def test_compare_writes_report_that_opens_with_the_figure(tmp_path: Path):
     (["explain", str(BAD / "cycle-a.yaml")], "extends cycle: cycle-a -> cycle-b -> cycle-a"),
     (["validate"], "needs FILE"),
     (["no-such-command"], "invalid choice"),
+    (["lesson", "export", "--out", "."], "expected a file name (e.g. lesson.html), found a folder"),
+    (["lesson", "export", "--out", "lesson.txt"], "expected a file ending in .html"),
+    (["lesson", "export", "--out", "README.md/lesson.html"], "is a file"),
 ])
 def test_bad_input_exits_2_with_a_message(args: list[str], text: str):
     proc = cli(*args)

@@ -25,9 +25,11 @@ import solara.lab
 
 from sim.analysis.posterior import Posterior
 from sim.app.components import (
+    LARGE_WORLD_TILES,
     PAGE_CSS,
     SMALL_WORLD,
-    charts_html,
+    SMALL_WORLD_TILES,
+    chart_cards,
     log_html,
     model_map_html,
     status_html,
@@ -44,15 +46,15 @@ from sim.app.session import (
     initial_scenario,
     model_values,
     scenario_choices,
+    scenario_title,
 )
 from sim.scenario import Scenario, load_scenario
 
 TITLE = "Coalition of the willing: how an alliance tips"
-SMALL_WORLD_TILES = 1.8
-LARGE_WORLD_TILES = 1.3
-"""Tile size (times the usual) on the map of a small world, so full names read large."""
-PLAY_INTERVAL_S = 0.6
-"""Seconds between two months while playing."""
+PLAY_SPEEDS: dict[str, float] = {"Slow: 1.5 s a month": 1.5, "Normal: 0.6 s a month": 0.6,
+                                  "Fast: 0.2 s a month": 0.2}
+"""The Play speed list: label → seconds between two months while playing."""
+PLAY_SPEED = "Normal: 0.6 s a month"
 DRAWN_HELP = ("Drawn from the calibrated posterior for this seed; move the slider to set your "
               "own value.")
 
@@ -143,6 +145,7 @@ def Page() -> None:
     design = solara.use_reactive(spec.design if spec else "")
     version = solara.use_reactive(0)
     playing = solara.use_reactive(False)
+    speed = solara.use_reactive(PLAY_SPEED)
     m: AppModel | None = model.value
 
     def bump() -> None:
@@ -189,7 +192,7 @@ def Page() -> None:
             design.value = name
 
     def play(cancel: threading.Event) -> None:
-        while not cancel.wait(PLAY_INTERVAL_S):
+        while not cancel.wait(PLAY_SPEEDS.get(speed.value, PLAY_SPEEDS[PLAY_SPEED])):
             with session.lock:
                 if cancel.is_set() or not playing.value:
                     return
@@ -225,8 +228,11 @@ def Page() -> None:
                 "sliders below."
                 + ("" if running or m is None else
                    " <b class='run-over'>The run is over: press Reset to start again.</b>")))
-            solara.Select(label="Scenario", value=ref.value, values=scenario_choices(ref.value),
-                          on_value=pick)
+            choices = scenario_choices(ref.value)
+            solara.Select(label="Play speed", value=speed.value, values=list(PLAY_SPEEDS),
+                          on_value=speed.set, classes=["cs-speed"])
+            solara.Select(label="Scenario", value=scenario_title(ref.value), values=list(choices),
+                          on_value=lambda title: pick(choices.get(title, title)))
             if spec is not None:
                 solara.HTML(tag="div", classes=["cs-root", "cs-help", "scenario-description"],
                             unsafe_innerHTML=html.escape(spec.description))
@@ -263,10 +269,13 @@ def Dashboard(model: AppModel, version: int) -> None:
     status = solara.use_memo(lambda: status_html(model), [model, version])
     world = solara.use_memo(lambda: model_map_html(model, placement), [model, version])
     log = solara.use_memo(lambda: log_html(model), [model, version])
-    charts = solara.use_memo(lambda: charts_html(model), [model, version])
+    charts = solara.use_memo(lambda: chart_cards(model), [model, version])
+    force, talks = charts
     with solara.Column(style={"padding": "4px", "width": "100%", "gap": "0px"}):
         solara.HTML(tag="div", unsafe_innerHTML=status, classes=["status-bar"])
-        with solara.Columns([2, 1], gutters_dense=True):
+        with solara.Columns([1, 1], gutters_dense=True):  # the force chart above the fold
             solara.HTML(tag="div", unsafe_innerHTML=world, classes=["coalition-map"])
+            solara.HTML(tag="div", unsafe_innerHTML=force, classes=["charts", "force-panel"])
+        with solara.Columns([1, 1], gutters_dense=True):
             solara.HTML(tag="div", unsafe_innerHTML=log, classes=["log-panel"])
-        solara.HTML(tag="div", unsafe_innerHTML=charts, classes=["charts"])
+            solara.HTML(tag="div", unsafe_innerHTML=talks, classes=["charts", "talks-panel"])

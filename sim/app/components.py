@@ -27,6 +27,10 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
                "September", "October", "November", "December")
 SMALL_WORLD = 8
 """Worlds with at most this many states show full names on their tiles; larger ones codes."""
+SMALL_WORLD_TILES = 2.6
+LARGE_WORLD_TILES = 1.3
+"""Tile size (times the usual) on the map of a small world, so full names read at 14 px or
+more on a map half the main panel wide at 1280x720."""
 
 PAGE_CSS = """
 .cs-root { --cs-bg:#ffffff; --cs-fg:#1a1a1a; --cs-muted:#4d4d4d; --cs-line:#cfcfcf;
@@ -41,7 +45,7 @@ PAGE_CSS = """
 .design-line { font-size:16px; color:var(--cs-fg); margin:2px 6px 0 6px; line-height:1.3; }
 .design-label { font-weight:700; }
 .posterior-line { font-size:15px; color:var(--cs-fg); margin:2px 6px 0 6px; line-height:1.3; }
-.drawn-mark { font-size:13px; font-weight:700; color:var(--cs-blue); margin-left:4px; }
+.drawn-mark { font-size:14px; font-weight:700; color:var(--cs-blue); margin-left:4px; }
 .cs-card { background:var(--cs-bg); color:var(--cs-fg); border:1px solid var(--cs-line);
   border-radius:8px; padding:5px 10px; flex:1 1 0; min-width:140px; }
 .cs-card-title { font-size:15px; color:var(--cs-muted); font-weight:600; line-height:1.2; }
@@ -51,7 +55,7 @@ PAGE_CSS = """
 .cs-card-detail { font-size:15px; color:var(--cs-fg); line-height:1.25; }
 .cs-card-detail b { font-weight:700; }
 .cs-help { font-size:14px; color:var(--cs-muted); line-height:1.3; }
-.cs-card .cs-help { font-size:13px; margin-top:2px; }
+.cs-card .cs-help { font-size:14px; margin-top:2px; }
 .cs-map { position:relative; width:100%; container-type:inline-size; }
 .map-tile, .map-landmark { position:absolute; box-sizing:border-box; border-radius:6px;
   display:flex; flex-direction:column; align-items:center; justify-content:center;
@@ -63,7 +67,8 @@ PAGE_CSS = """
 .tile-name { font-weight:700; }
 .tile-others { display:flex; gap:2px; margin-top:2px; }
 .tile-others i { display:block; border:1px solid #fff; }
-.map-far { position:absolute; text-align:center; color:var(--cs-muted); font-size:15px; }
+.map-far { position:absolute; text-align:center; color:var(--cs-muted); font-size:min(15px, 2.4cqw);
+  line-height:1.1; }
 .cs-legend { display:flex; flex-wrap:wrap; gap:4px 14px; font-size:16px; margin-top:6px; }
 .cs-legend span.sw { display:inline-block; width:18px; height:14px; border:1px solid #222;
   vertical-align:middle; margin-right:5px; }
@@ -74,13 +79,29 @@ PAGE_CSS = """
 .cs-control { margin:2px 0 10px 0; }
 .control-head { font-size:16px; display:flex; justify-content:space-between; gap:6px; }
 .control-value { font-weight:700; font-size:17px; }
-.moved-mark { font-size:13px; font-weight:700; color:var(--cs-mark); background:var(--cs-mark-bg);
+.moved-mark { font-size:14px; font-weight:700; color:var(--cs-mark); background:var(--cs-mark-bg);
   border-radius:4px; padding:0 5px; margin-left:4px; }
 .cs-control.slider-moved { border-left:4px solid var(--cs-mark); padding-left:6px; }
 .cs-control .v-input { margin-top:0 !important; padding-top:0 !important; }
 .cs-control .v-input__slot { margin-bottom:0 !important; }
 .cs-control .v-messages { display:none; }
 .cs-buttons .v-btn { font-size:17px !important; min-width:72px !important; }
+nav.v-navigation-drawer { width:340px !important; min-width:340px !important;
+  max-width:340px !important; }
+main.v-content { padding-left:340px !important; }
+nav.v-navigation-drawer .v-select__selections { flex-wrap:wrap; min-width:0; }
+nav.v-navigation-drawer .v-select__selection { white-space:normal !important; overflow:visible !important;
+  text-overflow:clip !important; max-width:100% !important; line-height:1.3; }
+nav.v-navigation-drawer .cs-root, nav.v-navigation-drawer .v-card { overflow-wrap:anywhere; }
+nav.v-navigation-drawer .v-select__selections input { width:0 !important; min-width:0 !important;
+  flex:0 0 0 !important; padding:0 !important; }
+nav.v-navigation-drawer .v-label--active { transform:translateY(-18px) scale(0.875) !important; }
+.cs-speed .v-label { font-size:16px; }
+.map-tile:focus { outline:3px solid var(--cs-blue); outline-offset:1px; }
+.tile-tip { font-size:16px; margin-top:6px; min-height:1.4em; }
+.cs-legend.pledge-list { list-style:none; padding:0; margin:6px 0 0 0; font-size:16px;
+  display:block; }
+.pledge-list li { margin:2px 0; }
 """
 """The page's style sheet: a light and a dark set of colours, cards, map tiles, controls."""
 
@@ -317,6 +338,10 @@ def _font(label_chars: int, width_cq: float, height_cq: float) -> float:
     return min(by_width, 0.36 * height_cq)
 
 
+PLEDGES_SMALL = "The list below the map says what each state pledges."
+PLEDGES_LARGE = "Below the map: who pledges what."
+
+
 def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
              commitments: Mapping[str, frozenset[str]], troops: Mapping[str, float],
              title: str) -> str:
@@ -329,7 +354,7 @@ def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
     wq, hq = 100 * placement.width / xr, 100 * placement.height / xr  # in cqw
     labels = list(names) if small else list(codes)
     name_fs = _font(max(len(s) for s in labels) if labels else 2, wq, hq)
-    troop_text = {c: (f"{t / 1000:.1f}k troops" if small else f"{t / 1000:.0f}k")
+    troop_text = {c: (f"{t / 1000:.1f}k" if small else f"{t / 1000:.0f}k")
                   for c, t in troops.items() if t > 0}
     widest = max((len(v) for v in troop_text.values()), default=3)
     troop_fs = min(name_fs * 0.9, _font(widest, wq, hq))
@@ -377,6 +402,19 @@ def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
                      f'width:{_pct(200 * placement.width / xr)}">Beyond Europe</div>')
     legend = "".join(f'<span><span class="sw" style="background:{COLOURS[k]}"></span>'
                      f"{_e(LABELS[k])}</span>" for k in (*STRENGTH_ORDER, NOTHING))
+    if small:  # what each state pledges, without hover (touch screens, whiteboards)
+        pledges = "".join(
+            f'<li class="pledge-line"><span class="sw" style="background:'
+            f'{COLOURS[strongest(commitments.get(c, frozenset()))]}"></span>'
+            f"{_e(tile_title(names[i], commitments.get(c, frozenset()), float(troops.get(c, 0.0))))}"
+            f"</li>" for i, c in enumerate(codes))
+    else:  # who pledges each mode, by code (the key below names them)
+        pledges = "".join(
+            f'<li class="pledge-line"><b>{_e(LABELS[m])}</b> ({len(who)}): {_e(", ".join(who))}</li>'
+            for m in STRENGTH_ORDER
+            if (who := [c for c in codes if m in commitments.get(c, frozenset())]))
+        pledges = pledges or '<li class="pledge-line">No state pledges anything yet.</li>'
+    pledges = f'<ul class="pledge-list cs-legend">{pledges}</ul>'
     key = ""
     if not small:
         order = sorted(range(len(codes)), key=lambda i: codes[i])
@@ -385,11 +423,13 @@ def map_html(placement: Placement, codes: Sequence[str], names: Sequence[str],
     return (f'<div class="cs-root cs-panel map-panel">'
             f'<div style="font-size:19px;font-weight:700">{_e(title)}</div>'
             f'<div class="cs-help">Each tile is a state at its capital. Its colour is the '
-            f"strongest thing it pledges; small squares are its other pledges. Point at a "
-            f"tile to see what it pledges.</div>"
+            f"strongest thing it pledges; small squares are its other pledges; a number is "
+            f"the ground troops it pledges (k: thousand). "
+            f"{PLEDGES_SMALL if small else PLEDGES_LARGE}"
+            f"</div>"
             f'<div class="cs-map" style="aspect-ratio:{xr:.4f} / {yr:.4f}">{"".join(tiles)}</div>'
             f'<div class="cs-legend"><b>Colour = strongest pledge:</b>{legend}</div>'
-            f"{key}</div>")
+            f"{pledges}{key}</div>")
 
 
 def model_map_html(model: AppModel, placement: Placement) -> str:
@@ -432,44 +472,75 @@ def _k(v: float) -> str:
     return f"{v / 1000:.0f}k"
 
 
-def charts_html(model: AppModel) -> str:
-    """The force chart and the ceasefire-talks chart of the run so far, side by side."""
-    h = history(model)
-    months, horizon, ask = h["month"], model.horizon, model.ask
+def force_top(ask: float, pledged: np.ndarray) -> float:
+    """The top of the force chart: room above what the design asks and above every pledge."""
+    return max(ask * 1.3, float(np.nanmax(pledged, initial=0)) * 1.1, 1000.0)
+
+
+def growth_range(growth: np.ndarray) -> tuple[float, float]:
+    """The y range of the growth panel: at least -1% to 5%, and every value with a margin."""
+    return (min(-1.0, float(np.nanmin(growth, initial=0)) - 0.5),
+            max(5.0, float(np.nanmax(growth, initial=0)) + 0.5))
+
+
+FORCE_HELP = ("Ground troops pledged (dashed) and deployed (filled) each month, against what "
+              "the design asks for; below, deterrence, with months of ceasefire in green.")
+TALKS_HELP = (f"{outcomes.monthly('willingness').label} (red) and "
+              f"{outcomes.monthly('ukraine_accepts').label} (blue, dashed) each month: a "
+              "ceasefire needs both, months of ceasefire in green. Below, Russia's growth "
+              "per year (sanctions slow it; a struggling economy makes Russia readier).")
+
+
+def chart_panels(h: Mapping[str, np.ndarray], ask: float, top: float,
+                 growth_lo_hi: tuple[float, float]) -> list[tuple[str, list[Panel], str, str]]:
+    """The two charts as (title, panels, css class, explanation): the force, the ceasefire
+    talks; ``h`` holds one value a month of each outcome (missing ones: none drawn)."""
     empty = np.zeros(0)
-    pledged = h.get("pledged_troops", empty)
-    deployed = h.get("deployed_troops", empty)
-    top = max(ask * 1.3, float(np.nanmax(pledged, initial=0)) * 1.1, 1000.0)
     ticks = (0, round(top / 2, -3), round(top, -3)) if top >= 10_000 else ()
     ceasefire = h.get("ceasefire_in_force", empty) > 0.5
-    force = chart_svg("The force", months, horizon, [
-        Panel([Line(deployed, "#D55E00", "deployed", steps=True, fill=True),
-               Line(pledged, "#D55E00", "pledged", dashed=True)], (0, top), "Ground troops",
-              _k, ticks,
+    force = [
+        Panel([Line(h.get("deployed_troops", empty), "#D55E00", "deployed", steps=True, fill=True,
+                    key="deployed_troops"),
+               Line(h.get("pledged_troops", empty), "#D55E00", "pledged", dashed=True,
+                    key="pledged_troops")], (0, top), "Ground troops", _k, ticks,
               reference=(ask, f"{ask:,.0f} asked", "#777777") if ask > 0 else None),
-        Panel([Line(h.get("deterrence", empty), "#0072B2")], (0, 1), "Deterrence",
-              lambda v: f"{v:.0%}", (0, 0.5, 1), shaded=ceasefire,
+        Panel([Line(h.get("deterrence", empty), "#0072B2", key="deterrence")], (0, 1),
+              "Deterrence", lambda v: f"{v:.0%}", (0, 0.5, 1), shaded=ceasefire,
               shade_label="ceasefire holds"),
-    ], "force-chart")
-    growth = h.get("growth", empty)
-    lo = min(-1.0, float(np.nanmin(growth, initial=0)) - 0.5)
-    hi = max(5.0, float(np.nanmax(growth, initial=0)) + 0.5)
-    talks = chart_svg("Ceasefire talks", months, horizon, [
-        Panel([Line(h.get("willingness", empty), "#CC3311", "Russia"),
-               Line(h.get("ukraine_accepts", empty), "#0072B2", "Ukraine", dashed=True)],
+    ]
+    lo, hi = growth_lo_hi
+    talks = [
+        Panel([Line(h.get("willingness", empty), "#CC3311", "Russia", key="willingness"),
+               Line(h.get("ukraine_accepts", empty), "#0072B2", "Ukraine", dashed=True,
+                    key="ukraine_accepts")],
               (0, 1), "Ready to agree", lambda v: f"{v:.0%}", (0, 0.5, 1), shaded=ceasefire,
               shade_label="ceasefire holds"),
-        Panel([Line(growth, "#CC3311")], (lo, hi), "Russia's growth", lambda v: f"{v:.0f}%",
-              (round(lo), 0, round(hi)), reference=(0.0, "no growth", "#777777")),
-    ], "talks-chart")
-    force_help = ("Ground troops pledged (dashed) and deployed (filled) each month, against what "
-                  "the design asks for; below, deterrence, with months of ceasefire in green.")
-    talks_help = (f"{outcomes.monthly('willingness').label} (red) and "
-                  f"{outcomes.monthly('ukraine_accepts').label} (blue, dashed) each month: a "
-                  "ceasefire needs both, months of ceasefire in green. Below, Russia's growth "
-                  "per year (sanctions slow it; a struggling economy makes Russia readier).")
+        Panel([Line(h.get("growth", empty), "#CC3311", key="growth")], (lo, hi),
+              "Russia's growth", lambda v: f"{v:.0f}%", (round(lo), 0, round(hi)),
+              reference=(0.0, "no growth", "#777777")),
+    ]
+    return [("The force", force, "force-chart", FORCE_HELP),
+            ("Ceasefire talks", talks, "talks-chart", TALKS_HELP)]
+
+
+def chart_cards(model: AppModel) -> tuple[str, str]:
+    """The force chart and the ceasefire-talks chart of the run so far, each in its panel
+    with its explanation."""
+    h = history(model)
+    empty = np.zeros(0)
+    charts = chart_panels(h, model.ask, force_top(model.ask, h.get("pledged_troops", empty)),
+                          growth_range(h.get("growth", empty)))
+    force, talks = (
+        f'<div class="cs-root cs-panel" title="{_e(help_text)}">'
+        f'{chart_svg(title, h["month"], model.horizon, panels, css)}'
+        f'<div class="cs-help">{_e(help_text)}</div></div>'
+        for title, panels, css, help_text in charts)
+    return force, talks
+
+
+def charts_html(model: AppModel) -> str:
+    """Both charts side by side (as one block of HTML)."""
+    force, talks = chart_cards(model)
     return ('<div class="cs-root" style="display:flex;flex-wrap:wrap;gap:0">'
-            f'<div class="cs-panel" style="flex:1 1 340px" title="{_e(force_help)}">'
-            f'{force}<div class="cs-help">{_e(force_help)}</div></div>'
-            f'<div class="cs-panel" style="flex:1 1 340px" title="{_e(talks_help)}">'
-            f'{talks}<div class="cs-help">{_e(talks_help)}</div></div></div>')
+            f'<div style="flex:1 1 340px">{force}</div><div style="flex:1 1 340px">{talks}</div>'
+            "</div>")

@@ -33,15 +33,16 @@ ENV_POSTERIOR = "COALITION_SIM_POSTERIOR"
 CLASSROOM = "classroom-five"
 THRESHOLD_SCALES: tuple[str, ...] = tuple(f"coalition.{m}_threshold_scale" for m in MODES)
 
-SLIDERS: dict[str, tuple[str, float, float, float]] = {
-    "us.backstop.intelligence": ("US intelligence", 0.0, 1.0, 0.05),
-    "us.backstop.air_support": ("US air support", 0.0, 1.0, 0.05),
-    "us.backstop.logistics": ("US logistics", 0.0, 1.0, 0.05),
-    "us.backstop.funding": ("US funding", 0.0, 1.0, 0.05),
-    "sanctions.scale": ("Sanctions pressure", 0.0, 2.0, 0.05),
-    "coalition.peer_weight": ("Peer influence", 0.0, 2.0, 0.05),
+SLIDERS: dict[str, tuple[str, float]] = {
+    "us.backstop.intelligence": ("US intelligence", 0.05),
+    "us.backstop.air_support": ("US air support", 0.05),
+    "us.backstop.logistics": ("US logistics", 0.05),
+    "us.backstop.funding": ("US funding", 0.05),
+    "sanctions.scale": ("Sanctions pressure", 0.05),
+    "coalition.peer_weight": ("Peer influence", 0.05),
 }
-"""Dotted parameter → (label, min, max, step) of each parameter slider."""
+"""Dotted parameter → (label, step) of each parameter slider; its range is the parameter's
+declared range (``PARAM_INFO``), so a slider never offers a value the model refuses."""
 THRESHOLD_LABEL = "Hard to convince"
 SEED_LABEL = "Seed"
 DESIGN_LABEL = "Force design"
@@ -85,20 +86,20 @@ _HELP = {
 _KIND = {"sanctions.scale": "times", "coalition.peer_weight": "weight"}
 
 
-def _range(path: str, lo: float, hi: float, value: float) -> tuple[float, float]:
-    """A slider's range: its own, widened to hold the scenario's value, within the bounds the
-    model accepts for the parameter."""
+def declared_range(path: str) -> tuple[float, float]:
+    """A parameter's range as declared in ``sim.model.parameters`` (what the model accepts)."""
     info = PARAM_INFO[path]
-    return max(lo, info.lo), min(max(hi, round(value, 4)), info.hi)
+    return float(info.lo), float(info.hi)
 
 
 def controls(scenario: Scenario) -> list[Control]:
-    """The app's sliders for this scenario (ranges widened to hold its values)."""
-    values = flatten(scenario.parameters)
-    out = [Control(path, label, *_range(path, lo, hi, values[path]), step,
-                   _KIND.get(path, "share"), _HELP[path])
-           for path, (label, lo, hi, step) in SLIDERS.items()]
-    out.append(Control("threshold_scale", THRESHOLD_LABEL, 0.5, 1.5, 0.01, "times",
+    """The app's sliders for this scenario, each over its parameter's declared range ("Hard to
+    convince" over the threshold scales' common range)."""
+    out = [Control(path, label, *declared_range(path), step, _KIND.get(path, "share"), _HELP[path])
+           for path, (label, step) in SLIDERS.items()]
+    lo, hi = (max(declared_range(k)[0] for k in THRESHOLD_SCALES),
+              min(declared_range(k)[1] for k in THRESHOLD_SCALES))
+    out.append(Control("threshold_scale", THRESHOLD_LABEL, lo, hi, 0.01, "times",
                        "Above \u00d71 every state needs more before it commits; below, less."))
     out.append(Control("rng", SEED_LABEL, scenario.seed, scenario.seed + 99, 1, "seed",
                        "The dice: the same seed and sliders always give the same run."))
@@ -154,10 +155,41 @@ def _posterior(ref: str) -> Posterior:
     return load_posterior(ref)
 
 
-def scenario_choices(current: str) -> list[str]:
-    """Every scenario in scenarios/, plus ``current`` if it is a file elsewhere."""
-    names = scenario_names()
-    return names if current in names else [current, *names]
+SCENARIO_TITLES: dict[str, str] = {
+    "classroom-five": "Classroom: five states, not yet tipped",
+    "classroom-five-tipped": "Classroom: five states, tipped",
+    "feb-2025-summit": "February 2025: emergency summit in Paris",
+    "hague-2025-intel-only": "May 2025: The Hague, US intelligence only",
+    "sep-2025-paris": "September 2025: summit in Paris",
+    "dec-2025-assets": "December 2025: Russian assets fund a loan",
+    "record-2025": "2025 to 2026: the record, month by month",
+    "us-full-backstop": "What if the US gives its full backstop",
+    "us-withdrawal": "What if the US walks away",
+    "us-backstop-erodes": "What if the US backstop erodes",
+    "europe-steps-up": "What if Europe steps up",
+    "max-sanctions": "What if sanctions are at their maximum",
+    "sanctions-relief": "What if the US lifts its sanctions",
+}
+"""The scenario list's plain titles (a scenario not named here shows its file name)."""
+HIDDEN_SCENARIOS: frozenset[str] = frozenset({"base"})
+"""Scenarios the list leaves out: ``base`` holds the stated positions others extend; it is not
+meant to be played."""
+
+
+def scenario_title(name: str) -> str:
+    """The scenario's title in plain words (its file name if it has none)."""
+    return SCENARIO_TITLES.get(name, name)
+
+
+def scenario_choices(current: str) -> dict[str, str]:
+    """Title → name of every playable scenario in scenarios/ (``base`` left out), in the
+    order of ``SCENARIO_TITLES``, then any other; ``current`` first if it is not among them."""
+    names = [n for n in scenario_names() if n not in HIDDEN_SCENARIOS]
+    names.sort(key=lambda n: (list(SCENARIO_TITLES).index(n) if n in SCENARIO_TITLES
+                              else len(SCENARIO_TITLES), n))
+    if current not in names:
+        names.insert(0, current)
+    return {scenario_title(n): n for n in names}
 
 
 def _scaled_thresholds(spec: Scenario, scale: float) -> dict[str, float]:

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-WIDTH, PANEL_H, TITLE_H, GAP, KEY_H = 640, 170, 34, 26, 24
+WIDTH, PANEL_H, TITLE_H, GAP, KEY_H = 640, 150, 38, 24, 30
 """Chart width, panel height, title row, gap between panels, key row above each panel."""
-LEFT, RIGHT, BOTTOM = 78, 16, 48
-FONT = 17
+LEFT, RIGHT, BOTTOM = 96, 16, 60
+FONT = 22
+"""Text size in chart units: a chart drawn 430 px wide (half the main panel at 1280x720)
+still shows it at 14 px or more."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Line:
     steps: bool = False  # draw as steps (a quantity that holds for the month)
     fill: bool = False  # fill below the line
     dashed: bool = False  # draw dashed (told apart without colour)
+    key: str = ""  # the monthly outcome it shows (sim/model/outcomes.py), for redrawing elsewhere
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,9 @@ def chart_svg(title: str, months: np.ndarray, horizon: int, panels: Sequence[Pan
                        f'stroke="currentColor" stroke-opacity="0.18"/>')
             out.append(f'<text x="{LEFT - 8}" y="{y}" text-anchor="end" dominant-baseline="middle" '
                        f'fill="currentColor">{html.escape(panel.y_format(t))}</text>')
-        out.append(f'<text x="14" y="{_num(top + PANEL_H / 2)}" text-anchor="middle" '
-                   f'transform="rotate(-90 14 {_num(top + PANEL_H / 2)})" fill="currentColor">'
+        mid = _num(top + PANEL_H / 2)
+        out.append(f'<text x="{FONT - 2}" y="{mid}" text-anchor="middle" '
+                   f'transform="rotate(-90 {FONT - 2} {mid})" fill="currentColor">'
                    f'{html.escape(panel.y_label)}</text>')
         out.append(f'<rect x="{LEFT}" y="{top}" width="{plot_w}" height="{PANEL_H}" fill="none" '
                    f'stroke="currentColor" stroke-opacity="0.5"/>')
@@ -161,9 +165,9 @@ def chart_svg(title: str, months: np.ndarray, horizon: int, panels: Sequence[Pan
                        f'{html.escape(panel.shade_label)}</text>')
     axis_y = TITLE_H + len(panels) * (KEY_H + PANEL_H) + (len(panels) - 1) * GAP
     for m in range(0, horizon + 1, step):
-        out.append(f'<text x="{_num(sx(m))}" y="{axis_y + 22}" text-anchor="middle" '
+        out.append(f'<text x="{_num(sx(m))}" y="{axis_y + FONT + 4}" text-anchor="middle" '
                    f'fill="currentColor">{m}</text>')
-    out.append(f'<text x="{_num(LEFT + plot_w / 2)}" y="{axis_y + 39}" text-anchor="middle" '
+    out.append(f'<text x="{_num(LEFT + plot_w / 2)}" y="{axis_y + 2 * FONT + 8}" text-anchor="middle" '
                f'fill="currentColor">Month</text>')
     out.append("</svg>")
     return "".join(out)

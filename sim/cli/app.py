@@ -153,8 +153,8 @@ def loopback_only(app: ASGIApp) -> ASGIApp:
 
 def configure_solara(scenario: str, posterior: str | None = None) -> None:
     """Environment and settings for Solara, before it is imported: the app file, production
-    mode, no telemetry, the scenario to open with and the posterior runs draw from (None:
-    none, whatever the environment said)."""
+    mode, no telemetry, no "runs on Solara" badge, the scenario to open with and the
+    posterior runs draw from (None: none, whatever the environment said)."""
     from sim.app.session import ENV_POSTERIOR, ENV_SCENARIO
 
     os.environ[ENV_SCENARIO] = scenario
@@ -165,6 +165,7 @@ def configure_solara(scenario: str, posterior: str | None = None) -> None:
     os.environ["SOLARA_APP"] = str(APP_FILE)
     os.environ["SOLARA_MODE"] = "production"
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    os.environ["SOLARA_THEME_SHOW_BANNER"] = "False"  # the "runs on Solara" badge covered the log
 
 
 def make_server(sock: socket.socket, on_started: Callable[[], None]):
@@ -180,6 +181,7 @@ def make_server(sock: socket.socket, on_started: Callable[[], None]):
     from solara.server.starlette import app as solara_app
 
     solara_settings.main.mode = "production"
+    solara_settings.theme.show_banner = False
 
     class Server(uvicorn.Server):
         async def startup(self, sockets=None) -> None:
