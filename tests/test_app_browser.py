@@ -604,6 +604,7 @@ SMALL_TEXT = """sel => {
   return out; }"""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("viewport", [PROJECTOR, {"width": 1920, "height": 1080}],
                          ids=["1280x720", "1920x1080"])
 def test_sidebar_never_covers_the_main_panel(server, browser, viewport):

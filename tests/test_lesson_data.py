@@ -36,6 +36,7 @@ def test_every_setting_has_a_run_and_every_slider_value_is_allowed(data):
                 assert all(len(v) == horizon for v in run["series"].values())
 
 
+@pytest.mark.slow
 def test_the_page_is_the_same_each_time_self_contained_and_small(data):
     page = build_page(data)
     assert page == build_page(precompute(replicates=3))

@@ -75,6 +75,7 @@ def _pct(v: float) -> str:
     return f"{v:.0%}"
 
 
+@pytest.mark.slow
 def test_every_control_shows_the_engines_run_for_its_setting(browser, lesson):
     assert lesson.stat().st_size <= MAX_BYTES
     page, requests, errors = _open(browser, lesson)
@@ -135,6 +136,7 @@ TEXTS = """() => {
   return out; }"""
 
 
+@pytest.mark.slow
 def test_legible_on_a_projector(browser, lesson):
     page, requests, _ = _open(browser, lesson)
     _choose(page, *SETTINGS[2])
