@@ -133,12 +133,15 @@ def test_compare_writes_report_that_opens_with_the_figure(tmp_path: Path):
                "--replicates", "5", "--svg", "--out", out)
     assert proc.returncode == 0, proc.stderr
     report = (out / "report.md").read_text()
-    first = [line for line in report.splitlines() if line.strip()][:2]
-    assert first[0].startswith("# ") and first[1].startswith("**The question.**")
-    assert "against the reference" in first[1] and "bootstrap" in first[1]
-    assert report.index("## Effects against") < report.index("![") < report.index("| Scenario |")
-    assert report.index("| Scenario |") < report.index("## What differs, and why")
-    assert "**Pledged and deployed.**" in report and "month 6" in report
+    first = [line for line in report.splitlines() if line.strip()][:3]
+    assert first[0].startswith("# ") and first[1] == "## The answer"
+    assert first[2].startswith("**A ceasefire holds most often in `")
+    assert report.index("## The answer") < report.index("## Effects against `feb-2025-summit`")
+    assert report.index("## Effects against") < report.index("![")
+    appendix = (out / "appendix.md").read_text()
+    assert appendix.index("| Scenario |") < appendix.index("## What differs, and why")
+    assert "**Pledged and deployed.**" in appendix and "month 6" in appendix
+    assert "report.html" in {p.name for p in out.iterdir()}
     for f in ("comparison.png", "comparison.svg", "commitment_matrix.png",
               "commitment_matrix.svg", "comparison.csv", "comparison.parquet",
               "commitment_matrix.csv", "trajectories.csv", "summary.parquet", "manifest.json"):

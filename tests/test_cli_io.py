@@ -9,7 +9,8 @@ import pytest
 
 from sim import api
 from sim.output import io
-from sim.output.report import findings, markdown_table, write_run
+from sim.output.appendix import findings, markdown_table
+from sim.output.report import write_run
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path: Path):

@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.engine.results",),
     ("sim.engine.agents",),
     ("sim.analysis.effects", "sim.engine.mesa_model"),
+    ("sim.analysis.verdict",),
     ("sim.output",),
     ("sim.analysis.observations", "sim.analysis.sweep"),
     ("sim.analysis.sensitivity", "sim.analysis.discover", "sim.analysis.calibration"),

@@ -27,6 +27,11 @@ KEY_OUTCOMES: tuple[str, ...] = outcomes.roles("effects")
 RATE = "breakdowns_per_100_ceasefire_months"
 """The name of the breakdown rate per 100 months at risk in effect tables."""
 RATE_LABEL = "Ceasefires broken per 100 ceasefire-months"
+HOLDS_GIVEN_AGREED = "holds_given_agreed"
+"""The name of P(a ceasefire holds at the horizon | one was agreed) in effect tables: the
+deterrence stage, apart from the agreement stage (P(ceasefire agreed))."""
+HOLDS_GIVEN_AGREED_LABEL = "P(holds ∣ agreed)"
+"""(With U+2223, not a bar: the label sits in Markdown tables.)"""
 
 
 def references(cmp: Comparison, reference: str | None = None) -> dict[str, str]:
@@ -112,6 +117,16 @@ def effects(cmp: Comparison, reference: str | None = None,
                          "hi": est.hi, "includes_zero": est.includes_zero,
                          "reference_mean": float(np.nanmean(b[k])),
                          "compared_mean": float(np.nanmean(a[k]))})
+        est = stats.paired_rate_difference(a["holds"].to_numpy(), a["ceasefire_agreed"].to_numpy(),
+                                           b["holds"].to_numpy(), b["ceasefire_agreed"].to_numpy(),
+                                           per=1.0)
+        if not np.isnan(est.value):
+            rows.append({"compared": name, "reference": ref, "outcome": HOLDS_GIVEN_AGREED,
+                         "label": HOLDS_GIVEN_AGREED_LABEL, "unit": "probability",
+                         "kind": "probability", "value": est.value, "lo": est.lo, "hi": est.hi,
+                         "includes_zero": est.includes_zero,
+                         "reference_mean": float(b["holds"].sum() / b["ceasefire_agreed"].sum()),
+                         "compared_mean": float(a["holds"].sum() / a["ceasefire_agreed"].sum())})
         est = stats.paired_rate_difference(a["breakdowns"].to_numpy(),
                                            a["ceasefire_months"].to_numpy(),
                                            b["breakdowns"].to_numpy(),

@@ -40,9 +40,21 @@ DEFAULT_REQUIREMENT = PARAM_INFO["design.ground_troops"].default
 """The default design's ground troops, drawn as a dashed line on troop panels."""
 
 
+OKABE_ITO: tuple[str, ...] = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00",
+                              "#CC79A7", "#F0E442", "#000000")
+"""The Okabe–Ito palette: eight colours told apart with every common colour-vision
+deficiency (its yellow, faint on white, comes last; black is kept for a reference)."""
+MAX_WIDTH_PX = 2000
+"""Widest figure the reports draw, in pixels at DPI."""
+DPI = 150
+"""Resolution of saved figures (``sim.output.io.save_figure``)."""
+
+
 def palette(n: int) -> list:
-    """``n`` distinct colours: tab10 up to ten series, tab20 up to twenty, then a sampled
-    continuous map (never a repeated colour)."""
+    """``n`` distinct colours: Okabe–Ito (colour-blind safe) up to seven series, tab10 up to
+    ten, tab20 up to twenty, then a sampled continuous map (never a repeated colour)."""
+    if n <= 7:
+        return list(OKABE_ITO[:n])
     if n <= 10:
         return [colormap("tab10")(i) for i in range(n)]
     if n <= 20:
@@ -154,61 +166,24 @@ def commitment_matrix(matrices: pd.DataFrame | dict[str, pd.DataFrame],
         matrices = {title or "Presence (ground, air or sea) at the horizon": matrices}
     first = next(iter(matrices.values()))
     ncols = len(matrices)
+    width = min(MAX_WIDTH_PX / DPI - 0.4, 0.6 + ncols * (0.9 + 0.75 * first.shape[1]))
     fig, axes = subplots(1, ncols, squeeze=False, sharey=True,
-                             figsize=(0.6 + ncols * (0.9 + 0.75 * first.shape[1]),
-                                      1.6 + 0.26 * first.shape[0]))
+                         figsize=(width, 1.6 + 0.26 * first.shape[0]))
     im = None
     for ax, (label, m) in zip(axes[0], matrices.items(), strict=True):
         values = m.to_numpy(dtype=float)
         # grey: a state missing from a scenario's world
         greys = colormap("YlGnBu").with_extremes(bad="#d9d9d9")
         im = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=greys, vmin=0, vmax=1)
-        ax.set_xticks(range(m.shape[1]), m.columns, rotation=40, ha="right", fontsize=8)
+        ax.set_xticks(range(m.shape[1]), m.columns, rotation=90, fontsize=8)
         ax.set_yticks(range(m.shape[0]), m.index, fontsize=8)
         for (i, j), v in np.ndenumerate(values):
             if not np.isnan(v):
-                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6,
-                        color="white" if v > 0.6 else "black")
+                cell = ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6,
+                               color="white" if v > 0.6 else "black")
+                cell._in_cell = True  # type: ignore[attr-defined]
         ax.set_title(label, fontsize=11)
     fig.colorbar(im, ax=axes[0].tolist(), fraction=0.03, label="share of runs pledging")
-    return fig
-
-
-def design_grid(grids: dict[str, pd.DataFrame], replicates: int | None = None) -> Figure:
-    """Small multiples: one scenario × design heatmap per outcome, each cell annotated with
-    its mean (probabilities as %, levels with two decimals, troops in thousands)."""
-    n = len(grids)
-    first = next(iter(grids.values()))
-    ncols = min(n, 3)
-    nrows = (n + ncols - 1) // ncols
-    fig, axes = subplots(nrows, ncols, squeeze=False,
-                             figsize=(1.5 + ncols * (1.6 + 0.9 * first.shape[1]),
-                                      nrows * (2.2 + 0.42 * first.shape[0])))
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    for ax, (name, grid) in zip(axes.flat, grids.items(), strict=False):
-        o = outcomes.per_run(name)
-        values = grid.to_numpy(dtype=float)
-        vmax = 1.0 if o.unit in ("probability", "index 0–1", "share 0–1") else np.nanmax(values)
-        im = ax.imshow(values, cmap="viridis", vmin=0.0, vmax=vmax if vmax > 0 else 1.0,
-                       aspect="auto")
-        ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=35, ha="right", fontsize=9)
-        ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=9)
-        for (i, j), v in np.ndenumerate(values):
-            if o.is_probability:
-                text = f"{v:.0%}"
-            elif o.unit == "troops":
-                text = f"{v / 1000:.1f}k"
-            else:
-                text = f"{v:.2f}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=9,
-                    color="white" if v < 0.55 * (vmax or 1.0) else "black")
-        ax.set_title(o.label + (f"\n({o.unit})" if o.unit else ""), fontsize=10)
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-    reps = f" over {replicates} replicates" if replicates else ""
-    fig.suptitle(f"Force designs × scenarios: mean{reps} (same seeds for every design)",
-                 fontsize=12)
-    fig.tight_layout()
     return fig
 
 
@@ -288,6 +263,156 @@ def modes_over_time(steps: pd.DataFrame, modes: Sequence[str]) -> Figure:
     ax.set_title("Commitments by mode")
     fig.tight_layout()
     return fig
+
+
+def short_label(name: str, width: int = 14) -> str:
+    """A scenario or design name broken at hyphens into lines of about ``width`` characters."""
+    lines, line = [], ""
+    for part in name.split("-"):
+        piece = part if not line else f"{line}-{part}"
+        if line and len(piece) > width:
+            lines.append(line + "-")
+            line = part
+        else:
+            line = piece
+    return "\n".join([*lines, line])
+
+
+def design_panels(grid: pd.DataFrame, names: Sequence[str], reference: str | None,
+                  replicates: int | None = None) -> Figure:
+    """Small multiples, one panel per outcome in ``names``: every design's mean per scenario
+    with its 90% interval (``grid``: scenario, design, outcome, mean, lo, hi), the reference
+    design drawn in black and named in the legend."""
+    scenarios = list(dict.fromkeys(grid["scenario"]))
+    designs = list(dict.fromkeys(grid["design"]))
+    others = [d for d in designs if d != reference]
+    colours = dict(zip(others, palette(len(others)), strict=True))
+    if reference in designs:
+        colours[reference] = "#000000"
+    ncols = min(len(names), 3)
+    nrows = (len(names) + ncols - 1) // ncols
+    fig, axes = subplots(nrows, ncols, squeeze=False, sharex=True,
+                         figsize=(min(13.0, 4.3 * ncols), 3.3 * nrows + 1.6))
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    width = 0.8 / max(len(designs), 1)
+    x = np.arange(len(scenarios))
+    for ax, name in zip(axes.flat, names, strict=False):
+        o = outcomes.per_run(name)
+        g = grid[grid["outcome"] == name]
+        for k, d in enumerate(designs):
+            rows = g[g["design"] == d].set_index("scenario").reindex(scenarios)
+            xs = x - 0.4 + width * (k + 0.5)
+            ax.errorbar(xs, rows["mean"], yerr=[rows["mean"] - rows["lo"], rows["hi"] - rows["mean"]],
+                        fmt="o" if d == reference else "s", ms=5 if d == reference else 3.5,
+                        color=colours[d], capsize=2, lw=1,
+                        label=f"{d} (reference)" if d == reference else d)
+        ax.set_title(o.label, fontsize=10)
+        ax.set_ylabel("share of runs" if o.is_probability else o.unit, fontsize=9)
+        ax.grid(alpha=0.3, axis="y")
+        ax.tick_params(labelsize=8)
+    for ax in axes[-1]:
+        ax.set_xticks(x, [short_label(s) for s in scenarios], rotation=90, fontsize=7.5)
+    for ax in axes[:-1].flat:
+        ax.tick_params(labelbottom=False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False,
+               fontsize=9)
+    reps = f", {replicates} replicates" if replicates else ""
+    fig.suptitle(f"Force designs across scenarios: mean and 90% interval{reps}, the same seeds "
+                 "for every design", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
+    return fig
+
+
+def design_trajectories(bands: pd.DataFrame, outcome: str, reference: str | None,
+                        ncols: int = 5) -> Figure:
+    """Small multiples, one panel per scenario: ``outcome`` month by month for every design
+    (mean and 90% band; ``bands``: scenario, design, month, outcome, mean, lo, hi), the
+    reference design in black."""
+    scenarios = list(dict.fromkeys(bands["scenario"]))
+    designs = list(dict.fromkeys(bands["design"]))
+    others = [d for d in designs if d != reference]
+    colours = dict(zip(others, palette(len(others)), strict=True))
+    if reference in designs:
+        colours[reference] = "#000000"
+    ncols = min(ncols, len(scenarios))
+    nrows = (len(scenarios) + ncols - 1) // ncols
+    o = outcomes.monthly(outcome)
+    fig, axes = subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True,
+                         figsize=(min(13.0, 2.6 * ncols), 2.3 * nrows + 1.4))
+    for ax in axes.flat[len(scenarios):]:
+        ax.set_visible(False)
+    b = bands[bands["outcome"] == outcome]
+    for ax, sc in zip(axes.flat, scenarios, strict=False):
+        for d in designs:
+            r = b[(b["scenario"] == sc) & (b["design"] == d)]
+            ax.plot(r["month"], r["mean"], color=colours[d], lw=2.0 if d == reference else 1.3,
+                    label=f"{d} (reference)" if d == reference else d)
+            ax.fill_between(r["month"], r["lo"], r["hi"], color=colours[d], alpha=0.08, lw=0)
+        ax.set_title(short_label(sc, 24), fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("share of runs" if o.is_probability else o.unit, fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("month", fontsize=8)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), frameon=False,
+               fontsize=9)
+    fig.suptitle(f"{o.label} month by month, per scenario: mean and 90% band of the runs",
+                 fontsize=11)
+    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
+    return fig
+
+
+def text_overlaps(fig: Figure) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty texts whose drawn boxes overlap (texts inside one
+    heatmap's cells and a text over an axes' own artists are allowed; labels, ticks, titles
+    and legends are not)."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    # tick labels: only those drawn (a tick outside the view keeps a visible, undrawn label)
+    tick_texts = {id(t) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+                  for tick in [*axis.majorTicks, *axis.minorTicks]
+                  for t in (tick.label1, tick.label2)}
+    drawn = set()
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            pad = 1e-9 * max(1.0, abs(hi - lo))
+            for tick in [*axis.majorTicks, *axis.minorTicks]:
+                loc = tick.get_loc()
+                if loc is not None and lo - pad <= loc <= hi + pad:
+                    drawn |= {id(tick.label1), id(tick.label2)}
+    boxes, seen = [], set()
+    for t in fig.findobj(match=Text):
+        if id(t) in seen or not t.get_visible() or not t.get_text().strip():
+            continue
+        seen.add(id(t))
+        if id(t) in tick_texts and id(t) not in drawn:
+            continue
+        if getattr(t, "_in_cell", False):
+            continue
+        bb = t.get_window_extent(renderer)
+        if bb.width > 0 and bb.height > 0:
+            boxes.append((t.get_text(), bb.shrunk(0.98, 0.9)))
+    out = []
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            if boxes[i][1].overlaps(boxes[j][1]):
+                out.append((boxes[i][0], boxes[j][0]))
+    return out
+
+
+def width_px(fig: Figure, dpi: int = DPI) -> float:
+    """The figure's width in pixels when saved at ``dpi`` (``bbox_inches="tight"`` never
+    makes it wider)."""
+    return float(fig.get_figwidth() * dpi)
 
 
 def close(fig: Figure) -> None:
