@@ -147,9 +147,11 @@ def test_values_are_formatted_by_unit(value: float, name: str, text: str) -> Non
 
 
 def test_palette_and_integer_scale() -> None:
-    for n in (3, 10, 11, 20, 25):
+    from matplotlib.colors import to_rgba
+
+    for n in (3, 7, 10, 11, 20, 25):
         colours = palette(n)
-        assert len({tuple(np.round(c, 4)) for c in colours}) == n
+        assert len({tuple(np.round(to_rgba(c), 4)) for c in colours}) == n
     cmap, norm, ticks = integer_colour_scale([1, 2, 2, 5])
     assert ticks == [1, 2, 3, 4, 5] and cmap.N == 5
     assert norm(2) != norm(3)  # one colour per whole number
@@ -193,14 +195,14 @@ def test_sensitivity_figures_labels_and_colours() -> None:
     assert ax.get_title() == f"{holds.label}: Sobol indices"
     assert "Sobol index" in ax.get_ylabel() and "share of output variance" in ax.get_ylabel()
     assert [t.get_text() for t in ax.get_xticklabels()] == [param_label(p) for p in PARAMS]
-    assert "95% bootstrap interval" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "90% bootstrap interval" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("sampling noise" in t.get_text() for t in fig.texts)
     assert_declared(fig)
     plt.close(fig)
 
     fig = tornado_figure(sob, "holds", "sobol")
     assert fig.axes[0].get_title().startswith(holds.label)
-    assert "95% bootstrap interval" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "90% bootstrap interval" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     plt.close(fig)
 
     def colours(fig, name):
@@ -279,3 +281,26 @@ def test_discover_figures_labels() -> None:
     assert ax.get_xlabel() and "Wilson" in ax.get_title()
     assert_declared(fig, allow=d.outcome)
     plt.close(fig)
+
+
+def test_exact_zero_sobol_index_is_flagged() -> None:
+    ind = sobol_indices()
+    ind.loc[2, ["S1", "ST"]] = 0.0
+    notes = index_notes(ind)
+    assert any("exactly 0" in n and PARAMS[2] in n and "too few samples" in n for n in notes)
+
+
+def test_mu_sigma_labels_never_overlap() -> None:
+    from sim.model.parameters import PARAM_INFO
+    from sim.output.figures import text_overlaps
+
+    names = list(PARAM_INFO)[:40]
+    rng = np.random.default_rng(1)
+    mu = rng.gamma(1.0, 500.0, len(names))
+    mor = pd.DataFrame({"output": "pledged_troops", "parameter": names, "mu": mu,
+                        "mu_star": mu, "mu_star_conf": 0.4 * mu, "sigma": 0.8 * mu,
+                        "constant": False})
+    fig = mu_sigma_figure(mor, "pledged_troops")
+    ax = fig.axes[0]
+    assert text_overlaps(fig) == []
+    assert ax.get_xlim()[1] >= float((mor.mu_star + mor.mu_star_conf).max())

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.stats import LEVEL
 from sim.model.outcomes import PER_RUN_NAMES
 from sim.scenario.errors import did_you_mean
 
@@ -150,7 +151,7 @@ def input_columns(results: str | Path) -> list[str]:
     return [c for c in names if c not in ID_COLUMNS and c not in PER_RUN_NAMES]
 
 
-INTERVAL_LEVEL = 0.95
+INTERVAL_LEVEL = LEVEL
 """Level of the Wilson intervals of coverage and density."""
 
 
@@ -253,7 +254,7 @@ def discover(data: pd.DataFrame, inputs: Sequence[str], outcome: str, *,
 def tradeoff_figure(d: Discovery) -> Any:
     """Coverage against density of every box peeled, coloured by the number of restricted
     parameters (a whole number: one discrete colour per count, integer ticks), with the chosen
-    box circled and its 95% Wilson intervals drawn."""
+    box circled and its 90% Wilson intervals drawn."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from sim.analysis.stats import LEVEL
 from sim.analysis.sweep.runner import SweepPlan, run_design
 from sim.analysis.sweep.spec import resolve_scenario
 from sim.output.io import save_figure, write_parquet, write_table
@@ -46,7 +47,7 @@ def sample(problem: Problem, method: Method, n: int, seed: int,
 
 
 def compute_indices(problem: Problem, X: np.ndarray, Y: Mapping[str, np.ndarray], method: Method, *,
-            num_levels: int = 4, conf_level: float = 0.95, num_resamples: int = 100,
+            num_levels: int = 4, conf_level: float = LEVEL, num_resamples: int = 100,
             seed: int = 0) -> pd.DataFrame:
     """Indices as a long table: one row per (output, parameter).
 
@@ -98,7 +99,7 @@ class SensitivityResult:
 
 
 def analyse_model(problem: Problem, model: Model, method: Method, n: int, *, seed: int = 0,
-            num_levels: int = 4, conf_level: float = 0.95, num_resamples: int = 100,
+            num_levels: int = 4, conf_level: float = LEVEL, num_resamples: int = 100,
             status: Callable[[str], None] | None = None) -> SensitivityResult:
     """Sample ``problem``, evaluate ``model`` on the whole sample at once, analyse."""
     X = sample(problem, method, n, seed, num_levels)
@@ -148,6 +149,12 @@ def add_notes(indices: pd.DataFrame, method: Method) -> pd.DataFrame:
     return out
 
 
+EXACT_ZERO = ("no run of the sample moved the output when only this parameter changed — too "
+              "few samples (or runs) to see its effect, not evidence of none; rerun with more "
+              "samples, or check it with Morris")
+"""Why an index of exactly 0 is flagged (a Sobol estimate is never exactly 0 by chance)."""
+
+
 def _params(names: Sequence[str]) -> str:
     return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
@@ -175,6 +182,10 @@ def output_notes(indices: pd.DataFrame, output: str, method: Method | None = Non
         if len(out):
             notes.append(f"{name}: intervals beyond [0, 1] for {_params(list(out.parameter))}: "
                          f"{NOISE_BOUNDS}")
+        zero = d[(d.S1 == 0) | (d.ST == 0)]
+        if len(zero):
+            notes.append(f"{name}: an index of exactly 0 for {_params(list(zero.parameter))}: "
+                         f"{EXACT_ZERO}")
     else:
         low = d[d.mu_star - d.mu_star_conf < 0]
         if len(low):
@@ -256,7 +267,7 @@ def _interval_handle(conf_level: float) -> Any:
 
 
 def bar_figure(indices: pd.DataFrame, output: str, method: Method,
-               conf_level: float = 0.95) -> Any:
+               conf_level: float = LEVEL) -> Any:
     """Sobol: S1 and ST per parameter with their intervals. Morris: mu* (with interval) and
     sigma per parameter."""
     from sim.output.figures import param_label
@@ -293,7 +304,7 @@ def bar_figure(indices: pd.DataFrame, output: str, method: Method,
 
 
 def tornado_figure(indices: pd.DataFrame, output: str, method: Method,
-                   conf_level: float = 0.95) -> Any:
+                   conf_level: float = LEVEL) -> Any:
     """Parameters ranked by ST (Sobol) or mu* (Morris), largest on top, with intervals; the
     indices keep the colours of the bar chart."""
     from sim.output.figures import param_label
@@ -321,7 +332,11 @@ def tornado_figure(indices: pd.DataFrame, output: str, method: Method,
     return fig
 
 
-def mu_sigma_figure(indices: pd.DataFrame, output: str, conf_level: float = 0.95) -> Any:
+LABELLED = 12
+"""Most parameters the μ*–σ figure labels (largest μ* first, none over another)."""
+
+
+def mu_sigma_figure(indices: pd.DataFrame, output: str, conf_level: float = LEVEL) -> Any:
     """Morris μ* against σ, one point per parameter (labelled), with the lines σ/μ* = 0.1, 0.5
     and 1: below 0.1 a parameter acts (almost) linearly and alone; above 1 its effect depends
     strongly on where the other parameters are (non-linear or interacting)."""
@@ -334,15 +349,12 @@ def mu_sigma_figure(indices: pd.DataFrame, output: str, conf_level: float = 0.95
     ax.errorbar(d.mu_star, d.sigma, xerr=d.mu_star_conf, fmt="o", color=c["mu_star"],
                 ecolor="grey", capsize=2, label=f"parameter (μ* with {conf_level:.0%} "
                                                 "bootstrap interval)")
-    top = float(np.nanmax([d.mu_star.max(), d.sigma.max(), 0.0])) if len(d) else 0.0
+    top = (float(np.nanmax([(d.mu_star + d.mu_star_conf.fillna(0)).max(), d.sigma.max(), 0.0]))
+           if len(d) else 0.0)
     top = top * 1.15 if np.isfinite(top) and top > 0 else 1.0
     xs = np.array([0.0, top])
     for ratio, ls in ((1.0, "-"), (0.5, "--"), (0.1, ":")):
         ax.plot(xs, ratio * xs, color="black", lw=0.7, ls=ls, label=f"σ/μ* = {ratio:g}")
-    for r in d.itertuples():
-        if np.isfinite(r.mu_star) and np.isfinite(r.sigma):
-            ax.annotate(param_label(r.parameter), (r.mu_star, r.sigma), fontsize=7,
-                        xytext=(4, 3), textcoords="offset points")
     unit = effect_unit(output)
     ax.set_xlabel(f"μ*: mean absolute elementary effect ({unit})", fontsize=9)
     ax.set_ylabel(f"σ: spread of the elementary effects ({unit})", fontsize=9)
@@ -351,6 +363,19 @@ def mu_sigma_figure(indices: pd.DataFrame, output: str, conf_level: float = 0.95
     ax.set_title(_title(output, "Morris μ* against σ"), fontsize=10)
     ax.legend(fontsize=7, frameon=False, loc="upper left")
     ax.grid(alpha=0.3)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    placed: list[Any] = [ax.get_legend().get_window_extent(renderer)]
+    for r in d.sort_values("mu_star", ascending=False).itertuples():
+        if not (np.isfinite(r.mu_star) and np.isfinite(r.sigma)):
+            continue
+        label = ax.annotate(param_label(r.parameter), (r.mu_star, r.sigma), fontsize=7,
+                            xytext=(4, 3), textcoords="offset points")
+        box = label.get_window_extent(renderer)
+        if any(box.overlaps(b) for b in placed) or len(placed) > LABELLED:
+            label.remove()  # unlabelled: the table and the CSV name every parameter
+        else:
+            placed.append(box)
     _finish(fig, ax, indices, output, "morris")
     return fig
 

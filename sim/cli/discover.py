@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
         run: which ranges of the swept parameters lead to an outcome you name, as a condition
         on result columns (summary outcomes and swept parameters). Reports every box on the
         peeling trajectory with its coverage (share of the cases of interest inside the box)
-        and density (share of the box that is of interest), each with a 95% Wilson interval
+        and density (share of the box that is of interest), each with a 90% Wilson interval
         (coverage_lo/hi, density_lo/hi), and picks the box of highest
         coverage with density >= --min-density. Writes OUT/trajectory.{parquet,csv},
         OUT/box.{parquet,csv}, OUT/discovery.json and OUT/figures/{tradeoff,box}.{png,svg}.""",

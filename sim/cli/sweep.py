@@ -87,7 +87,7 @@ def register(subparsers: Any) -> None:
         seed + r at every point, so differences between points are not noise between seeds.
         Writes OUT/results.parquet (one row per point and replicate: parameter values, seed
         and every summary outcome), OUT/points.{parquet,csv} (per point and output: n, mean, a
-        95% interval of the mean — Wilson's for probabilities, t otherwise, named in the
+        90% interval of the mean — Wilson's for probabilities, t otherwise, named in the
         `interval` column — and quantiles of the runs, empty for 0/1 outcomes),
         OUT/figures/ (a heatmap for two parameters, lines with uncertainty bands for each,
         labelled from the outcome and parameter declarations) and OUT/manifest.json; then

@@ -2,7 +2,7 @@
 
 Every label comes from the declarations: outcome labels and units from ``sim/model/outcomes.py``,
 parameter paths with their units from ``sim.model.parameters.PARAM_INFO``. Intervals are those of
-:mod:`sim.analysis.sweep.stats` (Wilson's for probabilities, t for counts and levels, 95%).
+:mod:`sim.analysis.sweep.stats` (Wilson's for probabilities, t for counts and levels, 90%).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
+from sim.analysis.stats import LEVEL
 from sim.model import outcomes
 from sim.model.parameters import PARAM_INFO
 from sim.output.figures import outcome_axis_label, palette, subplots, value_text
@@ -36,7 +37,8 @@ def param_label(path: str) -> str:
 
 
 def _interval_words(output: str) -> str:
-    return "95% Wilson interval" if outcomes.is_probability(output) else "95% CI of the mean"
+    return (f"{LEVEL:.0%} Wilson interval" if outcomes.is_probability(output)
+            else f"{LEVEL:.0%} CI of the mean")
 
 
 def _n_words(n: pd.Series, unit: str) -> str:
@@ -54,7 +56,7 @@ def _averaged_words(averaged: Mapping[str, int] | Sequence[str] | None) -> str:
 
 def line(stats: pd.DataFrame, axis: str, output: str, n_runs: int | None = None,
          averaged: Mapping[str, int] | Sequence[str] | None = None) -> Figure:
-    """Mean of ``output`` against ``axis`` with the 95% interval of the mean and, for non-binary
+    """Mean of ``output`` against ``axis`` with the 90% interval of the mean and, for non-binary
     outcomes, the 5–95% range of the runs (``stats`` from :func:`sim.analysis.sweep.stats.axis_table`).
     ``averaged``: the other swept parameters pooled at each value (named in the title)."""
     s = stats.sort_values(axis)
@@ -94,7 +96,7 @@ MAX_ANNOTATED = 225
 def heatmap(stats: pd.DataFrame, x: str, y: str, output: str, stat: str = "mean") -> Figure:
     """``stat`` of ``output`` over a grid of two parameters. Cells are annotated (formatted by
     the outcome's unit) when the grid has at most 225 cells, in a font readable at 100 dpi;
-    the title gives n per cell and the widest 95% interval, so the uncertainty is in sight."""
+    the title gives n per cell and the widest 90% interval, so the uncertainty is in sight."""
     grid = stats.pivot(index=y, columns=x, values=stat).sort_index().sort_index(axis=1)
     nx, ny = grid.shape[1], grid.shape[0]
     cells = nx * ny

@@ -250,7 +250,8 @@ class SensitivitySpec(_RunSpec):
     parameters: dict[str, Range | tuple[float, float] | None] = Field(
         min_length=2, description="Dotted path → [lo, hi] (null: the documented range).")
     num_levels: int = Field(4, ge=2, le=100, description="Morris grid levels.")
-    conf_level: float = Field(0.95, gt=0, lt=1, description="Confidence level of the intervals.")
+    conf_level: float = Field(0.90, gt=0, lt=1,
+                              description="Confidence level of the intervals (90%, as every report).")
     num_resamples: int = Field(100, ge=10, le=10_000, description="Bootstrap resamples.")
     replicates: int = Field(4, ge=1, le=100_000,
                             description="Seeded runs per sample point (outputs are averaged).")

@@ -1,7 +1,7 @@
 """Per-point and per-axis statistics of a results file, read a few columns at a time.
 
 Intervals follow the outcome's kind (``sim.analysis.stats.describe``): a probability (a 0/1 outcome
-averaged over runs) gets Wilson's 95% score interval, which never leaves [0, 1] and never has
+averaged over runs) gets Wilson's 90% score interval, which never leaves [0, 1] and never has
 zero width at 0 of n or n of n; counts and levels get Student's t interval of the mean. The
 quantiles of the runs (q05, q50, q95) describe how runs spread; for a 0/1 outcome they are only
 ever 0 or 1 and say nothing a reader can use, so they are left empty (NaN) for probabilities.
@@ -18,11 +18,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.analysis.posterior import uncertainty_by
+from sim.analysis.stats import LEVEL as _LEVEL
 from sim.analysis.stats import describe
 from sim.analysis.sweep.runner import PARTICLE
 from sim.model import outcomes
 
-LEVEL = 0.95
+LEVEL = _LEVEL
 """Confidence level of the intervals in points.{csv,parquet} and the sweep figures."""
 QUANTILES = ("q05", "q50", "q95")
 SPLIT_COLUMNS = ("sd_total", "sd_runs", "share_parameters")
@@ -35,7 +36,7 @@ def interval_name(output: str) -> str:
 
 
 def describe_output(df: pd.DataFrame, by: Sequence[str], output: str) -> pd.DataFrame:
-    """``sim.analysis.stats.describe`` at 95%, with the quantiles of a 0/1 outcome left empty and the
+    """``sim.analysis.stats.describe`` at 90%, with the quantiles of a 0/1 outcome left empty and the
     interval method named."""
     table = describe(df, by, output, level=LEVEL)
     if outcomes.is_probability(output):
