@@ -278,17 +278,24 @@ def short_label(name: str, width: int = 14) -> str:
     return "\n".join([*lines, line])
 
 
+def _design_colours(table: pd.DataFrame, reference: str | None
+                    ) -> tuple[list[str], list[str], dict[str, Any]]:
+    """(scenarios, designs, design → colour) of a table with scenario and design columns: the
+    reference in black, the others from the colour-blind-safe palette."""
+    designs = list(dict.fromkeys(table["design"]))
+    others = [d for d in designs if d != reference]
+    colours: dict[str, Any] = dict(zip(others, palette(len(others)), strict=True))
+    if reference in designs:
+        colours[reference] = "#000000"
+    return list(dict.fromkeys(table["scenario"])), designs, colours
+
+
 def design_panels(grid: pd.DataFrame, names: Sequence[str], reference: str | None,
                   replicates: int | None = None) -> Figure:
     """Small multiples, one panel per outcome in ``names``: every design's mean per scenario
     with its 90% interval (``grid``: scenario, design, outcome, mean, lo, hi), the reference
     design drawn in black and named in the legend."""
-    scenarios = list(dict.fromkeys(grid["scenario"]))
-    designs = list(dict.fromkeys(grid["design"]))
-    others = [d for d in designs if d != reference]
-    colours = dict(zip(others, palette(len(others)), strict=True))
-    if reference in designs:
-        colours[reference] = "#000000"
+    scenarios, designs, colours = _design_colours(grid, reference)
     ncols = min(len(names), 3)
     nrows = (len(names) + ncols - 1) // ncols
     fig, axes = subplots(nrows, ncols, squeeze=False, sharex=True,
@@ -330,12 +337,7 @@ def design_trajectories(bands: pd.DataFrame, outcome: str, reference: str | None
     """Small multiples, one panel per scenario: ``outcome`` month by month for every design
     (mean and 90% band; ``bands``: scenario, design, month, outcome, mean, lo, hi), the
     reference design in black."""
-    scenarios = list(dict.fromkeys(bands["scenario"]))
-    designs = list(dict.fromkeys(bands["design"]))
-    others = [d for d in designs if d != reference]
-    colours = dict(zip(others, palette(len(others)), strict=True))
-    if reference in designs:
-        colours[reference] = "#000000"
+    scenarios, designs, colours = _design_colours(bands, reference)
     ncols = min(ncols, len(scenarios))
     nrows = (len(scenarios) + ncols - 1) // ncols
     o = outcomes.monthly(outcome)
