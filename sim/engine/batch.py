@@ -172,13 +172,15 @@ class Simulation:
         self.params = {k: v.copy() for k, v in batch.params.items()}
         self.run_state = rules.initial_state(batch.runs, batch.world.size, self.params)
         self._draws = rules.draws_per_month(batch.world.size)
+        self.dispositions = streams.uniforms(batch.keys, rules.DISPOSITION_DRAWS, batch.world.size)
         self.positions = batch.positions[0]
         self._pledge(self.positions)
         self._rebuild()
         self.log: list[tuple[int, str]] = []
 
     def _rebuild(self) -> None:
-        self.theta = rules.thresholds(self.batch.world, self.params, self.positions.shift)
+        self.theta = rules.thresholds(self.batch.world, self.params, self.positions.shift,
+                                      self.dispositions)
         self.contribution = rules.contributions(self.batch.world, self.params,
                                                 self.positions.contribution,
                                                 self.positions.deployable_share)
