@@ -63,16 +63,16 @@ _MODE_WORDS = {"ground": "ground troops", "air": "air presence", "sea": "sea pre
 
 MONTHLY: tuple[Outcome, ...] = (
     _monthly("pledged_troops", "Ground troops pledged", "troops", "count",
-             "Troops the pledging states would send, capped at what the design asks."),
+             "Troops the pledging states offer, never more than the design asks (ODD 7.1)."),
     _monthly("deployed_troops", "Ground troops deployed", "troops", "count",
              "Troops in place: only while a ceasefire has held for the design's lead time, "
              "and only as far as enablers allow (ODD 7.6)."),
     _monthly("pledged_aircraft", "Aircraft pledged", "combat aircraft", "level",
-             "Combat aircraft the pledging states would send, capped at the design's ask."),
+             "Combat aircraft the pledging states offer, never more than the design asks."),
     _monthly("deployed_aircraft", "Aircraft deployed", "combat aircraft", "level",
              "Combat aircraft in place (same rule as deployed troops)."),
     _monthly("pledged_warships", "Warships pledged", "major warships", "level",
-             "Major warships the pledging states would send, capped at the design's ask."),
+             "Major warships the pledging states offer, never more than the design asks."),
     _monthly("deployed_warships", "Warships deployed", "major warships", "level",
              "Major warships in place (same rule as deployed troops)."),
     _monthly("enabler_gap", "Enabler gap", "share 0–1", "level",
@@ -124,7 +124,7 @@ MONTHLY: tuple[Outcome, ...] = (
 
 PER_RUN: tuple[Outcome, ...] = (
     _run("pledged_troops", "Ground troops pledged at the horizon", "troops", "count",
-         "Ground troops pledged in the last month (capped at the design's ask)."),
+         "Ground troops offered in the last month (never more than the design asks)."),
     _run("deployed_troops", "Ground troops deployed at the horizon", "troops", "count",
          "Ground troops in place in the last month."),
     _run("deployed_troops_max", "Most ground troops deployed in any month", "troops", "count",
