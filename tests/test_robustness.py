@@ -32,9 +32,6 @@ SATURATION_CITED: dict[str, str] = {
     "pressure": "an input: the scenario's sanctions, constant unless the US lifts its own",
     "tariffs_applied": "an input: the secondary tariffs in force from the start "
                        "(us_india_tariff_50)",
-    "n_ground": "the UK and France alone offer troops (uk_troops_offer, uk_fr_lead, "
-                "few_offered_troops_publicly) and nearly fill the force, so others free-ride "
-                "(olson_zeckhauser)",
 }
 """Per-run outcomes allowed to take one value in most runs of most seed scenarios, with the
 source docs/ODD.md 7.10 cites for it."""

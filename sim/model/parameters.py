@@ -187,7 +187,7 @@ class Russia(_Group):
                               ["russia_stagnation"], "Growth lost at full sanctions pressure.")
     adjust_months: float = P(1.7, 1, 24, "months", "calibrated", ["stat_russia_growth_2025"],
                              "Time constant of growth adjusting to its target (posterior "
-                             "median; 90% [1.05, 3.25], docs/calibration.md).")
+                             "median; 90% [1.10, 3.59], docs/calibration.md).")
     growth_noise: float = P(0.2, 0, 1, "pp", "assumption", [],
                             "Monthly noise on growth (half-width).")
     pain_span: float = P(4.0, 1, 10, "pp", "assumption", [],
@@ -343,15 +343,15 @@ class Coalition(_Group):
                           "below its threshold.")
     noise: float = P(0.08, 0, 0.3, "assurance", "assumption", [],
                      "Half-width of the monthly political noise on each state's assurance.")
-    ground_threshold: float = P(0.70, 0, 1.5, "assurance", "calibrated",
+    ground_threshold: float = P(0.55, 0, 1.5, "assurance", "calibrated",
                                 ["uk_troops_offer", "few_offered_troops_publicly",
                                  "refuse_troops_de_es_it", "pl_no_troops"],
                                 "Base threshold, ground troops (posterior median; 90% "
-                                "[0.53, 0.95], docs/calibration.md).")
-    air_threshold: float = P(0.44, 0, 1.0, "assurance", "calibrated",
+                                "[0.41, 0.80], docs/calibration.md).")
+    air_threshold: float = P(0.40, 0, 1.0, "assurance", "calibrated",
                              ["defence_budgets_up", "committed_sep_26", "committed_dec_26"],
-                             "Base threshold, air presence (posterior median; 90% [0.37, "
-                             "0.81], docs/calibration.md).")
+                             "Base threshold, air presence (posterior median; 90% [0.32, "
+                             "0.82], docs/calibration.md).")
     sea_threshold: float = P(0.44, 0, 1.0, "assurance", "assumption", [],
                              "Base threshold, sea presence.")
     financing_threshold: float = P(0.5, 0, 1.0, "assurance", "assumption", [],
