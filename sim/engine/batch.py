@@ -251,6 +251,7 @@ class Results:
     burden_pct_gdp: np.ndarray  # (R, S) yearly cost of the final commitments, % of GDP
     log: list[tuple[int, str]] = field(default_factory=list)
     snapshots: dict[int, np.ndarray] = field(default_factory=dict)  # month -> (R, S, M) pledges
+    offered: np.ndarray | None = None  # (R, S, 3) troops, aircraft, warships offered at the horizon
 
 
 def positions_at(batch: Batch, month: int) -> PositionsAt:
@@ -265,12 +266,16 @@ def contributions_at(batch: Batch, params: rules.Params, month: int) -> np.ndarr
 
 
 def burden(batch: Batch, committed: np.ndarray, params: rules.Params,
-           month: int | None = None) -> np.ndarray:
+           month: int | None = None, offered: np.ndarray | None = None) -> np.ndarray:
     """Yearly cost of each state's pledges as % of its GDP (R, S), at ``month`` (default: the
-    horizon)."""
-    troops = contributions_at(batch, params, batch.horizon if month is None else month)[
-        :, :, rules.GROUND]
-    ground_musd = committed[:, :, rules.GROUND] * troops * params["burden.troop_cost_musd"][:, None]
+    horizon). Ground troops cost what a state offers (``offered``, R x S x 3); without it,
+    its full contribution."""
+    if offered is not None:
+        troops = offered[:, :, rules.GROUND]
+    else:
+        troops = committed[:, :, rules.GROUND] * contributions_at(
+            batch, params, batch.horizon if month is None else month)[:, :, rules.GROUND]
+    ground_musd = troops * params["burden.troop_cost_musd"][:, None]
     pct = 100.0 * (ground_musd / rules.MUSD_PER_BN) / batch.world.gdp[None, :]
     for i, path in enumerate(BURDEN_PCT_GDP, start=1):
         pct = pct + committed[:, :, i] * params[path][:, None]
@@ -318,4 +323,5 @@ def simulate(batch: Batch, record_steps: bool = True,
     )
     summary = {k: summary[k] for k in SUMMARY_OUTCOMES}
     return Results(batch.seeds, steps, summary, s.committed.copy(),
-                   burden(batch, s.committed, sim.params), sim.log, snapshots)
+                   burden(batch, s.committed, sim.params, offered=s.offered), sim.log, snapshots,
+                   s.offered.copy())

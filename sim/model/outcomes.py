@@ -222,7 +222,7 @@ STATE_COLUMNS: tuple[tuple[str, str, str], ...] = (
       for m in MODES),
     ("committed_any", "0/1", "1 if the state pledges at least one mode at the horizon."),
     ("committed_presence", "0/1", "1 if the state pledges ground, air or sea presence."),
-    ("troops", "troops", "Ground troops the state pledges at the horizon (its contribution)."),
+    ("troops", "troops", "Ground troops the state offers at the horizon (0 if conditional, ODD 7.1)."),
     ("burden_pct_gdp", "% of GDP", "Yearly cost of the state's pledges."),
     ("burden_share", "share", "The state's share of the coalition's total yearly cost."),
     ("gdp_share", "share", "The state's share of the coalition's GDP."),
