@@ -210,6 +210,13 @@ def test_commitment_cascade_hand_case():
     # A ground: 1.0 above its withdrawal point 0.8 - 0.1 by 0.3: depth 0.3 / 0.6 = 0.5 of
     # 8,000 troops, within the 30,000 the design asks
     assert s4.offered[0, 0, 0] == pytest.approx(4000.0) and s4.offered[0, 1].sum() == 0
+    s5 = rules.initial_state(1, 2, p)
+    s5.committed = committed.copy()
+    stated = np.zeros((2, 3), dtype=bool)
+    stated[0, 0] = True  # A's troops are a stated figure: offered in full, whatever its depth
+    rules.commitment_cascade(s5, p4, w, theta, np.zeros((1, 4)), np.array([0.4]), met, u,
+                             contribution, stated)
+    assert s5.offered[0, 0, 0] == 8000.0
 
 
 def test_group_peers_hand_case():

@@ -184,6 +184,8 @@ class Simulation:
         self.contribution = rules.contributions(self.batch.world, self.params,
                                                 self.positions.contribution,
                                                 self.positions.deployable_share)
+        self.stated = ~np.isnan(self.positions.contribution)
+        self.stated[:, 0] |= ~np.isnan(self.positions.deployable_share)
 
     def _pledge(self, positions: PositionsAt) -> None:
         """The pledges a position starts with (initial conditions), in every run."""
@@ -217,7 +219,8 @@ class Simulation:
         if changed:
             self._rebuild()
         u = streams.uniforms(self.batch.keys, (month - 1) * self._draws, self._draws)
-        rules.step(self.run_state, self.params, self.batch.world, self.theta, self.contribution, u)
+        rules.step(self.run_state, self.params, self.batch.world, self.theta, self.contribution, u,
+                   self.stated)
 
     def outcomes(self) -> dict[str, np.ndarray]:
         """This month's outcomes, each (R,) (see STEP_OUTCOMES)."""

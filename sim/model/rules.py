@@ -362,7 +362,8 @@ def provision(offers: np.ndarray, priority: np.ndarray, size: np.ndarray) -> np.
 
 def commitment_cascade(s: RunState, p: Params, world: World, theta: np.ndarray,
                        perceived: np.ndarray, pressure: np.ndarray, met: np.ndarray,
-                       u_states: np.ndarray, contribution: np.ndarray | None = None) -> None:
+                       u_states: np.ndarray, contribution: np.ndarray | None = None,
+                       stated: np.ndarray | None = None) -> None:
     """ODD 7.1. Threshold cascade on the peer groups with hysteresis, one month, all states
     at once; then what each pledging state offers in each presence mode.
 
@@ -382,6 +383,8 @@ def commitment_cascade(s: RunState, p: Params, world: World, theta: np.ndarray,
     meet the design's size as a provision point (``provision``: states that pledged last
     month first, then by assurance above threshold). A pledging state whose offer the design
     no longer needs still pledges the mode, conditionally: it offers 0 until others withdraw.
+    A figure a stated position gives (``stated``, (S, 3) bool) is an input: that state offers
+    it in full whenever it pledges, and the others fill what remains of the design.
     """
     cT = s.committed.transpose(2, 1, 0)  # (M, S, R), contiguous
     mode_term = (p["coalition.us_weight"][:, None] * (perceived[:, None, :] * us_need(p)).sum(axis=2)
@@ -418,9 +421,13 @@ def commitment_cascade(s: RunState, p: Params, world: World, theta: np.ndarray,
             depth = np.where(span[None, :] > 0,
                              np.clip(above / np.maximum(span, WEIGHT_FLOOR)[None, :], 0.0, 1.0),
                              1.0)
-            wish = committed[mode] * depth * contribution[:, :, mode].T
+            fixed = (np.zeros(depth.shape[0], dtype=bool) if stated is None
+                     else stated[:, mode])[:, None]  # (S, 1)
+            wish = committed[mode] * np.where(fixed, 1.0, depth) * contribution[:, :, mode].T
+            given = wish * fixed
+            rest = np.maximum(p[path] - given.sum(axis=0), 0.0)
             priority = np.where(committed[mode], above + INCUMBENT * cT[mode], -1.0)
-            offered[:, :, mode] = provision(wish, priority, p[path]).T
+            offered[:, :, mode] = (given + provision(wish * ~fixed, priority, rest)).T
         s.offered = offered
     s.committed = committed.transpose(2, 1, 0)
 
@@ -546,8 +553,9 @@ def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
 
 
 def step(s: RunState, p: Params, world: World, theta: np.ndarray, contribution: np.ndarray,
-         u: np.ndarray) -> None:
-    """Advance R runs by one month. ``u`` holds the month's uniforms, shape (R, draws_per_month)."""
+         u: np.ndarray, stated: np.ndarray | None = None) -> None:
+    """Advance R runs by one month. ``u`` holds the month's uniforms, shape (R, draws_per_month);
+    ``stated`` (S, 3) marks the contributions a stated position gives (offered in full)."""
     s.month += 1
     announced, perceived = us_policy(s, p, u)
     pressure = sanctions_pressure(s, p)
@@ -556,7 +564,7 @@ def step(s: RunState, p: Params, world: World, theta: np.ndarray, contribution: 
     ukraine_army(s, p, support)
     met = need_met(s, p, support)
     commitment_cascade(s, p, world, theta, perceived, pressure, met, u[:, SLOTS_FIXED:],
-                       contribution)
+                       contribution, stated)
     force = forces(s, p, contribution, perceived)
     talks = russia_and_ukraine(s, p, force, u)
     s.derived = {
