@@ -58,8 +58,11 @@ def _state_frame(batch: engine.Batch, res: engine.Results, run0: int) -> pd.Data
     world, R = batch.world, batch.runs
     S = world.size
     params = _final_params(batch)
-    troops = res.committed[:, :, 0] * engine.contributions_at(batch, params, batch.horizon)[
-        :, :, rules.GROUND]
+    if res.offered is not None:
+        troops = res.offered[:, :, rules.GROUND]
+    else:
+        troops = res.committed[:, :, 0] * engine.contributions_at(batch, params, batch.horizon)[
+            :, :, rules.GROUND]
     gdp = world.gdp
     cost = res.burden_pct_gdp * gdp[None, :] / 100.0  # USD bn per year
     total = cost.sum(axis=1, keepdims=True)

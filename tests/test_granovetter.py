@@ -14,7 +14,8 @@ OFF = {
     "coalition.us_weight": 0.0, "coalition.sanctions_weight": 0.0, "coalition.threat_weight": 0.0,
     "coalition.cost_weight": 0.0, "coalition.substitution": 0.0, "coalition.noise": 0.0,
     "coalition.hysteresis": 0.0, "coalition.capacity_weight": 0.0,
-    "coalition.free_ride": 0.0, "coalition.peer_weight": 1.0,
+    "coalition.free_ride": 0.0, "coalition.peer_weight": 1.0, "coalition.disposition": 0.0,
+    "coalition.home_guard": 0.0,
     **{f"coalition.{m}_threshold": 0.0 for m in MODES},
 }
 

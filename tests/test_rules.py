@@ -25,7 +25,8 @@ def params(**changes: float) -> rules.Params:
 
 
 def world2() -> World:
-    """Two states: A (bordering Russia, parliament approval) and B (neither)."""
+    """Two states: A (bordering Russia, parliament approval, coalition government) and B
+    (neutral); both in one peer group."""
     one = np.ones(2)
     return World(
         codes=("AA", "BB"), names=("Aland", "Bland"), lat=one * 50, lon=one * 10,
@@ -34,7 +35,9 @@ def world2() -> World:
         aircraft=np.array([100.0, 20.0]), warships=np.array([10.0, 0.0]),
         approval=np.array([True, False]), fiscal=np.array([False, True]),
         election_offset=np.array([99, 2]), exposure=np.array([0.8, 0.2]),
-        capacity=np.array([[0.5] * 6, [0.2] * 6]), feasible=np.ones((2, 6), dtype=bool))
+        capacity=np.array([[0.5] * 6, [0.2] * 6]), feasible=np.ones((2, 6), dtype=bool),
+        coalition_govt=np.array([True, False]), neutral=np.array([False, True]),
+        groups=np.ones((1, 2), dtype=bool))
 
 
 def state(runs: int = 1, n_states: int = 2, **changes: float) -> rules.RunState:
@@ -45,19 +48,23 @@ def state(runs: int = 1, n_states: int = 2, **changes: float) -> rules.RunState:
 def test_thresholds_hand_case():
     w = world2()
     p = params(coalition__ground_threshold=1.0, coalition__ground_threshold_scale=2.0,
-               coalition__capacity_weight=0.4, coalition__home_defence=0.3,
+               coalition__capacity_weight=0.4, coalition__home_guard=0.5,
                coalition__cost_weight=0.5, coalition__approval_cost=0.6,
+               coalition__coalition_cost=0.2, coalition__neutral_cost=0.4,
                coalition__fiscal_cost=0.2, coalition__financing_threshold=0.7,
-               coalition__financing_threshold_scale=1.0)
+               coalition__financing_threshold_scale=1.0, coalition__disposition=0.2)
     shift = np.zeros((2, 6))
     shift[1, 0] = 0.25
     theta = rules.thresholds(w, p, shift)
-    # A, ground: 2 * (1.0 - 0.4*0.5 + 0.3*1 + 0.5*(0.6*1)) = 2 * 1.4 = 2.8
-    assert theta[0, 0, 0] == pytest.approx(2.8)
-    # B, ground: 2 * (1.0 - 0.4*0.2 + 0 + 0) + 0.25 = 2 * 0.92 + 0.25 = 2.09
-    assert theta[0, 1, 0] == pytest.approx(2.09)
-    # B, financing: 1 * (0.7 - 0.4*0.2 + 0.5*(0.2*1)) = 0.72
+    # A, ground: 2 * (1.0 - 0.4*0.5 + 0.5*0.8 (exposure) + 0.5*(0.6 + 0.2)) = 2 * 1.6 = 3.2
+    assert theta[0, 0, 0] == pytest.approx(3.2)
+    # B, ground: 2 * (1.0 - 0.4*0.2 + 0.5*0.2 + 0.5*0.4 (neutral)) + 0.25 = 2 * 1.22 + 0.25
+    assert theta[0, 1, 0] == pytest.approx(2.69)
+    # B, financing: 1 * (0.7 - 0.4*0.2 + 0.5*(0.2*1)) = 0.72 (neutrality costs presence only)
     assert theta[0, 1, 3] == pytest.approx(0.72)
+    # dispositions u = 0.75, 0.25: +0.2*(2*0.75 - 1) = +0.1 on every mode of A, -0.1 on B
+    drawn = rules.thresholds(w, p, shift, np.array([[0.75, 0.25]]))
+    np.testing.assert_allclose(drawn[0] - theta[0], [[0.1] * 6, [-0.1] * 6])
 
 
 def test_thresholds_infinite_without_capacity_or_when_the_design_asks_nothing():
@@ -154,8 +161,8 @@ def test_need_met_hand_case():
     c[0, 0, rules.GROUND] = True
     c[0, 0, rules.SEA] = True
     s.committed = c
-    contribution = np.array([[[8000.0, 10.0, 2.0], [1200.0, 2.0, 0.0]]])
-    met = rules.need_met(s, p, contribution, np.array([25.0]))
+    s.offered = np.array([[[8000.0, 0.0, 2.0], [0.0, 0.0, 0.0]]])  # A offers troops and ships
+    met = rules.need_met(s, p, np.array([25.0]))
     # ground 8,000 / 10,000; air not asked -> 1; sea 2 / 4; support 25 / 50 for money modes
     np.testing.assert_allclose(met[0], [0.8, 1.0, 0.5, 0.5, 0.5, 0.5])
 
@@ -194,6 +201,43 @@ def test_commitment_cascade_hand_case():
     rules.commitment_cascade(s3, p, w, np.full((1, 2, 6), 1.05), np.zeros((1, 4)),
                              np.array([0.4]), met, u)
     assert not s3.committed[0, 0, 0]  # 0.5 (no peers) < 1.05: a new one does not
+    s4 = rules.initial_state(1, 2, p)
+    s4.committed = committed.copy()
+    contribution = np.array([[[8000.0, 10.0, 2.0], [1200.0, 2.0, 0.0]]])
+    p4 = {**p, "coalition.offer_span": np.array([0.6])}
+    rules.commitment_cascade(s4, p4, w, theta, np.zeros((1, 4)), np.array([0.4]), met, u,
+                             contribution)
+    # A ground: 1.0 above its withdrawal point 0.8 - 0.1 by 0.3: depth 0.3 / 0.6 = 0.5 of
+    # 8,000 troops, within the 30,000 the design asks
+    assert s4.offered[0, 0, 0] == pytest.approx(4000.0) and s4.offered[0, 1].sum() == 0
+    s5 = rules.initial_state(1, 2, p)
+    s5.committed = committed.copy()
+    stated = np.zeros((2, 3), dtype=bool)
+    stated[0, 0] = True  # A's troops are a stated figure: offered in full, whatever its depth
+    rules.commitment_cascade(s5, p4, w, theta, np.zeros((1, 4)), np.array([0.4]), met, u,
+                             contribution, stated)
+    assert s5.offered[0, 0, 0] == 8000.0
+
+
+def test_group_peers_hand_case():
+    """A and B form a group; C is only in the coalition. A pledges ground troops."""
+    groups = np.array([[True, True, True], [True, True, False]])
+    w = World(**{**world2().__dict__, "groups": groups})
+    committedT = np.zeros((6, 3, 1), dtype=bool)
+    committedT[0, 0, 0] = True
+    peers = rules.group_peers(w, committedT)
+    # A and B: mean of 1/3 (coalition) and 1/2 (their group) = 5/12; C: 1/3
+    np.testing.assert_allclose(peers[0, :, 0], [5 / 12, 5 / 12, 1 / 3])
+    assert (peers[1:] == 0).all()
+
+
+def test_provision_hand_case():
+    """Offers 8,000, 6,000, 5,000 for a design of 12,000, taken by priority B, C, A."""
+    offers = np.array([[8000.0], [6000.0], [5000.0]])
+    priority = np.array([[0.1], [0.3], [0.2]])
+    given = rules.provision(offers, priority, np.array([12000.0]))
+    # B 6,000, C 5,000 (11,000 so far), A the 1,000 still needed
+    np.testing.assert_allclose(given[:, 0], [1000.0, 6000.0, 5000.0])
 
 
 def test_election_cost_applies_while_a_government_forms():
@@ -232,6 +276,7 @@ def test_forces_and_deterrence_hand_case():
     c[0, 0, rules.AIR] = True
     s.committed = c
     contribution = np.array([[[8000.0, 10.0, 0.0], [6000.0, 2.0, 0.0]]])
+    s.offered = np.array([[[8000.0, 10.0, 0.0], [6000.0, 0.0, 0.0]]])
     perceived = np.array([[0.4, 0.0, 0.2, 0.0]])
     # pledged troops min(14,000, 10,000) = 10,000; aircraft 10; enablers (0.4+0.2)/2 + 0.2
     # = 0.5 of 0.8 needed -> 0.625 deploy, enabler gap 0.375
@@ -307,7 +352,7 @@ class _Recorder(dict):
 
 def test_static_params_are_exactly_what_thresholds_and_contributions_read():
     rec = _Recorder(params())
-    rules.thresholds(world2(), rec, np.zeros((2, 6)))
+    rules.thresholds(world2(), rec, np.zeros((2, 6)), np.full((1, 2), 0.5))
     rules.contributions(world2(), rec)
     assert rec.read == set(rules.STATIC_PARAMS)
 

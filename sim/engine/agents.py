@@ -47,9 +47,8 @@ class CoalitionState(mesa.Agent):
 
     @property
     def troops(self) -> float:
-        """Ground troops committed this month."""
-        on = self.model.simulation.run_state.committed[0, self.index, 0]
-        return float(on * self.model.simulation.contribution[0, self.index, 0])
+        """Ground troops offered this month (0 for a conditional pledge, ODD 7.1)."""
+        return float(self.model.simulation.run_state.offered[0, self.index, 0])
 
     @property
     def burden_pct_gdp(self) -> float:

@@ -175,16 +175,20 @@ class Simulation:
         self.params = {k: v.copy() for k, v in batch.params.items()}
         self.run_state = rules.initial_state(batch.runs, batch.world.size, self.params)
         self._draws = rules.draws_per_month(batch.world.size)
+        self.dispositions = streams.uniforms(batch.keys, rules.DISPOSITION_DRAWS, batch.world.size)
         self.positions = batch.positions[0]
         self._pledge(self.positions)
         self._rebuild()
         self.log: list[tuple[int, str]] = []
 
     def _rebuild(self) -> None:
-        self.theta = rules.thresholds(self.batch.world, self.params, self.positions.shift)
+        self.theta = rules.thresholds(self.batch.world, self.params, self.positions.shift,
+                                      self.dispositions)
         self.contribution = rules.contributions(self.batch.world, self.params,
                                                 self.positions.contribution,
                                                 self.positions.deployable_share)
+        self.stated = ~np.isnan(self.positions.contribution)
+        self.stated[:, 0] |= ~np.isnan(self.positions.deployable_share)
 
     def _pledge(self, positions: PositionsAt) -> None:
         """The pledges a position starts with (initial conditions), in every run."""
@@ -218,7 +222,8 @@ class Simulation:
         if changed:
             self._rebuild()
         u = streams.uniforms(self.batch.keys, (month - 1) * self._draws, self._draws)
-        rules.step(self.run_state, self.params, self.batch.world, self.theta, self.contribution, u)
+        rules.step(self.run_state, self.params, self.batch.world, self.theta, self.contribution, u,
+                   self.stated)
 
     def outcomes(self) -> dict[str, np.ndarray]:
         """This month's outcomes, each (R,) (see STEP_OUTCOMES)."""
@@ -248,6 +253,7 @@ class Results:
     burden_pct_gdp: np.ndarray  # (R, S) yearly cost of the final commitments, % of GDP
     log: list[tuple[int, str]] = field(default_factory=list)
     snapshots: dict[int, np.ndarray] = field(default_factory=dict)  # month -> (R, S, M) pledges
+    offered: np.ndarray | None = None  # (R, S, 3) troops, aircraft, warships offered at the horizon
 
 
 def positions_at(batch: Batch, month: int) -> PositionsAt:
@@ -262,12 +268,16 @@ def contributions_at(batch: Batch, params: rules.Params, month: int) -> np.ndarr
 
 
 def burden(batch: Batch, committed: np.ndarray, params: rules.Params,
-           month: int | None = None) -> np.ndarray:
+           month: int | None = None, offered: np.ndarray | None = None) -> np.ndarray:
     """Yearly cost of each state's pledges as % of its GDP (R, S), at ``month`` (default: the
-    horizon)."""
-    troops = contributions_at(batch, params, batch.horizon if month is None else month)[
-        :, :, rules.GROUND]
-    ground_musd = committed[:, :, rules.GROUND] * troops * params["burden.troop_cost_musd"][:, None]
+    horizon). Ground troops cost what a state offers (``offered``, R x S x 3); without it,
+    its full contribution."""
+    if offered is not None:
+        troops = offered[:, :, rules.GROUND]
+    else:
+        troops = committed[:, :, rules.GROUND] * contributions_at(
+            batch, params, batch.horizon if month is None else month)[:, :, rules.GROUND]
+    ground_musd = troops * params["burden.troop_cost_musd"][:, None]
     pct = 100.0 * (ground_musd / rules.MUSD_PER_BN) / batch.world.gdp[None, :]
     for i, path in enumerate(BURDEN_PCT_GDP, start=1):
         pct = pct + committed[:, :, i] * params[path][:, None]
@@ -336,4 +346,5 @@ def _simulate(batch: Batch, record_steps: bool, snapshot_months: Sequence[int]) 
     )
     summary = {k: summary[k] for k in SUMMARY_OUTCOMES}
     return Results(batch.seeds, steps, summary, s.committed.copy(),
-                   burden(batch, s.committed, sim.params), sim.log, snapshots)
+                   burden(batch, s.committed, sim.params, offered=s.offered), sim.log, snapshots,
+                   s.offered.copy())

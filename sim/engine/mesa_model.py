@@ -91,7 +91,8 @@ class CoalitionModel(mesa.Model):
     def burden(self) -> np.ndarray:
         """Yearly cost of each state's current commitments, % of GDP (S,)."""
         sim = self.simulation
-        return engine.burden(sim.batch, sim.run_state.committed, sim.params, sim.month)[0]
+        return engine.burden(sim.batch, sim.run_state.committed, sim.params, sim.month,
+                             sim.run_state.offered)[0]
 
     @property
     def log(self) -> list[tuple[int, str]]:

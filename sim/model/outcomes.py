@@ -89,16 +89,17 @@ _MODE_WORDS = {"ground": "ground troops", "air": "air presence", "sea": "sea pre
 
 MONTHLY: tuple[Outcome, ...] = (
     _monthly("pledged_troops", "Ground troops pledged", "troops", "count",
-             "Troops the pledging states would send, capped at what the design asks.", roles=("bands",)),
+             "Troops the pledging states offer, never more than the design asks (ODD 7.1).",
+             roles=("bands",)),
     _monthly("deployed_troops", "Ground troops deployed", "troops", "count",
              "Troops in place: only while a ceasefire has held for the design's lead time, "
              "and only as far as enablers allow (ODD 7.6).", roles=("bands",)),
     _monthly("pledged_aircraft", "Aircraft pledged", "combat aircraft", "level",
-             "Combat aircraft the pledging states would send, capped at the design's ask."),
+             "Combat aircraft the pledging states offer, never more than the design asks."),
     _monthly("deployed_aircraft", "Aircraft deployed", "combat aircraft", "level",
              "Combat aircraft in place (same rule as deployed troops)."),
     _monthly("pledged_warships", "Warships pledged", "major warships", "level",
-             "Major warships the pledging states would send, capped at the design's ask."),
+             "Major warships the pledging states offer, never more than the design asks."),
     _monthly("deployed_warships", "Warships deployed", "major warships", "level",
              "Major warships in place (same rule as deployed troops)."),
     _monthly("enabler_gap", "Enabler gap", "share 0–1", "level",
@@ -150,7 +151,7 @@ MONTHLY: tuple[Outcome, ...] = (
 
 PER_RUN: tuple[Outcome, ...] = (
     _run("pledged_troops", "Ground troops pledged at the horizon", "troops", "count",
-         "Ground troops pledged in the last month (capped at the design's ask).",
+         "Ground troops offered in the last month (never more than the design asks).",
          roles=("table", "report"), fmt="int"),
     _run("deployed_troops", "Ground troops deployed at the horizon", "troops", "count",
          "Ground troops in place in the last month.",
@@ -266,7 +267,7 @@ STATE_COLUMNS: tuple[tuple[str, str, str], ...] = (
       for m in MODES),
     ("committed_any", "0/1", "1 if the state pledges at least one mode at the horizon."),
     ("committed_presence", "0/1", "1 if the state pledges ground, air or sea presence."),
-    ("troops", "troops", "Ground troops the state pledges at the horizon (its contribution)."),
+    ("troops", "troops", "Ground troops the state offers at the horizon (0 if conditional, ODD 7.1)."),
     ("burden_pct_gdp", "% of GDP", "Yearly cost of the state's pledges."),
     ("burden_share", "share", "The state's share of the coalition's total yearly cost."),
     ("gdp_share", "share", "The state's share of the coalition's GDP."),

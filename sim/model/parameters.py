@@ -197,7 +197,7 @@ class Russia(_Group):
                               ["russia_stagnation"], "Growth lost at full sanctions pressure.")
     adjust_months: float = P(1.7, 1, 24, "months", "calibrated", ["stat_russia_growth_2025"],
                              "Time constant of growth adjusting to its target (posterior "
-                             "median; 90% [1.05, 3.25], docs/calibration.md).")
+                             "median; 90% [1.10, 3.59], docs/calibration.md).")
     growth_noise: float = P(0.2, 0, 1, "pp", "assumption", [],
                             "Monthly noise on growth (half-width).")
     pain_span: float = P(4.0, 1, 10, "pp", "assumption", [],
@@ -316,16 +316,20 @@ class UsNeed(_Group):
 class Coalition(_Group):
     """How coalition states turn assurance into pledges, and what a pledge holds."""
 
-    peer_weight: float = P(0.45, 0, 1, "weight", "direction", ["few_offered_troops_publicly"],
-                           "Weight of the share of peers pledging the same mode (states wait "
-                           "for others).")
+    peer_weight: float = P(0.45, 0, 1, "weight", "direction",
+                           ["few_offered_troops_publicly", "watts_cascades"],
+                           "Weight of the share of peers pledging the same mode, averaged over "
+                           "the groups the state belongs to (states wait for their peers).")
     us_weight: float = P(0.9, 0, 1.5, "weight", "direction",
                          ["uk_troops_offer", "de_no_without_us", "it_es_need_us_role"],
                          "Weight of the perceived US backstop (presence modes).")
     sanctions_weight: float = P(0.15, 0, 0.5, "weight", "direction", ["eu_step_up_pressure"],
                                 "Weight of sanctions pressure on Russia.")
-    threat_weight: float = P(0.45, 0, 1, "weight", "direction", ["dk_threat"],
-                             "Weight of the state's own threat exposure.")
+    threat_weight: float = P(0.45, 0, 1, "weight", "direction",
+                             ["dk_threat", "walt_balance_of_threat"],
+                             "Weight of the state's own threat exposure in every mode: the "
+                             "closer the threat, the larger the stake in the outcome (balance "
+                             "of threat, Walt 1987).")
     cost_weight: float = P(0.2, 0, 0.5, "weight", "direction",
                            ["de_election_feb2025", "de_no_without_us"],
                            "Weight of the state's domestic cost.")
@@ -336,20 +340,28 @@ class Coalition(_Group):
                             ["hague_shift", "de_financing_arming_training"],
                             "Extra assurance for financing, arms and training in a state that "
                             "pledges no presence.")
+    disposition: float = P(0.15, 0, 0.5, "assurance", "assumption", ["granovetter_thresholds"],
+                           "Half-width of each state's unobserved disposition, drawn once per "
+                           "run and added to all its thresholds (thresholds vary around what "
+                           "attributes predict, Granovetter 1978).")
+    offer_span: float = P(0.2, 0, 1, "assurance", "assumption", ["olson_zeckhauser"],
+                          "Assurance above its withdrawal point at which a pledging state "
+                          "offers its full contribution; it offers in proportion below (0: "
+                          "always in full).")
     hysteresis: float = P(0.08, 0, 0.3, "assurance", "assumption", [],
                           "A pledging state withdraws only when assurance falls this far "
                           "below its threshold.")
     noise: float = P(0.08, 0, 0.3, "assurance", "assumption", [],
                      "Half-width of the monthly political noise on each state's assurance.")
-    ground_threshold: float = P(0.70, 0, 1.5, "assurance", "calibrated",
+    ground_threshold: float = P(0.55, 0, 1.5, "assurance", "calibrated",
                                 ["uk_troops_offer", "few_offered_troops_publicly",
                                  "refuse_troops_de_es_it", "pl_no_troops"],
                                 "Base threshold, ground troops (posterior median; 90% "
-                                "[0.53, 0.95], docs/calibration.md).")
-    air_threshold: float = P(0.44, 0, 1.0, "assurance", "calibrated",
+                                "[0.41, 0.80], docs/calibration.md).")
+    air_threshold: float = P(0.40, 0, 1.0, "assurance", "calibrated",
                              ["defence_budgets_up", "committed_sep_26", "committed_dec_26"],
-                             "Base threshold, air presence (posterior median; 90% [0.37, "
-                             "0.81], docs/calibration.md).")
+                             "Base threshold, air presence (posterior median; 90% [0.32, "
+                             "0.82], docs/calibration.md).")
     sea_threshold: float = P(0.44, 0, 1.0, "assurance", "assumption", [],
                              "Base threshold, sea presence.")
     financing_threshold: float = P(0.5, 0, 1.0, "assurance", "assumption", [],
@@ -361,14 +373,25 @@ class Coalition(_Group):
     capacity_weight: float = P(0.35, 0, 0.8, "assurance", "direction", ["olson_zeckhauser"],
                                "Fall in a threshold from no capacity to full capacity in that "
                                "mode.")
-    home_defence: float = P(0.3, 0, 1, "assurance", "direction",
-                            ["pl_no_troops", "stat_border_russia_belarus"],
-                            "Rise in the ground threshold of a state bordering Russia or "
-                            "Belarus (it keeps its army at home).")
+    home_guard: float = P(0.6, 0, 1.2, "assurance", "direction",
+                          ["sandler_hartley_joint_products", "stat_border_russia_belarus"],
+                          "Rise in the ground threshold per unit of threat exposure: the closer "
+                          "the threat, the more a state's soldiers are worth at home (a private "
+                          "benefit of forces kept for national defence, Sandler and Hartley "
+                          "2001); the stake in the outcome is threat_weight.")
     approval_cost: float = P(0.6, 0, 1.5, "cost", "direction",
                              ["stat_deployment_approval", "de_no_without_us"],
                              "Domestic cost of presence where deployment needs a "
                              "parliamentary vote.")
+    coalition_cost: float = P(0.3, 0, 1.5, "cost", "direction",
+                              ["stat_coalition_government", "saideman_auerswald_caveats"],
+                              "Domestic cost of presence where a coalition of parties governs "
+                              "(coalition governments restrict deployments more, Saideman and "
+                              "Auerswald 2012).")
+    neutral_cost: float = P(0.6, 0, 1.5, "cost", "direction",
+                            ["stat_neutrality", "tago_mandate"],
+                            "Domestic cost of presence for a militarily neutral state, for a "
+                            "mission without a UN mandate (Tago 2007).")
     fiscal_cost: float = P(0.6, 0, 1.5, "cost", "direction", ["stat_eu_fiscal_rules"],
                            "Domestic cost of financing and arms under fiscal rules.")
     election_cost: float = P(0.8, 0, 2, "cost", "direction",

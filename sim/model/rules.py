@@ -77,8 +77,10 @@ US_NEED = {
 """How much each presence mode's assurance rests on each US backstop component, in the order
 of BACKSTOP. Financing, arms and training need no US enabler (their row is zero)."""
 STATIC_PARAMS = frozenset({*THRESHOLD_BASE, *THRESHOLD_SCALE, *DESIGN_SIZE,
-                           "coalition.capacity_weight", "coalition.home_defence",
-                           "coalition.approval_cost", "coalition.fiscal_cost",
+                           "coalition.capacity_weight", "coalition.home_guard",
+                           "coalition.approval_cost", "coalition.coalition_cost",
+                           "coalition.neutral_cost", "coalition.fiscal_cost",
+                           "coalition.disposition",
                            "coalition.cost_weight", "coalition.sustainable_share",
                            "coalition.readiness_reference", "coalition.readiness_floor",
                            "coalition.air_share", "coalition.sea_share"})
@@ -96,6 +98,12 @@ SLOTS_FIXED = 8
 used (the U_* slots below); the eighth is kept free so that a new scalar draw can be added
 without moving every state's draw and so re-seeding every run (docs/ODD.md 4)."""
 U_FOLLOW, U_THREAT, U_DISENGAGE, U_RELIEF, U_GROWTH, U_CEASEFIRE, U_VIOLATION = range(7)
+DISPOSITION_DRAWS = 1 << 40
+"""Where in a run's stream the states' dispositions are drawn (one number per state, once per
+run): far beyond any month's numbers, so they move no monthly draw (docs/ODD.md 4)."""
+INCUMBENT = 1e6
+"""Priority added to a state that pledged a presence mode last month: it keeps its place
+before any newcomer when offers meet the provision point (``provision``)."""
 
 
 def draws_per_month(n_states: int) -> int:
@@ -133,6 +141,7 @@ class RunState:
     """Agent state of R runs. Month 0 is the scenario start; each step adds a month."""
 
     committed: np.ndarray  # (R, S, M) bool: state s pledges mode m
+    offered: np.ndarray  # (R, S, 3) troops, aircraft, warships state s offers (ODD 7.1)
     credibility: np.ndarray  # (R,) European belief that US announcements are delivered
     frustration: np.ndarray  # (R,) US frustration with Russia
     tariffs: np.ndarray  # (R,) secondary tariffs applied, 0..1
@@ -159,6 +168,7 @@ def initial_state(runs: int, n_states: int, p: Params) -> RunState:
     nan = np.full(runs, np.nan)
     return RunState(
         committed=np.zeros((M, n_states, runs), dtype=bool).transpose(2, 1, 0),
+        offered=np.zeros((runs, n_states, len(DESIGN_SIZE))),
         credibility=p["us.credibility0"].copy(),
         frustration=p["us.frustration0"].copy(),
         tariffs=p["us.secondary_tariffs"].copy(),
@@ -186,15 +196,19 @@ def asked(p: Params) -> np.ndarray:
     return out
 
 
-def thresholds(world: World, p: Params, shift: np.ndarray) -> np.ndarray:
+def thresholds(world: World, p: Params, shift: np.ndarray,
+               u_disposition: np.ndarray | None = None) -> np.ndarray:
     """Pledge thresholds (R, S, M) from public attributes: the one rule of ODD 7.1.
 
     theta = scale_m * (base_m - capacity_weight * capacity[s, m]
-            + home_defence * border[s] * [m = ground] + cost_weight * static_cost[s, m]) + shift
-    where static_cost = approval_cost * approval[s] * presence_m + fiscal_cost * fiscal[s]
-    * [m in financing, arms]. Defence spending enters through capacity (and readiness), not
-    here, so it is counted once. A state with no capacity in a mode, or a mode the design does
-    not ask for, has an infinite threshold. ``shift`` holds the stated positions.
+            + home_guard * exposure[s] * [m = ground] + cost_weight * static_cost[s, m])
+            + shift + disposition * (2 u[s] - 1)
+    where static_cost = (approval_cost * approval[s] + coalition_cost * coalition_govt[s]
+    + neutral_cost * neutral[s]) * presence_m + fiscal_cost * fiscal[s] * [m in financing,
+    arms]. Defence spending enters through capacity (and readiness), not here, so it is
+    counted once. A state with no capacity in a mode, or a mode the design does not ask for,
+    has an infinite threshold. ``shift`` holds the stated positions; ``u_disposition`` (R, S)
+    one uniform draw per run and state (None: no disposition term).
     """
     base = np.stack([p[k] for k in THRESHOLD_BASE])[:, None, :]  # (M, 1, R)
     scale = np.stack([p[k] for k in THRESHOLD_SCALE])[:, None, :]
@@ -202,16 +216,20 @@ def thresholds(world: World, p: Params, shift: np.ndarray) -> np.ndarray:
     money[[FINANCING, ARMS]] = 1.0
     ground = np.zeros(M)
     ground[GROUND] = 1.0
-    static_cost = (p["coalition.approval_cost"][None, None, :] * world.approval[None, :, None]
-                   * PRESENCE[:, None, None]
+    presence_cost = (p["coalition.approval_cost"][None, :] * world.approval[:, None]
+                     + p["coalition.coalition_cost"][None, :] * world.coalition_govt[:, None]
+                     + p["coalition.neutral_cost"][None, :] * world.neutral[:, None])  # (S, R)
+    static_cost = (presence_cost[None, :, :] * PRESENCE[:, None, None]
                    + p["coalition.fiscal_cost"][None, None, :] * world.fiscal[None, :, None]
                    * money[:, None, None])
     rule = (base
             - p["coalition.capacity_weight"][None, None, :] * world.capacity.T[:, :, None]
-            + p["coalition.home_defence"][None, None, :] * world.border[None, :, None]
+            + p["coalition.home_guard"][None, None, :] * world.exposure[None, :, None]
             * ground[:, None, None]
             + p["coalition.cost_weight"][None, None, :] * static_cost)
     theta = scale * rule + shift.T[:, :, None]
+    if u_disposition is not None:
+        theta = theta + (p["coalition.disposition"][None, :] * centred(u_disposition).T)[None]
     open_ = world.feasible.T[:, :, None] & asked(p).T[:, None, :]
     return np.where(open_, theta, np.inf).transpose(2, 1, 0)
 
@@ -314,42 +332,74 @@ def ukraine_army(s: RunState, p: Params, support: np.ndarray) -> None:
     s.strength = s.strength + (target - s.strength) / p["ukraine.adjust_months"]
 
 
-def need_met(s: RunState, p: Params, contribution: np.ndarray, support: np.ndarray) -> np.ndarray:
-    """(R, M) share of each need already met by the pledges in force: for a presence mode the
-    pledged force against the design's ask (1 if it asks none), for the support modes the
+def need_met(s: RunState, p: Params, support: np.ndarray) -> np.ndarray:
+    """(R, M) share of each need already met by the offers in force: for a presence mode the
+    offered force against the design's ask (1 if it asks none), for the support modes the
     support Ukraine receives against its need (capped at 1)."""
-    cT = s.committed.transpose(2, 1, 0)
     out = np.ones((len(support), M))
     for mode, path in zip((GROUND, AIR, SEA), DESIGN_SIZE, strict=True):
-        rows = np.ascontiguousarray(cT[mode].T)
-        pledged = (rows * contribution[:, :, mode]).sum(axis=1)
-        out[:, mode] = np.where(p[path] > 0, np.minimum(1.0, pledged / np.maximum(
+        offered = np.ascontiguousarray(s.offered[:, :, mode]).sum(axis=1)
+        out[:, mode] = np.where(p[path] > 0, np.minimum(1.0, offered / np.maximum(
             p[path], WEIGHT_FLOOR)), 1.0)
     out[:, SUPPORT_MODES] = np.minimum(1.0, support / p["ukraine.support_need_usd_bn"])[:, None]
     return out
 
 
+def group_peers(world: World, committedT: np.ndarray) -> np.ndarray:
+    """(M, S, R) peer signal: for each state, the mean over the groups it belongs to of the
+    share of each group's members pledging the mode (ODD 7.1; Watts 2002). In a world with one
+    group (everyone) it is the share of all states, Granovetter's global mean. Integer counts
+    and a fixed order of groups keep it bit-identical at any batch size."""
+    acc = np.zeros(committedT.shape)
+    for row in world.groups:
+        idx = np.flatnonzero(row)
+        share = committedT[:, idx, :].sum(axis=1) / float(len(idx))  # (M, R)
+        acc[:, idx, :] += share[:, None, :]
+    return acc / world.groups.sum(axis=0)[None, :, None]
+
+
+def provision(offers: np.ndarray, priority: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Offers (S, R) of one presence mode after the provision point (ODD 7.1): states are
+    taken in order of ``priority`` (S, R), highest first, and each offers what it would, but
+    no more than the design still needs once the states before it have offered; the design's
+    ``size`` (R,) is the provision point (Bagnoli and Lipman 1989)."""
+    order = np.argsort(-priority, axis=0, kind="stable")
+    ranked = np.take_along_axis(offers, order, axis=0)
+    before = np.cumsum(ranked, axis=0) - ranked
+    given = np.clip(size[None, :] - before, 0.0, ranked)
+    out = np.empty_like(given)
+    np.put_along_axis(out, order, given, axis=0)
+    return out
+
+
 def commitment_cascade(s: RunState, p: Params, world: World, theta: np.ndarray,
                        perceived: np.ndarray, pressure: np.ndarray, met: np.ndarray,
-                       u_states: np.ndarray) -> None:
-    """ODD 7.1. Granovetter threshold cascade with hysteresis, one month, all states at once.
+                       u_states: np.ndarray, contribution: np.ndarray | None = None,
+                       stated: np.ndarray | None = None) -> None:
+    """ODD 7.1. Threshold cascade on the peer groups with hysteresis, one month, all states
+    at once; then what each pledging state offers in each presence mode.
 
-    assurance[s, m] = us_weight * US_NEED[m] . perceived + peer_weight * peers[m]
+    assurance[s, m] = us_weight * US_NEED[m] . perceived + peer_weight * peers[s, m]
                       + sanctions_weight * pressure + threat_weight * exposure[s]
                       - cost_weight * election_cost * [election near] * presence_m
                       + substitution * [no presence] * support_m
                       + assets_cost_relief * cost_weight * assets_loan * [m = financing]
                       - free_ride * met[m] + noise[s]
-    where met[m] is the share of the need for mode m already met (``need_met``): the closer
-    a force is to its size, the less one more state's pledge matters (Olson and Zeckhauser
-    1966). A state pledges when assurance >= theta and stays until assurance < theta -
-    hysteresis.
+    where peers[s, m] is the group-averaged share pledging m (``group_peers``) and met[m] the
+    share of the need for m already met (``need_met``; Olson and Zeckhauser 1966). A state
+    pledges when assurance >= theta and stays until assurance < theta - hysteresis.
+
+    Offers (``contribution`` given): a pledging state offers depth * contribution[s, m] of a
+    presence mode, depth = min(1, (assurance - theta + hysteresis) / offer_span), its net
+    benefit against the full offer (joint products, Sandler and Hartley 2001); offers then
+    meet the design's size as a provision point (``provision``: states that pledged last
+    month first, then by assurance above threshold). A pledging state whose offer the design
+    no longer needs still pledges the mode, conditionally: it offers 0 until others withdraw.
+    A figure a stated position gives (``stated``, (S, 3) bool) is an input: that state offers
+    it in full whenever it pledges, and the others fill what remains of the design.
     """
     cT = s.committed.transpose(2, 1, 0)  # (M, S, R), contiguous
-    n_states = cT.shape[1]
-    peers = (cT.sum(axis=1).astype(np.float64) / n_states).T  # (R, M)
     mode_term = (p["coalition.us_weight"][:, None] * (perceived[:, None, :] * us_need(p)).sum(axis=2)
-                 + p["coalition.peer_weight"][:, None] * peers
                  - p["coalition.free_ride"][:, None] * met)
     mode_term[:, FINANCING] += (p["coalition.cost_weight"] * p["finance.assets_cost_relief"]
                                 * p["finance.assets_loan"])
@@ -361,7 +411,9 @@ def commitment_cascade(s: RunState, p: Params, world: World, theta: np.ndarray,
                   + p["coalition.threat_weight"][None, :] * world.exposure[:, None] + noise)
     no_presence = ~(cT[GROUND] | cT[AIR] | cT[SEA])
     assurance = state_term[None, :, :] + np.ascontiguousarray(mode_term.T)[:, None, :]
-    assurance[PRESENCE_MODES] += -(p["coalition.cost_weight"] * p["coalition.election_cost"])[None, :] * near
+    assurance += p["coalition.peer_weight"][None, None, :] * group_peers(world, cT)
+    assurance[PRESENCE_MODES] += -(p["coalition.cost_weight"]
+                                   * p["coalition.election_cost"])[None, :] * near
     assurance[SUPPORT_MODES] += p["coalition.substitution"][None, :] * no_presence
     # assurance >= theta - hysteresis * committed, with theta - hysteresis kept between months;
     # hysteresis >= 0 (parameters.check_value) makes theta - h <= theta, so the two
@@ -374,6 +426,22 @@ def commitment_cascade(s: RunState, p: Params, world: World, theta: np.ndarray,
         s.memo["theta_low"] = memo
     committed = assurance >= thetaT
     committed |= cT & (assurance >= memo[2])
+    if contribution is not None:
+        span = p["coalition.offer_span"]
+        offered = np.zeros(s.offered.shape)
+        for mode, path in zip((GROUND, AIR, SEA), DESIGN_SIZE, strict=True):
+            above = assurance[mode] - memo[2][mode]  # (S, R), >= 0 where committed
+            depth = np.where(span[None, :] > 0,
+                             np.clip(above / np.maximum(span, WEIGHT_FLOOR)[None, :], 0.0, 1.0),
+                             1.0)
+            fixed = (np.zeros(depth.shape[0], dtype=bool) if stated is None
+                     else stated[:, mode])[:, None]  # (S, 1)
+            wish = committed[mode] * np.where(fixed, 1.0, depth) * contribution[:, :, mode].T
+            given = wish * fixed
+            rest = np.maximum(p[path] - given.sum(axis=0), 0.0)
+            priority = np.where(committed[mode], above + INCUMBENT * cT[mode], -1.0)
+            offered[:, :, mode] = (given + provision(wish * ~fixed, priority, rest)).T
+        s.offered = offered
     s.committed = committed.transpose(2, 1, 0)
 
 
@@ -381,7 +449,8 @@ def forces(s: RunState, p: Params, contribution: np.ndarray,
            perceived: np.ndarray) -> dict[str, np.ndarray]:
     """ODD 7.6. Pledged and deployed forces, the enabler gap, and deterrence.
 
-    Pledged: the sum of pledging states' contributions, capped at what the design asks.
+    Pledged: the sum of the states' offers (``commitment_cascade``), never more than the design
+    asks.
     Deployed: only while a ceasefire has been in force for the design's lead time, and only
     as far as enablers (US intelligence and logistics as Europe perceives them, announced x
     credibility, or European substitutes) cover the design's need. Deterrence is computed
@@ -392,8 +461,8 @@ def forces(s: RunState, p: Params, contribution: np.ndarray,
     cT = s.committed.transpose(2, 1, 0)  # (M, S, R)
     pledged = []
     for mode, path in zip((GROUND, AIR, SEA), DESIGN_SIZE, strict=True):
-        rows = np.ascontiguousarray(cT[mode].T)  # (R, S)
-        pledged.append(np.minimum((rows * contribution[:, :, mode]).sum(axis=1), p[path]))
+        offered = np.ascontiguousarray(s.offered[:, :, mode]).sum(axis=1)
+        pledged.append(np.minimum(offered, p[path]))
     troops, aircraft, warships = pledged
     us_enable = (perceived[:, INTEL] + perceived[:, LOGISTICS]) / len(US_ENABLERS)
     available = np.minimum(1.0, us_enable + p["coalition.eu_enablers"])
@@ -497,16 +566,18 @@ def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
 
 
 def step(s: RunState, p: Params, world: World, theta: np.ndarray, contribution: np.ndarray,
-         u: np.ndarray) -> None:
-    """Advance R runs by one month. ``u`` holds the month's uniforms, shape (R, draws_per_month)."""
+         u: np.ndarray, stated: np.ndarray | None = None) -> None:
+    """Advance R runs by one month. ``u`` holds the month's uniforms, shape (R, draws_per_month);
+    ``stated`` (S, 3) marks the contributions a stated position gives (offered in full)."""
     s.month += 1
     announced, perceived = us_policy(s, p, u)
     pressure = sanctions_pressure(s, p)
     russian_economy(s, p, pressure, u)
     support = support_usd_bn(s, p, world, perceived)
     ukraine_army(s, p, support)
-    met = need_met(s, p, contribution, support)
-    commitment_cascade(s, p, world, theta, perceived, pressure, met, u[:, SLOTS_FIXED:])
+    met = need_met(s, p, support)
+    commitment_cascade(s, p, world, theta, perceived, pressure, met, u[:, SLOTS_FIXED:],
+                       contribution, stated)
     force = forces(s, p, contribution, perceived)
     talks = russia_and_ukraine(s, p, force, u)
     s.derived = {

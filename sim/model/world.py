@@ -26,6 +26,9 @@ EXPOSURE_BORDER_WEIGHT = 0.5
 """Share of threat exposure from a land border with Russia or Belarus (docs/ODD.md 7.8)."""
 EXPOSURE_DISTANCE_WEIGHT = 0.5
 """Share of threat exposure from the capital's closeness to Kyiv (docs/ODD.md 7.8)."""
+GROUPS: tuple[str, ...] = ("nato", "eu", "jef", "nb8", "b9", "weimar")
+"""Groupings whose members watch each other's pledges (docs/ODD.md 7.1), besides the coalition
+itself, to which every state of a world belongs."""
 
 
 class StateAttributes(BaseModel):
@@ -57,6 +60,12 @@ class StateAttributes(BaseModel):
         "none", description="Fiscal rule binding new spending.")
     nato: bool = Field(True, description="NATO member.")
     eu: bool = Field(True, description="EU member.")
+    groups: list[Literal["jef", "nb8", "b9", "weimar"]] = Field(
+        default_factory=list, description="Regional groupings the state belongs to besides NATO "
+        "and the EU: jef (Joint Expeditionary Force), nb8 (Nordic-Baltic Eight), b9 (Bucharest "
+        "Nine), weimar (Weimar triangle).")
+    coalition_government: bool = Field(False, description="Governed by a coalition of parties.")
+    neutral: bool = Field(False, description="Militarily neutral or non-aligned by law or policy.")
 
 
 @cache
@@ -116,6 +125,9 @@ class World:
     exposure: np.ndarray  # threat exposure in [0, 1]
     capacity: np.ndarray  # (S, M) in [0, 1]
     feasible: np.ndarray  # (S, M) bool: the state has any capacity in the mode
+    coalition_govt: np.ndarray  # bool: governed by a coalition of parties
+    neutral: np.ndarray  # bool: militarily neutral or non-aligned
+    groups: np.ndarray  # (G, S) bool: distinct peer groups (the coalition first), see peer_groups
 
     @property
     def size(self) -> int:
@@ -170,4 +182,20 @@ class World:
             exposure=exposure,
             capacity=capacity,
             feasible=capacity > 0,
+            coalition_govt=np.array([s.coalition_government for s in states]),
+            neutral=np.array([s.neutral for s in states]),
+            groups=peer_groups(states),
         )
+
+
+def peer_groups(states: tuple[StateAttributes, ...] | list[StateAttributes]) -> np.ndarray:
+    """(G, S) membership of the distinct peer groups: the whole coalition first, then NATO,
+    the EU and the regional groupings of ``GROUPS`` with at least two members here. A group
+    with the same members as an earlier one is the same group (counted once)."""
+    rows = [np.ones(len(states), dtype=bool)]
+    for g in GROUPS:
+        row = np.array([getattr(s, g) if g in ("nato", "eu") else g in s.groups for s in states],
+                       dtype=bool)
+        if row.sum() >= 2 and not any(np.array_equal(row, r) for r in rows):
+            rows.append(row)
+    return np.stack(rows)
