@@ -35,7 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.analysis.effects", "sim.engine.mesa_model"),
     ("sim.analysis.verdict",),
     ("sim.output",),
-    ("sim.analysis.observations", "sim.analysis.sweep"),
+    ("sim.analysis.observations", "sim.analysis.sweep", "sim.analysis.predictions"),
     ("sim.analysis.sensitivity", "sim.analysis.discover", "sim.analysis.calibration"),
     ("sim.analysis.screening",),
     ("sim.analysis.assess",),
@@ -152,8 +152,9 @@ def test_output_runs_nothing(module: str):
 def test_the_checks_can_fail():
     """The layer checks see what they are meant to see: a relative import, a same-layer import
     between groups and an import of `sim` from below."""
-    assert group_of("sim.analysis.sweep.runner") == (LAYERS.index(
-        ("sim.analysis.observations", "sim.analysis.sweep")), "sim.analysis.sweep")
+    layer, group = group_of("sim.analysis.sweep.runner")
+    assert group == "sim.analysis.sweep" and "sim.analysis.sweep" in LAYERS[layer]
+    assert group_of("sim.output.report")[0] < group_of("sim.analysis.screening")[0]
     assert "sim.engine.batch" in reach("sim.api")
     assert "sim.engine.batch" in reach("sim.analysis.assess")
     tree = SIM / "analysis" / "sweep" / "__init__.py"

