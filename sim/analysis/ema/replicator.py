@@ -30,7 +30,10 @@ class BatchReplicatorModel(ReplicatorModel):
         """Run one experiment: every replication in one call of the function."""
         super(Replicator, self).run_model(scenario, policy, constants)  # names → variables
         fixed = {c.name: c.value for c in self.constants}
-        experiment = combine(scenario, self.policy, fixed)
+        # with no uncertainties (levers) declared EMA leaves the scenario (policy) untranslated;
+        # nothing of it is an input then
+        experiment = combine(scenario if self.uncertainties else {},
+                             self.policy if self.levers else {}, fixed)
         seeds = [int(rep["seed"]) for rep in self.replications]
         output = self.function(seeds=seeds, **experiment)
         self.outcomes_output = {var: output[var] for var in self.output_variables}
