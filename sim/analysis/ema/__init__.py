@@ -88,8 +88,11 @@ def _ranges(spec: Mapping[str, tuple[float, float] | None], what: str
             ) -> dict[str, tuple[float, float]]:
     """Dotted path → (low, high): the declared range, or a narrower one the caller gives."""
     out: dict[str, tuple[float, float]] = {}
-    for path, bounds in spec.items():
+    for given, bounds in spec.items():
+        path = dotted_path(given)  # an EMA name is accepted too
         info = PARAM_INFO[_check_path(path, what)]
+        if path in out:
+            raise EmaError(f"{what}: {path} is given twice")
         if bounds is None:
             out[path] = (info.lo, info.hi)
             continue
