@@ -23,12 +23,19 @@ from sim.scenario.overrides import load, with_overrides
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # "ipyparallel not installed"
     ema_workbench = pytest.importorskip("ema_workbench")
-from ema_workbench import Sample, ScalarOutcome, SequentialEvaluator, perform_experiments  # noqa: E402
+from ema_workbench import (  # noqa: E402
+    MultiprocessingEvaluator,
+    Sample,
+    ScalarOutcome,
+    SequentialEvaluator,
+    perform_experiments,
+)
 from ema_workbench.analysis import feature_scoring, prim  # noqa: E402
 
 SCENARIO = "sep-2025-paris"
 R = 8
 SEED = 11
+TWO_DESIGNS = [Sample("rear", design="rear-reassurance-30k"), Sample("trip", design="tripwire")]
 FEW = ["coalition.ground_threshold", "us.backstop_scale", "russia.adjust_months",
        "deterrence.tripwire_weight"]
 
@@ -120,7 +127,7 @@ def _direct(sc, row, paths, seeds):
 def test_experiments_equal_the_batch_engine(model):
     """perform_experiments with every declared uncertainty and the design lever gives, for each
     experiment, exactly what the batch engine gives for the same values and seeds."""
-    experiments, outcomes = perform_experiments(model, scenarios=3, policies=2,
+    experiments, outcomes = perform_experiments(model, scenarios=3, policies=TWO_DESIGNS,
                                                 log_progress=False)
     assert len(experiments) == 6 and set(outcomes) == {o.name for o in PER_RUN}
     sc = load(SCENARIO)
@@ -133,6 +140,22 @@ def test_experiments_equal_the_batch_engine(model):
     assert experiments["design"].nunique() == 2
     # differences between designs are not all zero: the lever reaches the engine
     assert len({outcomes["deterrence_avg"][i] for i in range(6)}) > 1
+
+
+@pytest.mark.slow
+def test_two_processes_give_the_same_experiments():
+    """The model pickles to worker processes and gives there what it gives here."""
+    m = ema.ema_model(SCENARIO, uncertainties=FEW, replicates=R, seed=SEED,
+                      outcomes=["holds", "deterrence_avg"])
+    rng = np.random.default_rng(5)
+    scenarios = [Sample(f"s{i}", **{u.name: rng.uniform(u.lower_bound, u.upper_bound)
+                                    for u in m.uncertainties}) for i in range(4)]
+    _, here = perform_experiments(m, scenarios, TWO_DESIGNS, log_progress=False)
+    with MultiprocessingEvaluator(m, n_processes=2) as evaluator:
+        _, there = evaluator.perform_experiments(scenarios, TWO_DESIGNS, log_progress=False)
+    assert here.keys() == there.keys()
+    for name in here:
+        np.testing.assert_array_equal(here[name], there[name], err_msg=name)
 
 
 def test_prim_and_feature_scoring_take_the_results():
@@ -155,7 +178,8 @@ def test_a_tiny_mordm_search(tmp_path):
     m = ema.ema_model(SCENARIO, uncertainties=["us.backstop_scale"],
                       levers=["design.distance_km", "design.ground_troops"],
                       outcomes=["holds", "breakdowns"], replicates=4, seed=SEED)
-    reference = Sample("reference", us__backstop_scale=1.0)
+    reference = ema.reference_scenario(m)
+    assert reference == Sample("reference", us__backstop_scale=1.0)
     with SequentialEvaluator(m) as evaluator:
         results, convergence = evaluator.optimize(
             nfe=40, searchover="levers", epsilons=[0.1, 0.1], reference=reference, rng=1,

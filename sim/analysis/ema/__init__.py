@@ -17,6 +17,10 @@
   experiment uses the same seeds (common random numbers), so results are reproducible and
   differences between experiments are not seed noise.
 
+An experiment's values hold from the first month; an event of the scenario that sets the same
+parameter (or puts a design on the table) replaces it from the event's month, as in ``run``,
+sweeps and sensitivity analyses.
+
 EMA's ``perform_experiments``, PRIM, feature scoring and ``optimize`` take the model as it is.
 ema_workbench (3.x, the ``analysis`` extra) is imported only when a model is built: importing
 this module, or ``sim``, never loads it.
@@ -244,5 +248,13 @@ def ema_model(scenario: str | Scenario = "sep-2025-paris",
     return model
 
 
+def reference_scenario(model: Any, name: str = "reference") -> Any:
+    """An EMA ``Sample`` of every uncertainty at its default (the scenario's value): the
+    reference scenario of a MORDM search (``optimize(..., reference=reference_scenario(m))``)."""
+    ema = _require()
+    return ema.Sample(name, **{u.name: u.default for u in model.uncertainties})
+
+
 __all__ = ["DESIGN_LEVER", "BatchRun", "EmaError", "default_uncertainties", "dotted_path",
-           "ema_model", "ema_name", "mean_over_replicates", "mean_where_happened"]
+           "ema_model", "ema_name", "mean_over_replicates", "mean_where_happened",
+           "reference_scenario"]
