@@ -5,6 +5,7 @@ the results."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -202,3 +203,17 @@ def test_importing_sim_or_the_adapter_does_not_load_ema_workbench():
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
     assert subprocess.run([sys.executable, "-c", code], env=env).returncode == 0
+
+
+@pytest.mark.slow
+def test_the_readme_example_runs(capsys):
+    """The README's "Using EMA Workbench" example runs as written (and docs/ema.md has it)."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Using EMA Workbench")
+    section = text[start:text.index("\n## ", start + 1)]
+    (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert code in (root / "docs" / "ema.md").read_text(encoding="utf-8")
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "holds" in printed and "coverage" in printed and "design" in printed
