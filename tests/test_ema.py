@@ -106,6 +106,10 @@ def test_choices_and_bad_arguments():
         ema.ema_model(SCENARIO, uncertainties=["us.backstop_scale"], levers=["us.backstop_scale"])
     with pytest.raises(ema.EmaError, match="unknown per-run outcome 'hold'.*did you mean 'holds'"):
         ema.ema_model(SCENARIO, outcomes=["hold"])
+    with pytest.raises(ema.EmaError, match="replicates: expected at least 1, found 0"):
+        ema.ema_model(SCENARIO, replicates=0)
+    with pytest.raises(ema.EmaError, match="name: expected a Python identifier"):
+        ema.ema_model(SCENARIO, name="sep-2025")
 
 
 def _direct(sc, row, paths, seeds):

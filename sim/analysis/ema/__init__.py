@@ -226,6 +226,11 @@ def ema_model(scenario: str | Scenario = "sep-2025-paris",
     if R < 1:
         raise EmaError(f"replicates: expected at least 1, found {R}")
     base = sc.seed if seed is None else int(seed)
+    if base < 0:
+        raise EmaError(f"seed: expected a whole number >= 0, found {seed}")
+    if name is not None and not name.isidentifier():
+        raise EmaError(f"name: expected a Python identifier (EMA Workbench 3 needs one), "
+                       f"found {name!r}")
     model_name = name or ema_name(sc.name).replace("-", "_")
     if not model_name.isidentifier():
         model_name = "coalition_sim"
