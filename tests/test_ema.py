@@ -95,6 +95,8 @@ def test_choices_and_bad_arguments():
         ("us__backstop_scale", 0.5, 1.5), ("coalition__noise", 0.0, 0.3)]
     assert [lv.variable_name for lv in m.levers] == [["design.distance_km"]]
     assert [o.name for o in m.outcomes] == ["holds"]
+    m = ema.ema_model(SCENARIO, uncertainties={"us.backstop_scale": (1.2, 1.5)}, replicates=2)
+    assert m.uncertainties["us__backstop_scale"].default == 1.2  # the scenario's 1.0, clipped
     # a path given as a lever leaves the default uncertainties
     m = ema.ema_model(SCENARIO, levers=["design", "us.backstop_scale"], replicates=2)
     assert "us__backstop_scale" not in [u.name for u in m.uncertainties]

@@ -191,7 +191,8 @@ def ema_model(scenario: str | Scenario = "sep-2025-paris",
     Args:
         scenario: a scenario name, .yaml path or Scenario.
         uncertainties: dotted parameter paths (each over its declared range) or a mapping
-            path → (low, high) within it; default: every parameter except ``design.*``.
+            path → (low, high) within it; default: every parameter except ``design.*``. Each
+            parameter's EMA ``default`` is the scenario's value (clipped to a narrowed range).
         levers: ``"design"`` (the force design, over every design file) and/or dotted
             parameter paths (or a mapping path → (low, high)); a path given as a lever is
             dropped from the default uncertainties.
@@ -235,14 +236,19 @@ def ema_model(scenario: str | Scenario = "sep-2025-paris",
     if not model_name.isidentifier():
         model_name = "coalition_sim"
 
-    values = flatten(sc.parameters)
+    scenario_values = flatten(sc.parameters)
+
+    def default(path: str, lo: float, hi: float) -> float:
+        """The scenario's value, within a narrowed range."""
+        return min(max(scenario_values[path], lo), hi)
+
     model = BatchReplicatorModel(model_name, function=BatchRun(sc, tuple(o.name for o in chosen)))
-    model.uncertainties = [ema.RealParameter(ema_name(p), lo, hi, default=values[p],
+    model.uncertainties = [ema.RealParameter(ema_name(p), lo, hi, default=default(p, lo, hi),
                                              variable_name=p) for p, (lo, hi) in unc_ranges.items()]
     model.levers = (
         ([ema.CategoricalParameter(DESIGN_LEVER, design_names(), default=sc.design)]
          if design else [])
-        + [ema.RealParameter(ema_name(p), lo, hi, default=values[p], variable_name=p)
+        + [ema.RealParameter(ema_name(p), lo, hi, default=default(p, lo, hi), variable_name=p)
            for p, (lo, hi) in lever_ranges.items()])
     kinds = {"higher": ema.ScalarOutcome.MAXIMIZE, "lower": ema.ScalarOutcome.MINIMIZE}
     model.outcomes = [ema.ScalarOutcome(
