@@ -4,7 +4,8 @@ From the bottom up: helpers (``sim.util``) ← the model's declarations (facts, 
 outcomes, world, streams, the observed record, statistics) ← scenarios ← rules ← the batch
 engine ← results (tables of what runs produced) ← the Mesa model and agents ← outputs (write
 what they are given) ← analyses that run the engine (observations, sweeps, sensitivity,
-discovery, calibration, screening, assessment) ← the API ← the app ← the command line.
+discovery, calibration, the EMA Workbench adapter, screening, assessment) ← the API ← the app
+← the command line.
 
 A module may import a module of a lower layer, or one of its own group (the listed prefix it
 belongs to, e.g. ``sim.analysis.sweep``); never a higher layer, nor another group of its own
@@ -36,7 +37,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.analysis.verdict",),
     ("sim.output",),
     ("sim.analysis.observations", "sim.analysis.sweep", "sim.analysis.predictions"),
-    ("sim.analysis.sensitivity", "sim.analysis.discover", "sim.analysis.calibration"),
+    ("sim.analysis.sensitivity", "sim.analysis.discover", "sim.analysis.calibration",
+     "sim.analysis.ema"),
     ("sim.analysis.screening",),
     ("sim.analysis.assess",),
     ("sim.api",),
@@ -48,7 +50,8 @@ belongs to the group of its longest listed prefix."""
 
 RUNS_THE_ENGINE = ("sim.engine.batch", "sim.engine.mesa_model", "sim.api",
                    "sim.analysis.observations", "sim.analysis.sweep", "sim.analysis.sensitivity",
-                   "sim.analysis.screening", "sim.analysis.calibration", "sim.analysis.assess")
+                   "sim.analysis.screening", "sim.analysis.calibration", "sim.analysis.assess",
+                   "sim.analysis.ema")
 """Modules that simulate (or import what does): the output layer must reach none of them."""
 
 
