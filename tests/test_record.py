@@ -112,3 +112,17 @@ def test_positions_with_dates_and_events_that_change_a_state():
     assert np.array_equal(changed[changed.index < first], base[base.index < first])
     assert changed[first] > base[first]
     assert any("Germany changes its mind" in h for h in api.hypotheticals(sc2))
+
+
+def test_each_observation_gets_its_predictive_z_and_p():
+    """z = (observed − simulated mean) / √(sd² + spread of runs²); p two-sided."""
+    import math
+
+    sc = load_scenario("record-2025")
+    res = api.run(sc, replicates=30)
+    obs = [o for o in record.for_scenario(sc) if o.outcome == "growth"][0]
+    table = observations.compare((obs,), res.steps, None, sc.start).iloc[0]
+    month = res.steps[res.steps.date == obs.date]["growth"].to_numpy()
+    z = (obs.value - month.mean()) / math.sqrt(obs.sd ** 2 + month.std(ddof=1) ** 2)
+    assert math.isclose(table["z"], z) and 0 < table["p_value"] <= 1
+    assert math.isclose(table["p_value"], math.erfc(abs(z) / math.sqrt(2)))

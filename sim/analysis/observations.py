@@ -10,6 +10,7 @@ whether the band meets the observation's own 90% interval (value ± 1.645 sd).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -73,7 +74,10 @@ def simulated(obs: Observation, steps: pd.DataFrame, states_at: pd.DataFrame | N
 def compare(observations: tuple[Observation, ...], steps: pd.DataFrame,
             states_at: pd.DataFrame | None, start: str) -> pd.DataFrame:
     """One row per observation: observed value and interval, simulated mean and 90% band,
-    and ``covered`` (the band meets the observation's interval)."""
+    ``covered`` (the band meets the observation's interval), and the predictive ``z`` and its
+    two-sided ``p_value``: (observed − simulated mean) / √(observation sd² + sd of the runs²),
+    how far the observation lies in the predictive distribution of one run plus the
+    observation's own error."""
     rows = []
     for obs in observations:
         x = simulated(obs, steps, states_at, start)
@@ -86,10 +90,13 @@ def compare(observations: tuple[Observation, ...], steps: pd.DataFrame,
             mean = float(np.mean(x))
             lo, hi = stats.spread(x)
         olo, ohi = obs.interval()
+        spread = float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
+        z = (obs.value - mean) / math.sqrt(obs.sd ** 2 + spread ** 2)
         rows.append({"id": obs.id, "date": obs.date, "what": obs.label, "observed": obs.value,
                      "observed_lo": olo, "observed_hi": ohi, "simulated": mean,
                      "simulated_lo": lo, "simulated_hi": hi,
-                     "covered": bool(hi >= olo and lo <= ohi), "facts": ", ".join(obs.facts),
-                     "note": obs.note})
+                     "covered": bool(hi >= olo and lo <= ohi), "z": z,
+                     "p_value": math.erfc(abs(z) / math.sqrt(2.0)),
+                     "facts": ", ".join(obs.facts), "note": obs.note})
     return pd.DataFrame(rows)
 
