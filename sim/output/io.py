@@ -145,8 +145,10 @@ def write_table(df: pd.DataFrame, stem: str | Path) -> list[Path]:
 
 
 def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg"),
-                dpi: int = 150) -> list[Path]:
-    """``fig`` as ``stem.png`` and ``stem.svg`` (no creation dates embedded), atomically."""
+                dpi: int = 150, tight: bool = True) -> list[Path]:
+    """``fig`` as ``stem.png`` and ``stem.svg`` (no creation dates embedded), atomically.
+    ``tight=False`` for a figure already laid out (``tight_layout``): it skips the second
+    layout pass of ``bbox_inches="tight"``."""
     import matplotlib
 
     stem = Path(stem)
@@ -155,7 +157,8 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", 
         path = stem.with_suffix(f".{fmt}")
         meta: dict[str, Any] = {"Date": None} if fmt in ("svg", "pdf") else {"Software": None}
         with atomic_path(path) as tmp, matplotlib.rc_context({"svg.hashsalt": "coalition-sim"}):
-            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=meta)
+            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight" if tight else None,
+                        metadata=meta)
         out.append(path)
     return out
 

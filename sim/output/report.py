@@ -58,10 +58,10 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
         fig = fg.trajectories(b, result.scenario.parameters.design.ground_troops,
                               title=f"{result.name}: mean and 90% band over "
                                     f"{len(result.seeds)} replicates")
-        written += io.save_figure(fig, out / "trajectories", formats)
+        written += io.save_figure(fig, out / "trajectories", formats, tight=False)
         fg.close(fig)
         fig = fg.modes_over_time(result.steps, MODES)
-        written += io.save_figure(fig, out / "modes", formats)
+        written += io.save_figure(fig, out / "modes", formats, tight=False)
         fg.close(fig)
     if record is None:
         record = pd.DataFrame()
