@@ -123,3 +123,51 @@ def test_the_shipped_posterior_is_still_valid() -> None:
 
     post = load("default")
     assert len(post.names) == 10 and np.isclose(post.weights.sum(), 1.0)
+
+
+# --------------------------------------------------------------------------- item 2
+
+def _upgrade(port: int, origin: str | None) -> str:
+    """The status line the app answers a WebSocket upgrade of its kernel channel with."""
+    import base64
+    import os
+    import socket
+    import uuid
+
+    lines = [f"GET /jupyter/api/kernels/{uuid.uuid4()}/channels?session_id={uuid.uuid4()} "
+             "HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
+             f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}",
+             "Sec-WebSocket-Version: 13", *([f"Origin: {origin}"] if origin else [])]
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return s.recv(4096).decode("latin-1").split("\r\n")[0]
+
+
+def test_app_websocket_refuses_a_foreign_or_null_origin() -> None:
+    from sim.cli.app import start_process
+
+    proc, url = start_process("classroom-five", "--port", "0")
+    port = int(url.rsplit(":", 1)[1])
+    try:
+        for origin in ("http://evil.com", "null", f"http://127.0.0.1:{port + 1}",
+                       f"https://127.0.0.1:{port}", f"http://127.0.0.1.evil.com:{port}"):
+            assert " 403 " in _upgrade(port, origin), origin
+        for origin in (f"http://127.0.0.1:{port}", f"http://localhost:{port}", None):
+            assert " 101 " in _upgrade(port, origin), origin  # the app's own page still works
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def test_origin_check_reads_the_origin_header() -> None:
+    from sim.cli.app import origin_allowed
+
+    def scope(origin: bytes | None) -> dict:
+        headers = [(b"host", b"127.0.0.1:8765")] + ([(b"origin", origin)] if origin else [])
+        return {"type": "websocket", "headers": headers, "server": ("127.0.0.1", 8765)}
+
+    assert origin_allowed(scope(None)) and origin_allowed(scope(b"http://LOCALHOST:8765"))
+    assert origin_allowed(scope(b"http://[::1]:8765"))
+    for bad in (b"null", b"http://evil.com", b"http://127.0.0.1:8766", b"http://127.0.0.1",
+                b"file://", b"http://127.0.0.1:99999", b"http://[::1"):
+        assert not origin_allowed(scope(bad)), bad
