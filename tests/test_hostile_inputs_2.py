@@ -171,3 +171,88 @@ def test_origin_check_reads_the_origin_header() -> None:
     for bad in (b"null", b"http://evil.com", b"http://127.0.0.1:8766", b"http://127.0.0.1",
                 b"file://", b"http://127.0.0.1:99999", b"http://[::1"):
         assert not origin_allowed(scope(bad)), bad
+
+
+# --------------------------------------------------------------------------- items 6 and 8
+
+def scenario(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"name: {name}\ndescription: test\nextends: sep-2025-paris\n{body}")
+    return path
+
+
+POSITION = "positions:\n  DE:\n    hypothetical: test\n    shift: {{ground: 1.0}}\n    {}\n"
+WORLD = """\
+world:
+  - code: AA
+    name: State AA
+    lat: 50
+    lon: 10
+    gdp_usd_bn: 100
+    active_personnel: 1000
+    defence_pct_gdp: 2
+    border_russia_belarus: false
+    combat_aircraft: 10
+    major_warships: 1
+    deployment_approval: government
+    next_election: '2025-99'
+"""
+COERCED = {
+    "overrides in a file": ("overrides: {us.backstop_scale: 99}\n", 4, "overrides",
+                            "overrides are not written in scenario files"),
+    "year 0": ("start: 0000-01\n", 4, "start", "years 1900 to 2199"),
+    "year 9999": ("start: 9999-12\nhorizon: 600\n", 4, "start", "years 1900 to 2199"),
+    "month 99": (WORLD, 16, "world[0].next_election", "found: '2025-99'"),
+    "base 60": ("replicates: 1:30\n", 4, "replicates",
+                "found: 1:30 (YAML 1.1 reads it as the base-60 number 90)"),
+    "octal": ("seed: 010\n", 4, "seed", "YAML 1.1 reads it as the octal number 8"),
+    "horizon as text": ("horizon: '36'\n", 4, "horizon", "wrong type"),
+    "until before start": (POSITION.format("until: '1990-01'"), 8, "positions.DE.until",
+                           "until is before the scenario's start"),
+    "parameter as text": ("parameters:\n  us.backstop_scale: '1.5'\n", 5,
+                          "parameters.us.backstop_scale", "wrong type"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COERCED))
+def test_coerced_input_is_refused_and_located(tmp_path: Path, capsys, case: str) -> None:
+    body, line, key, message = COERCED[case]
+    path = scenario(tmp_path, "x", body)
+    for command in (["validate", str(path)], ["run", str(path), "-n", "2", "--out",
+                                               str(tmp_path / "out")]):
+        assert main(command) == 2, command
+        err = err_of(capsys)
+        assert f"x.yaml:{line}: {key}:" in err and message in err, err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("value", ["1e300", "1.0e300", "'1e300'"])
+def test_numbers_read_alike_everywhere(tmp_path: Path, capsys, value: str) -> None:
+    """A number in scientific notation is a number for a shift and a parameter alike; the same
+    text in quotes is text for both."""
+    quoted = value.startswith("'")
+    shift = scenario(tmp_path, "shift", POSITION.replace("ground: 1.0", f"ground: {value}")
+                     .format(""))
+    param = scenario(tmp_path, "param", f"parameters:\n  us.backstop_scale: {value}\n")
+    for path in (shift, param):
+        assert main(["validate", str(path)]) == 2
+        err = err_of(capsys)
+        assert ("wrong type" if quoted else "value out of range") in err, err
+    tiny = scenario(tmp_path, "tiny", "parameters:\n  russia.growth0: 1e-320\n")
+    assert main(["validate", str(tiny)]) == 0
+
+
+def test_run_refuses_a_bad_file_as_fast_as_validate(tmp_path: Path) -> None:
+    """`run` checks the file before it imports the engine, the output writers and figures."""
+    import subprocess
+    import sys
+
+    path = scenario(tmp_path, "x", "horizon: '36'\n")
+    code = ("import sys, time; t=time.perf_counter(); from sim.cli import main; "
+            f"rc=main(['run', {str(path)!r}, '--out', {str(tmp_path / 'o')!r}]); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('matplotlib', 'pyarrow', 'mesa'))); sys.exit(rc)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert r.returncode == 2 and "wrong type" in r.stderr
+    assert r.stdout.strip() == "[]", r.stdout

@@ -98,6 +98,10 @@ def _recorded_posterior(path: Path, record: dict[str, Any]) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.scenario and not args.from_manifest:
+        from sim.scenario.loader import load_resolved
+
+        load_resolved(args.scenario)  # a bad file stops here, before the engine is imported
     from sim import api
     from sim.output.outdir import staged
     from sim.output.report import write_run
