@@ -71,8 +71,8 @@ class _Loader(yaml.SafeLoader):
         self.file = file
 
 
-_Loader.add_implicit_resolver(_YAML + "float", re.compile(r"^[-+]?([0-9][0-9_]*(\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
-                              list("-+0123456789"))
+_SCIENTIFIC = re.compile(r"^[-+]?([0-9][0-9_]*(\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+_Loader.add_implicit_resolver(_YAML + "float", _SCIENTIFIC, list("-+.0123456789"))
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 _OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 
