@@ -256,3 +256,52 @@ def test_run_refuses_a_bad_file_as_fast_as_validate(tmp_path: Path) -> None:
                        cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert r.returncode == 2 and "wrong type" in r.stderr
     assert r.stdout.strip() == "[]", r.stdout
+
+
+# --------------------------------------------------------------------------- item 7
+
+def results_file(tmp_path: Path, edit) -> Path:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"point": np.arange(400) // 4, "replicate": np.arange(400) % 4,
+                       "us.backstop_scale": rng.uniform(0, 2, 400),
+                       "sanctions.scale": rng.uniform(0.5, 1.5, 400)})
+    df["holds"] = (df["us.backstop_scale"] > 1).astype(float)
+    df["first_ceasefire_month"] = np.where(df["holds"] == 1, 7.0, np.nan)  # NaN: never agreed
+    path = tmp_path / "results.parquet"
+    edit(df).to_parquet(path)
+    return path
+
+
+def _set(column: str, value: object):
+    def edit(df: pd.DataFrame) -> pd.DataFrame:
+        df[column] = df[column].astype(object if isinstance(value, str) else float)
+        df.loc[5, column] = value
+        if isinstance(value, str):
+            df[column] = df[column].astype(str)
+        return df
+    return edit
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("us.backstop_scale", np.nan, "column 'us.backstop_scale' of the results holds 1 value(s) "
+                                  "that are not finite numbers (first: row 6, nan)"),
+    ("us.backstop_scale", np.inf, "(first: row 6, inf)"),
+    ("holds", np.nan, "column 'holds' of the results holds 1 value(s) that are not finite"),
+    ("holds", -np.inf, "(first: row 6, -inf)"),
+    ("holds", "1", "column 'holds' of the results holds text, e.g. '1.0'; expected numbers"),
+])
+def test_discover_refuses_nan_inf_and_text(tmp_path: Path, capsys, column: str, value: object,
+                                           message: str) -> None:
+    path = results_file(tmp_path, _set(column, value))
+    assert main(["discover", str(path), "--outcome", "holds == 1", "--inputs",
+                 "us.backstop_scale,sanctions.scale", "--no-figures", "--out",
+                 str(tmp_path / "d")]) == 2
+    assert message in err_of(capsys)
+    assert not (tmp_path / "d").exists()
+
+
+def test_discover_reads_nan_of_a_month_outcome_as_never(tmp_path: Path, capsys) -> None:
+    path = results_file(tmp_path, lambda df: df)
+    assert main(["discover", str(path), "--outcome", "first_ceasefire_month <= 12", "--inputs",
+                 "us.backstop_scale,sanctions.scale", "--no-figures", "--quiet", "--out",
+                 str(tmp_path / "d")]) == 0
