@@ -6,7 +6,6 @@ interval), then paragraphs generated from the numbers that say what differs and 
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import sys
 import time
@@ -20,15 +19,12 @@ from sim.model import outcomes
 from sim.model.parameters import MODES, flatten
 from sim.output import figures as fg
 from sim.output import io
+from sim.output.outdir import sha256_file  # streamed: a states CSV may be gigabytes
 from sim.scenario.designs import load_design
 from sim.scenario.schema import Scenario
 from sim.util.version import project_version
 
 MANIFEST_VERSION = 1
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 # --- one run -------------------------------------------------------------------------------
