@@ -305,3 +305,55 @@ def test_discover_reads_nan_of_a_month_outcome_as_never(tmp_path: Path, capsys) 
     assert main(["discover", str(path), "--outcome", "first_ceasefire_month <= 12", "--inputs",
                  "us.backstop_scale,sanctions.scale", "--no-figures", "--quiet", "--out",
                  str(tmp_path / "d")]) == 0
+
+
+# --------------------------------------------------------------------------- item 1
+
+def test_run_limit_counts_the_states_table_it_holds(tmp_path: Path, capsys) -> None:
+    """Every table `run` holds counts: the states table is held only when it fits beside the
+    monthly table under the limit, else streamed to disk (the reported case: 666,666 × 3
+    months = 1,999,998 monthly rows and 22.7 million state rows)."""
+    from sim.util import limits
+
+    assert limits.streams_states(666_666, 34, 3)
+    assert limits.run_rows(666_666, 3, 34) == 1_999_998
+    # 25,000 × 34 = 850,000 state rows would fit alone, not beside 1,225,000 monthly rows
+    assert limits.streams_states(25_000, 34, 49) and not limits.streams_states(25_000, 34)
+    assert limits.run_rows(25_000, 49, 34) == 1_225_000
+    assert limits.run_rows(20_000, 49, 34) == 20_000 * (49 + 34)  # held: both fit
+    assert limits.run_rows(25_000, 49, 34, record_steps=False) == 850_000
+    for r, h in ((666_666, 3), (25_000, 49), (40_816, 49), (1_000, 2_000)):
+        assert limits.run_rows(r, h, 34) <= limits.MAX_STEP_ROWS or r * h > limits.MAX_STEP_ROWS
+    path = scenario(tmp_path, "x", "horizon: 49\n")
+    assert main(["run", str(path), "-n", "40817", "--out", str(tmp_path / "o")]) == 2
+    assert "at most 40,816 replicates" in err_of(capsys)
+
+
+def test_a_run_that_streams_its_states_table_writes_the_same_folder(tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    from sim.util import limits
+
+    assert main(["run", "sep-2025-paris", "-n", "30", "--no-figures", "--out",
+                 str(tmp_path / "held")]) == 0
+    monkeypatch.setattr(limits, "MAX_STEP_ROWS", 30 * 36 + 10)  # states no longer fit
+    assert main(["run", "sep-2025-paris", "-n", "30", "--no-figures", "--out",
+                 str(tmp_path / "streamed")]) == 0
+    for name in ("states.csv", "steps.csv", "summary.csv"):
+        assert (tmp_path / "held" / name).read_bytes() == (tmp_path / "streamed" / name
+                                                           ).read_bytes()
+
+
+def test_manifest_hashes_are_streamed(tmp_path: Path, monkeypatch) -> None:
+    """The run's manifest hashes its tables a block at a time (the states CSV of a large run
+    is gigabytes): no output is read whole."""
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def whole(self: Path) -> bytes:
+        read.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", whole)
+    assert main(["run", "sep-2025-paris", "-n", "3", "--no-figures", "--out",
+                 str(tmp_path / "o")]) == 0
+    assert not [n for n in read if n.endswith((".csv", ".parquet"))], read

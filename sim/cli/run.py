@@ -134,8 +134,9 @@ def handle(args: argparse.Namespace) -> int:
     if args.from_manifest and posterior is None and manifest.get("posterior"):
         posterior = _recorded_posterior(args.from_manifest, manifest["posterior"])
     if record_steps:
-        limits.check_steps(scenario.replicates, scenario.horizon)
-    stream_states = scenario.replicates * len(scenario.states()) > limits.STREAM_STATE_ROWS
+        limits.check_run(scenario.replicates, scenario.horizon, len(scenario.states()))
+    stream_states = limits.streams_states(scenario.replicates, len(scenario.states()),
+                                          scenario.horizon if record_steps else 0)
     out = Path(args.out if args.out is not None else default_out)
     with staged(out, "run") as tmp:  # checks and locks --out before simulating
         states = _StatesStream(tmp) if stream_states else None

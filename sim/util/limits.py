@@ -10,7 +10,8 @@ the limits.
 from __future__ import annotations
 
 MAX_STEP_ROWS = 2_000_000
-"""``run`` without --summary-only: replicates × horizon (per-month rows kept for the figures)."""
+"""``run`` without --summary-only: replicates × horizon (per-month rows kept for the figures)
+plus replicates × states when the states table is held (not streamed)."""
 STREAM_STATE_ROWS = 1_000_000
 """``run``: above this many replicates × states, the states table is streamed to disk."""
 MAX_COMPARE_ROWS = 4_000_000
@@ -31,14 +32,38 @@ class TooLarge(ValueError):
     """An input past a memory limit (bad input: exit 2)."""
 
 
-def check_steps(replicates: int, horizon: int) -> None:
+def streams_states(replicates: int, states: int, horizon: int = 0) -> bool:
+    """Whether ``run`` streams the states table to disk instead of holding it: when it has
+    more than STREAM_STATE_ROWS rows, or when held beside the per-month table (``horizon``
+    months; 0: none kept) the two would pass MAX_STEP_ROWS."""
+    rows = replicates * states
+    return rows > STREAM_STATE_ROWS or replicates * horizon + rows > MAX_STEP_ROWS
+
+
+def run_rows(replicates: int, horizon: int, states: int, record_steps: bool = True) -> int:
+    """Rows of the tables ``run`` holds in memory: the per-month table (replicates × months,
+    unless --summary-only) and the states table (replicates × states) unless streamed."""
+    months = horizon if record_steps else 0
+    held = 0 if streams_states(replicates, states, months) else replicates * states
+    return replicates * months + held
+
+
+def check_run(replicates: int, horizon: int, states: int, record_steps: bool = True) -> None:
+    """``run``: every table it holds together at most MAX_STEP_ROWS rows (the states table is
+    streamed when it would not fit, so the per-month table is what can be refused)."""
+    if run_rows(replicates, horizon, states, record_steps) <= MAX_STEP_ROWS:
+        return
     rows = replicates * horizon
-    if rows > MAX_STEP_ROWS:
-        raise TooLarge(
-            f"{replicates:,} replicates × {horizon} months = {rows:,} per-month rows, more "
-            f"than the {MAX_STEP_ROWS:,} kept in memory: pass --summary-only (per-run "
-            f"outcomes only, up to a million replicates) or at most "
-            f"{MAX_STEP_ROWS // horizon:,} replicates")
+    raise TooLarge(
+        f"{replicates:,} replicates × {horizon} months = {rows:,} per-month rows, more "
+        f"than the {MAX_STEP_ROWS:,} kept in memory: pass --summary-only (per-run "
+        f"outcomes only, up to a million replicates) or at most "
+        f"{MAX_STEP_ROWS // max(horizon, 1):,} replicates")
+
+
+def check_steps(replicates: int, horizon: int) -> None:
+    """The per-month table alone (see :func:`check_run`)."""
+    check_run(replicates, horizon, 0)
 
 
 def check_compare(sizes: list[tuple[str, int, int, int]]) -> None:
