@@ -21,6 +21,16 @@ def _share(text: str) -> float:
     return v
 
 
+def _max_rows(text: str) -> int:
+    from sim.util.limits import MAX_DISCOVER_ROWS
+
+    value = positive_int(text)
+    if value > MAX_DISCOVER_ROWS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_DISCOVER_ROWS:,} rows (PRIM "
+                                         f"holds them in memory), found {value:,}")
+    return value
+
+
 def register(subparsers: Any) -> None:
     p = add_command(
         subparsers, "discover", help="which parameter ranges lead to an outcome (PRIM)",
@@ -55,8 +65,9 @@ def register(subparsers: Any) -> None:
                         "SHARE of its replicates meet the outcome")
     p.add_argument("--peel-alpha", type=_share, default=0.05, help="PRIM peeling share (0.05)")
     p.add_argument("--mass-min", type=_share, default=0.05, help="smallest box mass (0.05)")
-    p.add_argument("--max-rows", type=positive_int, default=500_000,
-                   help="analyse a seeded random sample of at most this many runs (500000)")
+    p.add_argument("--max-rows", type=_max_rows, default=500_000,
+                   help="analyse a seeded random sample of at most this many runs (500000; "
+                        "at most 2000000)")
     p.add_argument("--out", "-o", type=Path, default=None,
                    help="output folder (default: SWEEP_RESULTS/discover/<outcome>)")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")

@@ -24,6 +24,8 @@ MAX_SAMPLE_VALUES = 20_000_000
 MAX_BOOTSTRAP = 10_000_000
 """``sensitivity``: samples × num_resamples (SALib draws every bootstrap resample at once:
 262,144 Sobol samples × 100 resamples peaked at 2.1 GB)."""
+MAX_DISCOVER_ROWS = 2_000_000
+"""``discover --max-rows``: runs (or sampled rows) PRIM analyses in memory."""
 MAX_POINT_ROWS = 2_000_000
 """``sweep``: grid points × outputs (the per-point statistics are built in memory)."""
 
