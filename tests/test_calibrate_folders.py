@@ -124,3 +124,16 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
     assert len(thresholds.splitlines()) == 5  # header and 4 generations
     pd.testing.assert_frame_equal(posterior, whole_posterior)
     assert thresholds == whole_thresholds
+
+
+def test_a_real_full_disk_names_the_store(tmp_path: Path) -> None:
+    from tests.test_output_folders import small_tmpfs
+
+    with small_tmpfs(tmp_path / "disk", "48k") as disk:
+        r = subprocess.run([*CLI, "calibrate", str(spec(tmp_path, 3)), "--out",
+                            str(disk / "cal"), "--predictive-runs", "20", "--quiet"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 1, r.stderr
+        assert "No space left on device" in r.stderr and "abc.db" in r.stderr
+        assert "Traceback" not in r.stderr and "prepared" not in r.stderr
+        assert not (disk / "cal").exists()
