@@ -20,7 +20,10 @@ def register(subparsers: Any) -> None:
         stopped calibration resumes with --resume), thresholds.csv (one row per generation),
         parameters.csv (medians and 90% credible intervals), marginals.png, pairs.png,
         predictive.png/csv (every observation against its posterior predictive band) and
-        manifest.json. Progress is shown per generation. docs/calibration.md explains it.""",
+        manifest.json (listing every file). The folder is built beside --out (the store grows
+        in .OUT.partial, one generation at a time) and swapped in when complete; a killed
+        calibration resumes with --resume and gives the posterior an uninterrupted one would.
+        Progress is shown per generation. docs/calibration.md explains it.""",
         examples=["coalition-sim calibrate seeds/calibration/record-2025.yaml --out out/cal",
                   "coalition-sim calibrate seeds/calibration/record-2025.yaml --out out/cal "
                   "--resume",
