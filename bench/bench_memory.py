@@ -10,7 +10,8 @@ whole process tree every 50 ms; the peak must stay under 2 GB (issue 9). Cases:
   states table (999,974 rows) held beside the monthly one; one replicate more is refused;
 - ``sensitivity`` at SALib's bootstrap limit (samples × num_resamples = 10^7: 131,072 Sobol
   samples × 76 resamples, 6 months);
-- ``discover`` at ``--max-rows 2000000`` on a results file of 2.5 million runs;
+- ``discover`` at its limit (runs × parameters = 2,000,000: 1,000,000 runs × 2 parameters and
+  333,333 × 6) on a results file of 1.2 million runs; one row more is refused;
 - sweeps of 10^5, 10^6 (and, with --full, 10^7) runs: a 100 × 100 grid × replicates, to show
   that memory is flat in the number of runs (chunks are streamed to Parquet and merged a row
   group at a time);
@@ -59,15 +60,18 @@ chunk_size: 50000
 """
 
 
+SIX = ("us.backstop_scale", "sanctions.scale", "coalition.ground_threshold_scale",
+       "coalition.peer_weight", "us.follow_through", "russia.resolve")
+
+
 def results_file(path: Path, rows: int) -> str:
-    """A sweep-like results.parquet of ``rows`` runs (two swept parameters, two outcomes)."""
+    """A sweep-like results.parquet of ``rows`` runs (six swept parameters, two outcomes)."""
     import numpy as np
     import pandas as pd
 
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"point": np.arange(rows) // 10, "replicate": np.arange(rows) % 10,
-                       "us.backstop_scale": rng.uniform(0, 2, rows),
-                       "sanctions.scale": rng.uniform(0, 2, rows)})
+                       **{p: rng.uniform(0, 2, rows) for p in SIX}})
     df["holds"] = ((df["us.backstop_scale"] > 1.2) & (rng.random(rows) < 0.9)).astype(float)
     df["pledged_troops"] = rng.uniform(0, 60_000, rows)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -140,7 +144,7 @@ def main() -> int:
                  666_666, 0),
                 ("36 months: 1,999,980 monthly rows, states streamed", "sep-2025-paris",
                  55_555, 0),
-                ("34 months: 1,999,948 monthly rows + 999,974 state rows held", str(world),
+                ("34 months: 999,974 monthly + 999,974 state rows held", str(world),
                  29_411, 0),
                 ("36 months, one replicate past the limit (refused)", "sep-2025-paris",
                  55_556, 2)):
@@ -156,15 +160,18 @@ def main() -> int:
                       [*exe, "sensitivity", str(sens), "--out", str(tmp_path / "sens"),
                        "--jobs", str(args.jobs), "--quiet", "--no-figures"], 0))
         big = results_file(tmp_path / "big" / "results.parquet",
-                           250_000 if args.quick else 2_500_000)
-        cases.append((f"discover --max-rows {2_000_000 // scale:,} (of "
-                      f"{2_500_000 // scale:,} runs)",
-                      [*exe, "discover", big, "--outcome", "holds == 1", "--inputs",
-                       "us.backstop_scale,sanctions.scale", "--max-rows",
-                       str(2_000_000 // scale), "--quiet", "--out", str(tmp_path / "d")], 0))
-        cases.append(("discover --max-rows 2,000,001 (refused)",
-                      [*exe, "discover", big, "--outcome", "holds == 1", "--max-rows",
-                       "2000001", "--quiet", "--out", str(tmp_path / "d2")], 2))
+                           200_000 if args.quick else 1_200_000)
+        six = ",".join(SIX)
+        for rows, inputs in ((1_000_000, "us.backstop_scale,sanctions.scale"), (333_333, six)):
+            rows //= scale
+            k = inputs.count(",") + 1
+            cases.append((f"discover --max-rows {rows:,} x {k} parameters (the limit)",
+                          [*exe, "discover", big, "--outcome", "holds == 1", "--inputs",
+                           inputs, "--max-rows", str(rows), "--quiet", "--out",
+                           str(tmp_path / f"d{k}")], 0))
+        cases.append(("discover --max-rows 333,334 x 6 parameters (refused)",
+                      [*exe, "discover", big, "--outcome", "holds == 1", "--inputs", six,
+                       "--max-rows", "333334", "--quiet", "--out", str(tmp_path / "dx")], 2))
         sizes = [10**4, 10**5] if args.quick else [10**5, 10**6]
         if args.full:
             sizes.append(10**7)

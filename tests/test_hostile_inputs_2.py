@@ -357,3 +357,17 @@ def test_manifest_hashes_are_streamed(tmp_path: Path, monkeypatch) -> None:
     assert main(["run", "sep-2025-paris", "-n", "3", "--no-figures", "--out",
                  str(tmp_path / "o")]) == 0
     assert not [n for n in read if n.endswith((".csv", ".parquet"))], read
+
+
+def test_discover_limit_counts_runs_times_parameters(tmp_path: Path, capsys) -> None:
+    from sim.util import limits
+
+    assert limits.discover_rows(None, 2) == limits.DISCOVER_ROWS
+    assert limits.discover_rows(None, 8) == limits.MAX_DISCOVER_VALUES // 8
+    assert limits.discover_rows(1_000_000, 2) == 1_000_000
+    path = results_file(tmp_path, lambda df: df)
+    assert main(["discover", str(path), "--outcome", "holds == 1", "--inputs",
+                 "us.backstop_scale,sanctions.scale", "--max-rows", "1000001", "--out",
+                 str(tmp_path / "d")]) == 2
+    assert ("--max-rows 1,000,001 × 2 parameters = 2,000,002 values, more than the 2,000,000"
+            in err_of(capsys))

@@ -24,8 +24,11 @@ MAX_SAMPLE_VALUES = 20_000_000
 MAX_BOOTSTRAP = 10_000_000
 """``sensitivity``: samples × num_resamples (SALib draws every bootstrap resample at once:
 262,144 Sobol samples × 100 resamples peaked at 2.1 GB)."""
-MAX_DISCOVER_ROWS = 2_000_000
-"""``discover --max-rows``: runs (or sampled rows) PRIM analyses in memory."""
+MAX_DISCOVER_VALUES = 2_000_000
+"""``discover``: runs analysed × parameters PRIM may restrict (PRIM holds 400-600 bytes per
+value: 1,000,000 runs × 6 parameters peaked at 3.1 GB, 500,000 × 6 at 2.0 GB)."""
+DISCOVER_ROWS = 500_000
+"""``discover``: runs analysed by default (fewer when the parameters are many)."""
 MAX_POINT_ROWS = 2_000_000
 """``sweep``: grid points × outputs (the per-point statistics are built in memory)."""
 
@@ -66,6 +69,20 @@ def check_run(replicates: int, horizon: int, states: int, record_steps: bool = T
 def check_steps(replicates: int, horizon: int) -> None:
     """The per-month table alone (see :func:`check_run`)."""
     check_run(replicates, horizon, 0)
+
+
+def discover_rows(requested: int | None, inputs: int) -> int:
+    """Rows ``discover`` analyses: ``requested`` (--max-rows) or the default, at most
+    MAX_DISCOVER_VALUES / ``inputs``; TooLarge if ``requested`` asks for more."""
+    most = MAX_DISCOVER_VALUES // max(inputs, 1)
+    if requested is None:
+        return min(DISCOVER_ROWS, most)
+    if requested > most:
+        raise TooLarge(
+            f"--max-rows {requested:,} × {inputs} parameters = {requested * inputs:,} values, "
+            f"more than the {MAX_DISCOVER_VALUES:,} PRIM holds in memory: pass --max-rows "
+            f"{most:,} or less, or fewer --inputs")
+    return requested
 
 
 def check_compare(sizes: list[tuple[str, int, int, int]]) -> None:
