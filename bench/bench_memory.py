@@ -162,12 +162,13 @@ def main() -> int:
         big = results_file(tmp_path / "big" / "results.parquet",
                            200_000 if args.quick else 1_200_000)
         six = ",".join(SIX)
-        for rows, inputs in ((1_000_000, "us.backstop_scale,sanctions.scale"), (333_333, six)):
-            rows //= scale
+        for n_rows, inputs in ((1_000_000, "us.backstop_scale,sanctions.scale"),
+                               (333_333, six)):
+            n_rows //= scale
             k = inputs.count(",") + 1
-            cases.append((f"discover --max-rows {rows:,} x {k} parameters (the limit)",
+            cases.append((f"discover --max-rows {n_rows:,} x {k} parameters (the limit)",
                           [*exe, "discover", big, "--outcome", "holds == 1", "--inputs",
-                           inputs, "--max-rows", str(rows), "--quiet", "--out",
+                           inputs, "--max-rows", str(n_rows), "--quiet", "--out",
                            str(tmp_path / f"d{k}")], 0))
         cases.append(("discover --max-rows 333,334 x 6 parameters (refused)",
                       [*exe, "discover", big, "--outcome", "holds == 1", "--inputs", six,
