@@ -4,6 +4,9 @@ and swapped in, its manifest lists every file, a kill leaves --out as it was, an
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -40,9 +43,30 @@ def spec(tmp_path: Path, populations: int = 4) -> Path:
 
 
 def consistent(folder: Path) -> dict:
-    from tests.test_output_folders import consistent as check
+    """The manifest of ``folder``, checked to list exactly the files in it (with hashes)."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert on_disk - {"manifest.json"} == set(manifest["files"]), folder
+    for rel, meta in manifest["files"].items():
+        data = (folder / rel).read_bytes()
+        assert len(data) == meta["bytes"] and hashlib.sha256(data).hexdigest() == meta["sha256"]
+    return manifest
 
-    return check(folder)
+
+@contextlib.contextmanager
+def small_tmpfs(path: Path, size: str) -> object:
+    """A tmpfs of ``size`` mounted at ``path`` (skips unless root may mount one)."""
+    path.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 def results(folder: Path) -> tuple[pd.DataFrame, str]:
@@ -127,8 +151,6 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
 
 
 def test_a_real_full_disk_names_the_store(tmp_path: Path) -> None:
-    from tests.test_output_folders import small_tmpfs
-
     with small_tmpfs(tmp_path / "disk", "48k") as disk:
         r = subprocess.run([*CLI, "calibrate", str(spec(tmp_path, 3)), "--out",
                             str(disk / "cal"), "--predictive-runs", "20", "--quiet"],
