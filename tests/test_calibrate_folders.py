@@ -159,3 +159,22 @@ def test_a_real_full_disk_names_the_store(tmp_path: Path) -> None:
         assert "No space left on device" in r.stderr and "abc.db" in r.stderr
         assert "Traceback" not in r.stderr and "prepared" not in r.stderr
         assert not (disk / "cal").exists()
+
+
+def test_resume_of_a_finished_calibration_works_on_a_copy(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "cal"
+    argv = ["calibrate", str(spec(tmp_path, 2)), "--out", str(out), "--predictive-runs", "20",
+            "--quiet"]
+    assert main(argv) == 0
+    before = consistent(out)
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert main([*argv, "--resume"]) == 0  # nothing left to run: the outputs again
+    after = consistent(out)
+    assert after["resumed"] is True and after["generations"] == before["generations"]
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "posterior.parquet"), posterior)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cal", "tiny.yaml"]
+    (tmp_path / "tiny.yaml").write_text(SPEC.format(populations=3).replace("seed: 4", "seed: 5"))
+    assert main([*argv, "--resume"]) == 2
+    assert "differs from the spec" in capsys.readouterr().err
+    assert consistent(out) == after  # the finished folder is untouched, nothing beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cal", "tiny.yaml"]

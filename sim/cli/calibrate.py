@@ -45,7 +45,7 @@ def handle(args: argparse.Namespace) -> int:
     from sim.analysis.calibration.simulator import RecordSimulator
     from sim.analysis.calibration.spec import load_spec
     from sim.output import io
-    from sim.output.outdir import STORE, calibration_folder, check_target
+    from sim.output.outdir import STORE, calibration_folder, check_target, partial_path
 
     if args.resume and args.overwrite:
         fail("--resume and --overwrite exclude each other")
@@ -56,12 +56,15 @@ def handle(args: argparse.Namespace) -> int:
     if not priors:
         fail(f"{args.spec}: every parameter named is also fixed: nothing left to fit")
     out = check_target(args.out)
+    if args.resume:  # before anything is copied or locked
+        for folder in (partial_path(out), out):
+            recorded = _recorded_spec(folder / "spec.json")
+            if (folder / STORE).exists():
+                if recorded is not None and recorded != spec.model_dump(mode="json"):
+                    fail(f"--resume: {args.spec} differs from the spec {args.out} was "
+                         "calibrated with (spec.json): pass --overwrite to start again")
+                break
     with calibration_folder(out, resume=args.resume, overwrite=args.overwrite) as work:
-        if args.resume:
-            recorded = _recorded_spec(work / "spec.json")
-            if recorded is not None and recorded != spec.model_dump(mode="json"):
-                fail(f"--resume: {args.spec} differs from the spec {args.out} was calibrated "
-                     "with (spec.json): pass --overwrite to start again")
         io.write_json(work / "spec.json", spec.model_dump(mode="json"))
         b = spec.budget
         info(f"calibrating {len(priors)} parameters on {len(obs)} observations of "
