@@ -63,20 +63,9 @@ def main() -> None:
         import pyabc
 
         sim = RecordSimulator(sc, obs, names, reps=spec.reps, seed=1)
-        prior = pyabc.Distribution(**{abc.key(n): pyabc.RV("uniform", a, b - a)
-                                      for n, (a, b) in priors.items()})
-
-        def model(par):
-            theta = np.array([[par[abc.key(n)] for n in names]])
-            return dict(zip(sim.ids, sim.stats(theta)[0], strict=True))
-
-        single = pyabc.ABCSMC(model, prior, pyabc.PNormDistance(
-            p=2, fixed_weights={i: 1 / s for i, s in zip(sim.ids, sim.sd, strict=True)}),
-            population_size=200, sampler=pyabc.sampler.SingleCoreSampler())
-        single.new("sqlite:///" + str(Path(tmp) / "single.db"),
-                   dict(zip(sim.ids, sim.observed.tolist(), strict=True)))
         t0 = time.perf_counter()
-        single.run(max_nr_populations=2)
+        abc.calibrate(sim, priors, Path(tmp) / "single.db", population_size=200, populations=2,
+                      seed=1, sampler=pyabc.sampler.SingleCoreSampler())
         rate = sim.runs / (time.perf_counter() - t0)
         print(f"pyabc SingleCoreSampler:   {rate:10,.0f} runs/s  (one particle per model call; "
               f"{rate / engine_rate:.0%} of the engine's rate)")

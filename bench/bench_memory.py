@@ -4,6 +4,14 @@ Each case runs the real command line in a subprocess and samples the resident me
 whole process tree every 50 ms; the peak must stay under 2 GB (issue 9). Cases:
 
 - ``run sep-2025-paris -n 1000000 --summary-only`` (the documented maximum of replicates);
+- ``run`` at the row limit of the tables it holds (sim/util/limits.py ``check_run``): 666,666
+  replicates × 3 months = 1,999,998 monthly rows beside a states table of 22.7 million rows
+  (streamed: the case of issue 24), 55,555 × 36 months, and 29,411 × 34 months with the
+  states table (999,974 rows) held beside the monthly one; one replicate more is refused;
+- ``sensitivity`` at SALib's bootstrap limit (samples × num_resamples = 10^7: 131,072 Sobol
+  samples × 76 resamples, 6 months);
+- ``discover`` at its limit (runs × parameters = 2,000,000: 1,000,000 runs × 2 parameters and
+  333,333 × 6) on a results file of 1.2 million runs; one row more is refused;
 - sweeps of 10^5, 10^6 (and, with --full, 10^7) runs: a 100 × 100 grid × replicates, to show
   that memory is flat in the number of runs (chunks are streamed to Parquet and merged a row
   group at a time);
@@ -35,6 +43,40 @@ import common  # noqa: F401
 import psutil  # noqa: E402
 
 LIMIT_MB = 2048
+SENSITIVITY = """\
+kind: sensitivity
+name: memsens
+scenario: sep-2025-paris
+method: sobol
+samples: 131072
+replicates: 1
+horizon: 6
+num_resamples: 76
+parameters:
+  us.backstop_scale: [0.0, 2.0]
+  sanctions.scale: [0.0, 2.0]
+outputs: [pledged_troops, holds]
+chunk_size: 50000
+"""
+
+
+SIX = ("us.backstop_scale", "sanctions.scale", "coalition.ground_threshold_scale",
+       "coalition.peer_weight", "us.follow_through", "russia.resolve")
+
+
+def results_file(path: Path, rows: int) -> str:
+    """A sweep-like results.parquet of ``rows`` runs (six swept parameters, two outcomes)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"point": np.arange(rows) // 10, "replicate": np.arange(rows) % 10,
+                       **{p: rng.uniform(0, 2, rows) for p in SIX}})
+    df["holds"] = ((df["us.backstop_scale"] > 1.2) & (rng.random(rows) < 0.9)).astype(float)
+    df["pledged_troops"] = rng.uniform(0, 60_000, rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(path)
+    return str(path)
 SPEC = """\
 name: mem
 scenario: sep-2025-paris
@@ -90,6 +132,47 @@ def main() -> int:
         cases = [(f"run -n {reps:,} --summary-only",
                   [*exe, "run", "sep-2025-paris", "-n", str(reps), "--summary-only", "--out",
                    str(tmp_path / "run")], 0)]
+        short = tmp_path / "short.yaml"
+        short.write_text("name: short\ndescription: three months\nextends: sep-2025-paris\n"
+                         "horizon: 3\n")
+        world = tmp_path / "h34.yaml"
+        world.write_text("name: h34\ndescription: 34 months\nextends: sep-2025-paris\n"
+                         "horizon: 34\n")
+        scale = 10 if args.quick else 1
+        for label, scenario, n, code in (
+                ("3 months: 1,999,998 monthly rows, 22.7M state rows streamed", str(short),
+                 666_666, 0),
+                ("36 months: 1,999,980 monthly rows, states streamed", "sep-2025-paris",
+                 55_555, 0),
+                ("34 months: 999,974 monthly + 999,974 state rows held", str(world),
+                 29_411, 0),
+                ("36 months, one replicate past the limit (refused)", "sep-2025-paris",
+                 55_556, 2)):
+            n = n if code else n // scale
+            cases.append((f"run -n {n:,}, {label}",
+                          [*exe, "run", scenario, "-n", str(n), "--no-figures", "--out",
+                           str(tmp_path / "r")], code))
+        sens = tmp_path / "memsens.yaml"
+        sens.write_text(SENSITIVITY if not args.quick else
+                        SENSITIVITY.replace("131072", "8192"))
+        cases.append(("sensitivity: Sobol 131,072 samples x 76 resamples (bootstrap limit)"
+                      if not args.quick else "sensitivity: Sobol 8,192 samples x 76",
+                      [*exe, "sensitivity", str(sens), "--out", str(tmp_path / "sens"),
+                       "--jobs", str(args.jobs), "--quiet", "--no-figures"], 0))
+        big = results_file(tmp_path / "big" / "results.parquet",
+                           200_000 if args.quick else 1_200_000)
+        six = ",".join(SIX)
+        for n_rows, inputs in ((1_000_000, "us.backstop_scale,sanctions.scale"),
+                               (333_333, six)):
+            n_rows //= scale
+            k = inputs.count(",") + 1
+            cases.append((f"discover --max-rows {n_rows:,} x {k} parameters (the limit)",
+                          [*exe, "discover", big, "--outcome", "holds == 1", "--inputs",
+                           inputs, "--max-rows", str(n_rows), "--quiet", "--out",
+                           str(tmp_path / f"d{k}")], 0))
+        cases.append(("discover --max-rows 333,334 x 6 parameters (refused)",
+                      [*exe, "discover", big, "--outcome", "holds == 1", "--inputs", six,
+                       "--max-rows", "333334", "--quiet", "--out", str(tmp_path / "dx")], 2))
         sizes = [10**4, 10**5] if args.quick else [10**5, 10**6]
         if args.full:
             sizes.append(10**7)

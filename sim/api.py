@@ -84,6 +84,37 @@ def _state_frame(batch: engine.Batch, res: engine.Results, run0: int) -> pd.Data
     return pd.DataFrame(cols)
 
 
+class _StepTable:
+    """The monthly table of a whole run, filled chunk by chunk into columns allocated once:
+    the table is held once, never as chunks plus their concatenation (twice the memory)."""
+
+    def __init__(self, runs: int, dates: list[str], outcomes: Sequence[str]):
+        self.dates, self.outcomes, self.T = dates, list(outcomes), len(dates)
+        n = runs * self.T
+        self.cols: dict[str, np.ndarray] = {
+            "run": np.empty(n, dtype=np.int64), "seed": np.empty(n, dtype=np.int64),
+            "month": np.tile(np.arange(1, self.T + 1), runs),
+            **{k: np.empty(n, dtype=np.float64) for k in self.outcomes}}
+
+    def add(self, res: engine.Results, run0: int) -> None:
+        """The rows of the runs ``run0 ..`` of ``res`` (as :func:`step_frame` builds them)."""
+        assert res.steps is not None
+        R, T = len(res.seeds), self.T
+        rows = slice(run0 * T, (run0 + R) * T)
+        self.cols["run"][rows] = np.repeat(np.arange(run0, run0 + R), T)
+        self.cols["seed"][rows] = np.repeat(res.seeds, T)
+        for k in self.outcomes:
+            self.cols[k][rows] = res.steps[k].reshape(-1)
+
+    def frame(self) -> pd.DataFrame:
+        runs = len(self.cols["run"]) // max(self.T, 1)
+        cols = {"run": self.cols["run"], "seed": self.cols["seed"], "month": self.cols["month"],
+                "date": np.tile(np.array(self.dates, dtype=object), runs),
+                **{k: self.cols[k] for k in self.outcomes}}
+        self.cols = {}
+        return pd.DataFrame(cols, copy=False)
+
+
 def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
         seed: int | None = None, overrides: Mapping[str, Any] | None = None,
         progress: bool | None = False, record_steps: bool = True,
@@ -131,7 +162,8 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
     t_compile = time.perf_counter()
     dates = month_labels(scenario.start, scenario.horizon)
     outcomes = tuple(step_outcomes or engine.STEP_OUTCOMES)
-    steps, summary, states = [], [], []
+    steps = _StepTable(len(seeds), dates, outcomes) if record_steps else None
+    summary, states = [], []
     state_columns: list[str] = []
     log: list[tuple[int, str]] = []
     with progress_bar(total=len(seeds), desc=scenario.name, enabled=progress) as pbar:
@@ -142,8 +174,8 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
                 scenario, seeds=seeds[lo:lo + chunk], world=first.world, values=values)
             res = engine.simulate(part, record_steps=record_steps)
             log = log or res.log
-            if record_steps:
-                steps.append(step_frame(res, lo, dates, outcomes))
+            if steps is not None:
+                steps.add(res, lo)
             summary.append(pd.DataFrame({"run": np.arange(lo, lo + part.runs),
                                          "seed": res.seeds, **res.summary,
                                          **({"particle": particle} if particle is not None
@@ -162,7 +194,7 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
     empty_steps = pd.DataFrame(columns=["run", "seed", "month", "date", *outcomes])
     return RunResult(
         scenario=scenario, seeds=seeds,
-        steps=pd.concat(steps, ignore_index=True) if steps else empty_steps,
+        steps=steps.frame() if steps is not None and len(seeds) else empty_steps,
         summary=pd.concat(summary, ignore_index=True),
         states=(pd.concat(states, ignore_index=True) if states
                 else pd.DataFrame(columns=state_columns)),

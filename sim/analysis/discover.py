@@ -194,6 +194,35 @@ class Discovery:
         return self.trajectory.loc[self.chosen]
 
 
+def _is_month(column: str) -> bool:
+    """Whether ``column`` is a ``month`` outcome (NaN there means: it did not happen)."""
+    from sim.model import outcomes
+
+    found = outcomes.PER_RUN_BY_NAME.get(column)
+    return found is not None and found.kind == "month"
+
+
+def check_column(values: pd.Series, name: str, nan_ok: bool = False) -> None:
+    """OutcomeError unless column ``name`` holds numbers (or true/false), all finite (NaN
+    allowed where ``nan_ok``: a month outcome's "never")."""
+    kind = values.dtype.kind
+    if kind not in "biuf":
+        sample = values.dropna()
+        shown = f", e.g. {sample.iloc[0]!r}" if len(sample) else ""
+        what = "text" if pd.api.types.is_string_dtype(values) else f"{values.dtype} values"
+        raise OutcomeError(f"column {name!r} of the results holds {what}{shown}; expected "
+                           "numbers")
+    if kind != "f":
+        return
+    arr = values.to_numpy(dtype=np.float64)
+    bad = np.isinf(arr) if nan_ok else ~np.isfinite(arr)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise OutcomeError(f"column {name!r} of the results holds {int(bad.sum()):,} value(s) "
+                           f"that are not finite numbers (first: row {k + 1}, {arr[k]}); "
+                           "expected finite numbers")
+
+
 def discover(data: pd.DataFrame, inputs: Sequence[str], outcome: str, *,
              min_density: float = 0.8, peel_alpha: float = 0.05, paste_alpha: float = 0.05,
              mass_min: float = 0.05, per_point: float | None = None) -> Discovery:
@@ -207,7 +236,9 @@ def discover(data: pd.DataFrame, inputs: Sequence[str], outcome: str, *,
     missing = [c for c in inputs if c not in columns]
     if missing:
         raise OutcomeError(f"input {missing[0]!r} is not a column of the results")
-    fn, _ = parse_outcome(outcome, columns)
+    fn, used = parse_outcome(outcome, columns)
+    for c in dict.fromkeys([*inputs, *used]):
+        check_column(data[c], c, nan_ok=c not in inputs and _is_month(c))
     y = fn(data)
     x = data[list(inputs)].astype(np.float64)
     unit = "run"

@@ -27,6 +27,10 @@ from sim.scenario.schema import Scenario
 
 __all__ = ["check", "compare", "simulated"]
 
+CHUNK = 2000
+"""Runs simulated at once by :func:`check`."""
+
+
 def check(scenario: Scenario, replicates: int | None = None,
           posterior: Any = None) -> pd.DataFrame:
     """Run ``scenario`` (its replicates, or ``replicates``) and compare it with its
@@ -38,19 +42,31 @@ def check(scenario: Scenario, replicates: int | None = None,
         return pd.DataFrame()
     seeds = scenario.seed + np.arange(replicates or scenario.replicates)
     values = posterior.values_for(scenario, seeds)[0] if posterior is not None else None
-    batch = engine.compile_batch(scenario, seeds=seeds, values=values)
     months = sorted({months_between(scenario.start, o.date) for o in obs if o.state})
-    res = engine.simulate(batch, record_steps=True, snapshot_months=months)
-    R = len(seeds)
-    steps = step_frame(res, 0, month_labels(scenario.start, scenario.horizon), res.steps)
-    rows = []
-    for month, committed in res.snapshots.items():
-        for i, code in enumerate(batch.world.codes):
-            rows.append(pd.DataFrame({"run": np.arange(R), "month": month, "code": code,
-                                      **{f"committed_{m}": committed[:, i, j].astype(float)
-                                         for j, m in enumerate(MODES)}}))
-    states_at = pd.concat(rows, ignore_index=True) if rows else None
-    return compare(obs, steps, states_at, scenario.start)
+    dates = month_labels(scenario.start, scenario.horizon)
+    parts: list[list[np.ndarray]] = [[] for _ in obs]
+    world = None
+    for lo in range(0, len(seeds), CHUNK):  # memory bounded by the chunk, not the replicates
+        part = seeds[lo:lo + CHUNK]
+        batch = engine.compile_batch(
+            scenario, seeds=part, world=world,
+            values=None if values is None else {k: v[lo:lo + CHUNK] for k, v in values.items()})
+        world = batch.world
+        res = engine.simulate(batch, record_steps=True, snapshot_months=months)
+        steps = step_frame(res, lo, dates, res.steps)
+        rows = []
+        for month, committed in res.snapshots.items():
+            for i, code in enumerate(batch.world.codes):
+                rows.append(pd.DataFrame({"run": np.arange(lo, lo + len(part)), "month": month,
+                                          "code": code,
+                                          **{f"committed_{m}": committed[:, i, j].astype(float)
+                                             for j, m in enumerate(MODES)}}))
+        states_at = pd.concat(rows, ignore_index=True) if rows else None
+        for k, o in enumerate(obs):
+            x = simulated(o, steps, states_at, scenario.start)
+            if x is not None:
+                parts[k].append(x)
+    return table(obs, [np.concatenate(p) if p else None for p in parts])
 
 
 def simulated(obs: Observation, steps: pd.DataFrame, states_at: pd.DataFrame | None,
@@ -78,9 +94,15 @@ def compare(observations: tuple[Observation, ...], steps: pd.DataFrame,
     two-sided ``p_value``: (observed − simulated mean) / √(observation sd² + sd of the runs²),
     how far the observation lies in the predictive distribution of one run plus the
     observation's own error."""
+    return table(observations, [simulated(o, steps, states_at, start) for o in observations])
+
+
+def table(observations: tuple[Observation, ...], values: list[np.ndarray | None]
+          ) -> pd.DataFrame:
+    """The table of :func:`compare` from each observation's simulated values (one per run;
+    None: not covered by the runs)."""
     rows = []
-    for obs in observations:
-        x = simulated(obs, steps, states_at, start)
+    for obs, x in zip(observations, values, strict=True):
         if x is None:
             continue
         if obs.state is not None or (obs.outcome and outcomes.is_probability(obs.outcome,

@@ -107,8 +107,13 @@ def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[fl
     return [float(np.interp(q, cdf, x)) for q in qs]
 
 
+KNOWN_COLUMNS = ("particle", "weight", "distance")
+"""Columns of posterior.parquet besides the parameters (``weight`` is required)."""
+
+
 def load(folder: str | Path | None = None) -> Posterior:
-    """The posterior in ``folder`` (``None`` or ``"default"``: the shipped one)."""
+    """The posterior in ``folder`` (``None`` or ``"default"``: the shipped one), validated
+    (:func:`check`): PosteriorError names the file, the column and what is wrong."""
     folder = DEFAULT_DIR if folder in (None, "default") else Path(folder)  # type: ignore[arg-type]
     path = folder / "posterior.parquet"
     if not path.is_file():
@@ -118,19 +123,103 @@ def load(folder: str | Path | None = None) -> Posterior:
         df = pd.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
         raise PosteriorError(f"{path}: not a readable Parquet table ({exc})") from None
+    try:
+        free = free_parameters(folder)
+    except (OSError, ValueError) as exc:
+        raise PosteriorError(f"{folder / 'manifest.json'}: not a readable manifest ({exc})"
+                             ) from None
+    names, weights = check(df, path, free)
+    return Posterior(folder, df[names].astype(float).reset_index(drop=True), weights)
+
+
+def free_parameters(folder: Path) -> list[str] | None:
+    """The free parameters the calibration of ``folder`` fitted (its manifest's priors), or
+    None if the folder has no calibration manifest."""
+    path = folder / "manifest.json"
+    if not path.is_file():
+        return None
+    from sim.output.outdir import read_manifest
+
+    recorded = read_manifest(path)
+    priors = recorded.get("priors") if isinstance(recorded, dict) else None
+    if not isinstance(priors, dict):
+        return None
+    return [str(n) for n in priors]
+
+
+def check(df: pd.DataFrame, path: Path, free: Sequence[str] | None = None
+          ) -> tuple[list[str], np.ndarray]:
+    """The parameter columns and normalised weights of a posterior table, or PosteriorError:
+    every column known (a parameter path or one of ``KNOWN_COLUMNS``), parameters numeric,
+    finite and in range, the ``free`` parameters of the calibration (if known) all there and
+    no others, weights numeric, finite and positive with a finite sum, particle ids unique."""
+    from sim.util.naming import did_you_mean
+
+    if len(df) == 0:
+        raise PosteriorError(f"{path}: no particles (the table has no rows)")
+    for c in df.columns:
+        if not isinstance(c, str):
+            raise PosteriorError(f"{path}: column {c!r}: expected a parameter path, found a "
+                                 f"{type(c).__name__}")
+        if c not in PARAM_INFO and c not in KNOWN_COLUMNS:
+            close = did_you_mean(c, [*PARAM_INFO, *KNOWN_COLUMNS])
+            hint = f" (did you mean {close!r}?)" if close else ""
+            raise PosteriorError(f"{path}: unknown column {c!r}: expected a parameter path "
+                                 f"(e.g. russia.pain_span) or one of {', '.join(KNOWN_COLUMNS)}"
+                                 f"{hint}")
     if "weight" not in df.columns:
         raise PosteriorError(f"{path}: no 'weight' column")
     names = [c for c in df.columns if c in PARAM_INFO]
     if not names:
         raise PosteriorError(f"{path}: no parameter columns (dotted parameter paths)")
+    if free is not None:
+        missing = [n for n in free if n not in names]
+        extra = [n for n in names if n not in free]
+        if missing:
+            raise PosteriorError(f"{path}: no column for the free parameter(s) "
+                                 f"{', '.join(missing)} of its calibration (manifest.json)")
+        if extra:
+            raise PosteriorError(f"{path}: column(s) {', '.join(extra)} are not free "
+                                 "parameters of its calibration (manifest.json)")
     for n in names:
+        if df[n].dtype.kind not in "iuf":
+            raise PosteriorError(f"{path}: column {n}: expected numbers, found "
+                                 f"{_dtype_text(df[n])}")
         problem = value_problem(n, df[n].to_numpy(dtype=float))
         if problem is not None:
             raise PosteriorError(f"{path}: {problem}")
+    if df["weight"].dtype.kind not in "iuf":
+        raise PosteriorError(f"{path}: column weight: expected numbers, found "
+                             f"{_dtype_text(df['weight'])}")
     w = df["weight"].to_numpy(dtype=float)
-    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
-        raise PosteriorError(f"{path}: weights must be finite, non-negative, not all zero")
-    return Posterior(folder, df[names].reset_index(drop=True), w / w.sum())
+    bad = ~np.isfinite(w) | (w <= 0)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise PosteriorError(f"{path}: column weight, row {k + 1}: expected a finite "
+                             f"positive number, found {w[k]!r}")
+    with np.errstate(over="ignore"):
+        total = float(np.sum(w))
+    if not np.isfinite(total):
+        raise PosteriorError(f"{path}: column weight: the weights sum to more than the "
+                             "largest number (overflow); expected weights that sum to 1")
+    if "particle" in df.columns:
+        ids = df["particle"]
+        if ids.dtype.kind not in "iu":
+            raise PosteriorError(f"{path}: column particle: expected whole numbers (particle "
+                                 f"ids), found {_dtype_text(ids)}")
+        dup = ids[ids.duplicated()]
+        if len(dup):
+            raise PosteriorError(f"{path}: column particle: id {int(dup.iloc[0])} appears "
+                                 "more than once; expected unique particle ids")
+    return names, w / total
+
+
+def _dtype_text(column: pd.Series) -> str:
+    """What a column holds, for a message (``text, e.g. 'abc'``)."""
+    if column.dtype.kind in "OSU":
+        first = column.dropna()
+        return f"text, e.g. {first.iloc[0]!r}" if len(first) else "text"
+    return {"b": "true/false values"}.get(column.dtype.kind, str(column.dtype))
 
 
 def manifest(folder: str | Path | None = None) -> dict:

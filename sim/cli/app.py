@@ -4,7 +4,9 @@ The web server runs in this process (uvicorn serving Solara's Starlette app), on
 command binds itself before it says anything: a port that is taken is reported at once (exit
 2) and no address is printed that is not served. There is no server child that could outlive
 the command. Requests whose Host header is not 127.0.0.1 or localhost are refused (a web page
-elsewhere cannot reach the app through DNS rebinding).
+elsewhere cannot reach the app through DNS rebinding), and so are requests and WebSocket
+upgrades whose Origin is another site or ``null`` (a page the teacher has open elsewhere
+cannot open the app's WebSocket: no cross-site WebSocket hijacking).
 """
 
 from __future__ import annotations
@@ -117,25 +119,52 @@ def choose_port(requested: int | None) -> int:
 
 def host_of(scope: Scope) -> str:
     """The Host header of an ASGI request, without its port, lower case ('' if none)."""
-    raw = ""
-    for key, value in scope.get("headers") or ():
-        if key.lower() == b"host":
-            raw = value.decode("latin-1").strip().lower()
-            break
+    raw = (header(scope, b"host") or "").lower()
     if raw.startswith("["):  # [::1]:8765
         return raw.split("]", 1)[0] + "]"
     return raw.rsplit(":", 1)[0] if raw.count(":") == 1 else raw
 
 
-def loopback_only(app: ASGIApp) -> ASGIApp:
-    """``app`` answering only requests whose Host is 127.0.0.1 or localhost (any port).
+def header(scope: Scope, name: bytes) -> str | None:
+    """The value of header ``name`` (lower case) of an ASGI request, or None."""
+    for key, value in scope.get("headers") or ():
+        if key.lower() == name:
+            return value.decode("latin-1").strip()
+    return None
 
-    Others get 400 (HTTP) or a refused handshake (WebSocket): a page on another site that
-    resolves its own name to 127.0.0.1 (DNS rebinding) cannot read or drive the app.
+
+def origin_allowed(scope: Scope) -> bool:
+    """Whether the request's Origin (if it sends one) is this app itself: http, a loopback
+    name and the port the server listens on. ``null`` and any other site are refused; a
+    request without Origin (not sent by a browser for a page of another site) passes."""
+    origin = header(scope, b"origin")
+    if origin is None:
+        return True
+    from urllib.parse import urlsplit
+
+    try:
+        u = urlsplit(origin.lower())
+        port = u.port or 80
+    except ValueError:
+        return False
+    name = f"[{u.hostname}]" if u.hostname and ":" in u.hostname else u.hostname
+    server = scope.get("server") or (None, None)
+    return (u.scheme == "http" and name in LOOPBACK_NAMES and not u.path.strip("/")
+            and (server[1] is None or port == server[1]))
+
+
+def loopback_only(app: ASGIApp) -> ASGIApp:
+    """``app`` answering only requests whose Host is 127.0.0.1 or localhost (any port) and
+    whose Origin, if any, is the app itself (:func:`origin_allowed`).
+
+    Others get 400 (HTTP) or a refused handshake (WebSocket, 403): a page on another site that
+    resolves its own name to 127.0.0.1 (DNS rebinding) or opens a WebSocket to the app
+    (cross-site WebSocket hijacking) cannot read or drive it.
     """
 
     async def guarded(scope: Scope, receive, send) -> None:
-        if scope["type"] not in ("http", "websocket") or host_of(scope) in LOOPBACK_NAMES:
+        if scope["type"] not in ("http", "websocket") or (
+                host_of(scope) in LOOPBACK_NAMES and origin_allowed(scope)):
             await app(scope, receive, send)
             return
         if scope["type"] == "websocket":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,10 @@ def register(subparsers: Any) -> None:
         stopped calibration resumes with --resume), thresholds.csv (one row per generation),
         parameters.csv (medians and 90% credible intervals), marginals.png, pairs.png,
         predictive.png/csv (every observation against its posterior predictive band) and
-        manifest.json. Progress is shown per generation. docs/calibration.md explains it.""",
+        manifest.json (listing every file). The folder is built beside --out (the store grows
+        in .OUT.partial, one generation at a time) and swapped in when complete; a killed
+        calibration resumes with --resume and gives the posterior an uninterrupted one would.
+        Progress is shown per generation. docs/calibration.md explains it.""",
         examples=["coalition-sim calibrate seeds/calibration/record-2025.yaml --out out/cal",
                   "coalition-sim calibrate seeds/calibration/record-2025.yaml --out out/cal "
                   "--resume",
@@ -39,11 +41,11 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    import numpy as np
-
     from sim.analysis.calibration import abc, outputs
     from sim.analysis.calibration.simulator import RecordSimulator
     from sim.analysis.calibration.spec import load_spec
+    from sim.output import io
+    from sim.output.outdir import STORE, calibration_folder, check_target, partial_path
 
     if args.resume and args.overwrite:
         fail("--resume and --overwrite exclude each other")
@@ -53,51 +55,43 @@ def handle(args: argparse.Namespace) -> int:
     priors = spec.priors()
     if not priors:
         fail(f"{args.spec}: every parameter named is also fixed: nothing left to fit")
-    out: Path = args.out
-    if out.exists() and not out.is_dir():
-        fail(f"--out {out}: expected a folder, found a file")
-    db = out / "abc.db"
-    if out.exists() and any(out.iterdir()):
-        if args.overwrite:
-            shutil.rmtree(out)
-        elif not (args.resume and db.exists()):
-            fail(f"--out {out} already holds files: pass --resume to continue a stored "
-                 "calibration or --overwrite to start again")
-    elif args.resume:
-        fail(f"--resume: {out} holds no calibration (abc.db) to continue")
-    if args.resume:
-        import json
+    out = check_target(args.out)
+    if args.resume:  # before anything is copied or locked
+        for folder in (partial_path(out), out):
+            recorded = _recorded_spec(folder / "spec.json")
+            if (folder / STORE).exists():
+                if recorded is not None and recorded != spec.model_dump(mode="json"):
+                    fail(f"--resume: {args.spec} differs from the spec {args.out} was "
+                         "calibrated with (spec.json): pass --overwrite to start again")
+                break
+    with calibration_folder(out, resume=args.resume, overwrite=args.overwrite) as work:
+        io.write_json(work / "spec.json", spec.model_dump(mode="json"))
+        b = spec.budget
+        info(f"calibrating {len(priors)} parameters on {len(obs)} observations of "
+             f"{scenario.name}: {b.population_size} particles x up to {b.populations} "
+             f"generations, {spec.reps} runs per particle", args.quiet)
 
-        recorded = json.loads((out / "spec.json").read_text()) if (out / "spec.json").exists() \
-            else None
-        if recorded is not None and recorded != spec.model_dump(mode="json"):
-            fail(f"--resume: {args.spec} differs from the spec {out} was calibrated with "
-                 "(spec.json): pass --overwrite to start again")
-    out.mkdir(parents=True, exist_ok=True)
-    from sim.output import io
+        def progress(g: abc.Generation) -> None:
+            info(f"  generation {g.t}: epsilon {g.epsilon:.3f}, accepted {g.accepted} of "
+                 f"{g.evaluations} ({g.acceptance_rate:.0%}), {g.runs:,} runs in "
+                 f"{g.seconds:.1f} s ({g.runs / max(g.seconds, 1e-9):,.0f} runs/s)", args.quiet)
 
-    io.write_json(out / "spec.json", spec.model_dump(mode="json"))
-    b = spec.budget
-    info(f"calibrating {len(priors)} parameters on {len(obs)} observations of {scenario.name}: "
-         f"{b.population_size} particles x up to {b.populations} generations, {spec.reps} "
-         f"runs per particle", args.quiet)
-
-    def progress(g: abc.Generation) -> None:
-        info(f"  generation {g.t}: epsilon {g.epsilon:.3f}, accepted {g.accepted} of "
-             f"{g.evaluations} ({g.acceptance_rate:.0%}), {g.runs:,} runs in {g.seconds:.1f} s "
-             f"({g.runs / max(g.seconds, 1e-9):,.0f} runs/s)", args.quiet)
-
-    sim = RecordSimulator(scenario, obs, list(priors), reps=spec.reps,
-                          seed=spec.seed * 1_000_003 % (2**40), fixed=spec.fixed)
-    fit = abc.calibrate(sim, priors, db, population_size=b.population_size,
-                        populations=b.populations, min_epsilon=b.min_epsilon,
-                        max_walltime_s=b.max_walltime_s, max_simulations=b.max_simulations,
-                        min_acceptance_rate=b.min_acceptance_rate,
-                        epsilon_quantile=spec.epsilon_quantile, seed=spec.seed,
-                        resume=args.resume, on_generation=progress)
-    table = outputs.predictive(spec, fit.posterior, fit.posterior["weight"].to_numpy(),
-                               runs=args.predictive_runs)
-    paths = outputs.write(fit, spec, out, table, resumed=args.resume)
+        sim = RecordSimulator(scenario, obs, list(priors), reps=spec.reps,
+                              seed=spec.seed * 1_000_003 % (2**40), fixed=spec.fixed)
+        try:
+            fit = abc.calibrate(sim, priors, work / STORE, population_size=b.population_size,
+                                populations=b.populations, min_epsilon=b.min_epsilon,
+                                max_walltime_s=b.max_walltime_s,
+                                max_simulations=b.max_simulations,
+                                min_acceptance_rate=b.min_acceptance_rate,
+                                epsilon_quantile=spec.epsilon_quantile, seed=spec.seed,
+                                resume=args.resume, on_generation=progress)
+        except Exception as exc:
+            raise store_error(exc, work / STORE) from None
+        table = outputs.predictive(spec, fit.posterior, fit.posterior["weight"].to_numpy(),
+                                   runs=args.predictive_runs)
+        outputs.write(fit, spec, work, table, resumed=args.resume)
+        files = sum(1 for p in work.rglob("*") if p.is_file())
     s = fit.summary()
     print(f"{spec.name}: {len(fit.thresholds)} generations, final epsilon "
           f"{fit.thresholds['epsilon'].iloc[-1]:.3f}, {sim.runs:,} runs in {fit.seconds:.1f} s")
@@ -106,6 +100,53 @@ def handle(args: argparse.Namespace) -> int:
     print(f"  predictive check: {int(table['covered'].sum())} of {len(table)} observations "
           f"covered" + ("" if table["covered"].all() else
                         f" (not: {', '.join(table.loc[~table['covered'], 'id'])})"))
-    print(f"wrote {len(paths) + 1} files to {out}/")
-    del np
+    print(f"wrote {files} files to {args.out}/ (manifest.json lists them)")
     return 0
+
+
+def _recorded_spec(path: Path) -> Any:
+    """The spec a stored calibration was made with (None if it has none)."""
+    import json
+
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"--resume: {path}: not a readable spec ({exc})")
+
+
+def store_error(exc: Exception, store: Path) -> Exception:
+    """``exc`` as the failure of the machine it is: a full disk or another I/O error met by
+    the store (pyabc reports them through SQLAlchemy, whose later errors hide the cause)
+    becomes an OSError naming the store; anything else is returned unchanged."""
+    import errno
+
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        text = str(cause).lower()
+        if isinstance(cause, OSError) and cause.errno is not None:
+            return OSError(cause.errno, cause.strerror or str(cause), str(store))
+        if "disk is full" in text or "no space left" in text:
+            return OSError(errno.ENOSPC, "No space left on device (disk full)", str(store))
+        if "disk i/o error" in text or "readonly database" in text:
+            return OSError(errno.EIO, f"the calibration store cannot be written ({cause})",
+                           str(store))
+        cause = cause.__cause__ or cause.__context__
+    if type(exc).__module__.split(".")[0] in {"sqlalchemy", "sqlite3"} and _disk_full(store):
+        return OSError(errno.ENOSPC, "No space left on device (disk full)", str(store))
+    return exc
+
+
+def _disk_full(store: Path) -> bool:
+    """Whether the file system of ``store`` has (almost) no room left."""
+    import shutil
+
+    for folder in (store.parent, *store.parents):
+        try:
+            return shutil.disk_usage(folder).free < 1 << 20
+        except OSError:
+            continue
+    return False

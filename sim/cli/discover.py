@@ -54,8 +54,9 @@ def register(subparsers: Any) -> None:
                         "SHARE of its replicates meet the outcome")
     p.add_argument("--peel-alpha", type=_share, default=0.05, help="PRIM peeling share (0.05)")
     p.add_argument("--mass-min", type=_share, default=0.05, help="smallest box mass (0.05)")
-    p.add_argument("--max-rows", type=positive_int, default=500_000,
-                   help="analyse a seeded random sample of at most this many runs (500000)")
+    p.add_argument("--max-rows", type=positive_int, default=None,
+                   help="analyse a seeded random sample of at most this many runs (default "
+                        "500000; runs × parameters at most 2,000,000)")
     p.add_argument("--out", "-o", type=Path, default=None,
                    help="output folder (default: SWEEP_RESULTS/discover/<outcome>)")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
@@ -99,10 +100,16 @@ def handle(args: argparse.Namespace) -> int:
             fail(f"--inputs: {name!r} is not a column of {path}")
     if not inputs:
         fail(f"{path}: no swept parameters found; name them with --inputs")
+    from sim.util.limits import DISCOVER_ROWS, discover_rows
+
+    max_rows = discover_rows(args.max_rows, len(inputs))  # too many: exit 2 before reading
+    if args.max_rows is None and max_rows < DISCOVER_ROWS:
+        info(f"note: at most {max_rows:,} runs are analysed with {len(inputs)} parameters "
+             "(runs × parameters at most 2,000,000 in memory)", args.quiet)
     try:
         _, used = parse_outcome(args.outcome, columns)
         needed = [*(["point"] if args.per_point else []), *inputs, *used]
-        data = read_results(path, needed, args.max_rows)
+        data = read_results(path, needed, max_rows)
         info(f"running PRIM on {len(data):,} runs"
              + (" (grouped by grid point)" if args.per_point else "")
              + f" over {len(inputs)} parameter{'s' if len(inputs) != 1 else ''}…", args.quiet)

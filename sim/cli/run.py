@@ -101,6 +101,10 @@ def _recorded_posterior(path: Path, record: dict[str, Any]) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.scenario and not args.from_manifest:
+        from sim.scenario.loader import load_resolved
+
+        load_resolved(args.scenario)  # a bad file stops here, before the engine is imported
     from sim import api
     from sim.analysis import observations
     from sim.output.outdir import staged
@@ -134,8 +138,9 @@ def handle(args: argparse.Namespace) -> int:
     if args.from_manifest and posterior is None and manifest.get("posterior"):
         posterior = _recorded_posterior(args.from_manifest, manifest["posterior"])
     if record_steps:
-        limits.check_steps(scenario.replicates, scenario.horizon)
-    stream_states = scenario.replicates * len(scenario.states()) > limits.STREAM_STATE_ROWS
+        limits.check_run(scenario.replicates, scenario.horizon, len(scenario.states()))
+    stream_states = limits.streams_states(scenario.replicates, len(scenario.states()),
+                                          scenario.horizon if record_steps else 0)
     out = Path(args.out if args.out is not None else default_out)
     with staged(out, "run") as tmp:  # checks and locks --out before simulating
         states = _StatesStream(tmp) if stream_states else None

@@ -63,7 +63,8 @@ def P(default: float, lo: float, hi: float, unit: str, grade: Grade, facts: list
 
 
 class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True,
+                              strict=True)  # "1.5" (text) is not a number
 
 
 # --- the United States ----------------------------------------------------------------------

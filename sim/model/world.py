@@ -31,10 +31,14 @@ GROUPS: tuple[str, ...] = ("nato", "eu", "jef", "nb8", "b9", "weimar")
 itself, to which every state of a world belongs."""
 
 
+MONTH_PATTERN = r"^(19|2[01])\d\d-(0[1-9]|1[0-2])$"
+"""A calendar month, YYYY-MM, of the years 1900 to 2199."""
+
+
 class StateAttributes(BaseModel):
     """One coalition state and its public attributes."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
     code: str = Field(min_length=2, max_length=8, description="Short code (ISO 3166-1 alpha-2).")
     name: str = Field(min_length=1, description="Display name.")
@@ -54,7 +58,7 @@ class StateAttributes(BaseModel):
                                                               "submarines (at most 2,000).")
     deployment_approval: Literal["parliament", "government"] = Field(
         description="Who must approve a deployment abroad.")
-    next_election: str = Field("2099-01", pattern=r"^\d{4}-\d{2}$",
+    next_election: str = Field("2099-01", pattern=MONTH_PATTERN,
                                description="Next national election, YYYY-MM.")
     fiscal_constraint: Literal["none", "eu_edp", "debt_brake"] = Field(
         "none", description="Fiscal rule binding new spending.")

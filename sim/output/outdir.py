@@ -16,7 +16,8 @@ command, which also removes what a killed one left behind (temporary folders, th
 
 Sweeps and sensitivity runs keep their work in progress (chunks) in ``.NAME.partial`` beside
 the target, so that ``--resume`` can continue it; NAME itself only ever receives the finished
-result. See :func:`sweep_folder`.
+result. See :func:`sweep_folder`. Calibrations do the same with their store (abc.db): see
+:func:`calibration_folder`.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from sim.output.io import write_json
 from sim.output.manifest import MANIFEST, list_files
 from sim.scenario.yaml_safe import read_regular
 
-KINDS = frozenset({"run", "compare", "sweep", "sensitivity", "design", "discover"})
+KINDS = frozenset({"run", "compare", "sweep", "sensitivity", "design", "discover",
+                   "calibration"})
 """``kind`` of the manifests this program writes: a folder holding one may be replaced."""
 CHUNKS = "chunks"
 FOLDER_MODE = 0o755
@@ -396,6 +398,62 @@ def sweep_folder(path: str | Path, kind: str, *, resume: bool = False,
             raise
 
 
+STORE = "abc.db"
+"""A calibration's pyabc store: what ``calibrate --resume`` continues."""
+
+
+@contextlib.contextmanager
+def calibration_folder(path: str | Path, *, resume: bool = False,
+                       overwrite: bool = False) -> Iterator[Path]:
+    """The work folder of a calibration into ``path``; swapped in on success.
+
+    Like :func:`sweep_folder`: the store (abc.db) grows in ``.NAME.partial`` beside the target,
+    one generation at a time, and survives a kill; NAME only changes when every output is
+    written. --resume continues the partial store, or a copy of the finished one in NAME
+    (copied, never linked: the store is written in place); without --resume or --overwrite,
+    a store in either place is refused (exit 2)."""
+    target = check_target(path)
+    with folder_lock(target, "calibration"):
+        clean_strays(target)
+        check_target(target)
+        work = partial_path(target)
+        has_result = (target / STORE).exists()
+        has_partial = (work / STORE).exists()
+        if overwrite:
+            shutil.rmtree(work, ignore_errors=True)
+        elif not resume:
+            if has_result:
+                raise OutputError(f"--out {target} already holds a calibration: pass --resume "
+                                  "to continue it or --overwrite to start again")
+            if has_partial:
+                raise OutputError(f"--out {target}: an interrupted calibration left its store "
+                                  f"in {work.name} beside it: pass --resume to continue it or "
+                                  "--overwrite to start again")
+            shutil.rmtree(work, ignore_errors=True)
+        elif not has_partial:
+            if not has_result:
+                raise OutputError(f"--resume: {target} holds no calibration ({STORE}) to "
+                                  "continue")
+            shutil.rmtree(work, ignore_errors=True)
+            tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(target), dir=target.parent))
+            os.chmod(tmp, FOLDER_MODE)
+            for name in (STORE, "spec.json"):
+                if (target / name).is_file():
+                    shutil.copy2(target / name, tmp / name)
+            os.rename(tmp, work)
+        try:
+            work.mkdir(mode=FOLDER_MODE, exist_ok=True)
+            yield work
+            finish(work, "calibration")
+            swap_into_place(work, target)
+        except BaseException as exc:
+            if work.exists() and not (work / STORE).exists():
+                shutil.rmtree(work, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise _named(exc, target) from None
+            raise
+
+
 def _link_result(target: Path, work: Path) -> None:
     """Hard links (else copies) of a complete result's data in a fresh work folder."""
     tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(target), dir=target.parent))
@@ -418,5 +476,5 @@ def _link(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-__all__ = ["Busy", "OutputError", "check_target", "finish", "folder_lock", "output_kind",
-           "partial_path", "read_manifest", "staged", "swap_into_place", "sweep_folder"]
+__all__ = ["Busy", "OutputError", "calibration_folder", "check_target", "finish", "folder_lock",
+           "output_kind", "partial_path", "read_manifest", "staged", "swap_into_place", "sweep_folder"]

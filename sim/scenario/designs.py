@@ -30,7 +30,7 @@ Mission = Literal["reassurance", "air-sea", "sustain-ukraine", "tripwire", "dete
 class ForceDesign(BaseModel):
     """One reassurance-force design and its provenance."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Short id (file stem).")
     label: str = Field(min_length=1, description="Name for tables and figures.")

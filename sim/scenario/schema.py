@@ -10,17 +10,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from sim.model.parameters import MODES, Parameters, value_problem
-from sim.model.world import StateAttributes, coalition_states
+from sim.model.world import MONTH_PATTERN, StateAttributes, coalition_states
 
 Mode = Literal["ground", "air", "sea", "financing", "arms", "training"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-"""A calendar month, YYYY-MM."""
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class _Provenance(_Strict):

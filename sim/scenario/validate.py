@@ -7,6 +7,7 @@ Every problem becomes an :class:`Issue` with file, line, dotted key, expected an
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sim.model.facts import MODELLING, load_facts
 from sim.model.parameters import PARAM_INFO, value_problem
 from sim.model.parameters import bound_text as num
-from sim.model.world import coalition_states
+from sim.model.world import MONTH_PATTERN, coalition_states, months_between
 from sim.scenario.designs import DEFAULT_DESIGN, apply_design, design_names
 from sim.scenario.errors import Issue, ScenarioError, did_you_mean, found_repr
 from sim.scenario.schema import Scenario
@@ -77,9 +78,16 @@ def _check_fact_list(value: Any, loc: tuple, at: _Locator) -> list[Issue]:
 
 
 def check_document_facts(doc: Document) -> None:
-    """Unknown ids in a file's own top-level ``facts`` list (raised, located in that file)."""
+    """Unknown ids in a file's own top-level ``facts`` list, and ``overrides`` (set by
+    ``--set`` and ``with_overrides``, never by a file): raised, located in that file."""
     origin = {k: Origin(doc.file, line) for k, line in doc.lines.items()}
-    issues = _check_fact_list(doc.data.get("facts"), ("facts",), _Locator(origin, doc.file))
+    at = _Locator(origin, doc.file)
+    issues = _check_fact_list(doc.data.get("facts"), ("facts",), at)
+    if "overrides" in doc.data:
+        issues.append(at.issue(("overrides",), "overrides are not written in scenario files",
+                               expected="the values under 'parameters' (or --set PATH=VALUE "
+                                        "on the command line)",
+                               found=found_repr(doc.data["overrides"])))
     if issues:
         raise ScenarioError(issues)
 
@@ -194,12 +202,36 @@ def _check_position_map(positions: Any, where: tuple, data: dict[str, Any],
         if not isinstance(pos, dict):
             continue
         issues += _check_fact_list(pos.get("facts"), (*loc, "facts"), at)
+        issues += _check_position_months(pos, loc, data, at)
         shift = pos.get("shift")
         if isinstance(shift, dict):
             covered.add((*loc, "shift"))
             for mode, x in shift.items():
                 issues += _check_number(x, (*loc, "shift", mode), -10, 10, "assurance", at)
     return issues, covered
+
+
+def _check_position_months(pos: dict[str, Any], loc: tuple, data: dict[str, Any],
+                           at: _Locator) -> list[Issue]:
+    """A position that would never hold: ``until`` before the scenario's start, or ``start``
+    after its last month (months are checked for form by the schema)."""
+    start = data.get("start", Scenario.model_fields["start"].default)
+    horizon = data.get("horizon", Scenario.model_fields["horizon"].default)
+    if not (isinstance(start, str) and re.match(MONTH_PATTERN, start)):
+        return []
+    issues = []
+    until, begins = pos.get("until"), pos.get("start")
+    if isinstance(until, str) and re.match(MONTH_PATTERN, until) and until < start:
+        issues.append(at.issue((*loc, "until"), "until is before the scenario's start",
+                               expected=f"a month from the scenario's start ({start}) on",
+                               found=repr(until)))
+    if (isinstance(begins, str) and re.match(MONTH_PATTERN, begins)
+            and isinstance(horizon, int) and not isinstance(horizon, bool)
+            and months_between(start, begins) > horizon):
+        issues.append(at.issue((*loc, "start"), "position starts after the last month",
+                               expected=f"a month within the scenario ({start} + {horizon} "
+                                        "months)", found=repr(begins)))
+    return issues
 
 
 def _check_world(data: dict[str, Any], at: _Locator) -> list[Issue]:
@@ -262,8 +294,9 @@ _TYPE_WORDS = {
     "list": "a list", "literal": "one of the allowed words",
 }
 _FORMATS = {
-    "start": 'a month as "YYYY-MM" in quotes, e.g. "2025-09"',
-    "next_election": 'a month as "YYYY-MM" in quotes, e.g. "2027-05"',
+    "start": 'a month as "YYYY-MM" in quotes (years 1900 to 2199), e.g. "2025-09"',
+    "until": 'a month as "YYYY-MM" in quotes (years 1900 to 2199), e.g. "2026-03"',
+    "next_election": 'a month as "YYYY-MM" in quotes (years 1900 to 2199), e.g. "2027-05"',
     "name": "lowercase letters, digits, '-' or '_' (the file name without .yaml)",
 }
 

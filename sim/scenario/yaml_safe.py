@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import math
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,11 +62,19 @@ class Document:
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that knows its file."""
+    """SafeLoader that knows its file, and reads ``1e300`` and ``1.0e300`` as numbers (YAML
+    1.2; YAML 1.1 wants a dot and a signed exponent, ``1.0e+300``, and reads the others as
+    text)."""
 
     def __init__(self, stream: str, file: str):
         super().__init__(stream)
         self.file = file
+
+
+_SCIENTIFIC = re.compile(r"^[-+]?([0-9][0-9_]*(\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+_Loader.add_implicit_resolver(_YAML + "float", _SCIENTIFIC, list("-+.0123456789"))
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
+_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 
 
 def _scan(text: str, file: str, what: str) -> int:
@@ -194,6 +203,14 @@ class _Builder:
                 value = self.loader.construct_object(node, deep=True)
             except yaml.YAMLError as exc:
                 raise self.fail(node, f"cannot read value: {exc}", path) from None
+            if node.tag in (_YAML + "int", _YAML + "float") and node.style is None and (
+                    _SEXAGESIMAL.match(node.value) or _OCTAL.match(node.value)):
+                octal = bool(_OCTAL.match(node.value))
+                raise self.fail(node, "ambiguous number", path,
+                                expected="a plain number (e.g. 90), or text in quotes",
+                                found=f"{node.value} (YAML 1.1 reads it as "
+                                      f"{'the octal' if octal else 'the base-60'} number "
+                                      f"{value})")
             if node.tag == _YAML + "int" and isinstance(value, int) and abs(value) > 2**63:
                 raise self.fail(node, "number too large", path, expected="a number below 2**63",
                                 found=node.value[:40])

@@ -1,0 +1,99 @@
+"""pyabc behind one adapter (issue 18): the batch sampler accepts exactly the particles of
+pyabc's own sampler, and no module but the adapter reaches into pyabc's private names."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.calibration import abc, pyabc_adapter
+from sim.analysis.calibration.simulator import RecordSimulator
+from sim.analysis.observations import for_scenario
+from sim.scenario import load_scenario
+
+pyabc = pytest.importorskip("pyabc")
+ROOT = Path(__file__).resolve().parent.parent
+PRIORS = {"russia.adjust_months": (1.0, 24.0), "coalition.ground_threshold": (0.3, 1.5)}
+SEED = 5
+
+
+def simulator() -> RecordSimulator:
+    sc = load_scenario("record-2025")
+    return RecordSimulator(sc, for_scenario(sc), list(PRIORS), reps=2, seed=77)
+
+
+def pyabc_own_sampler(sim: RecordSimulator) -> object:
+    """pyabc's SingleCoreSampler (one particle per model call), given generation t the same
+    generator and run seeds as the batch sampler: numpy's global generator is lent the
+    generation's state for the generation and given back after it."""
+    seed0 = sim.next_seed
+
+    class Reference(pyabc.sampler.SingleCoreSampler):
+        def sample_until_n_accepted(self, n, simulate_one, t, **kwargs):
+            sim.next_seed = pyabc_adapter.generation_first_seed(seed0, t)
+            saved = np.random.get_state()
+            np.random.set_state(pyabc_adapter.generation_random(SEED, t).get_state())
+            try:
+                return super().sample_until_n_accepted(n, simulate_one, t, **kwargs)
+            finally:
+                np.random.set_state(saved)
+
+    return Reference()
+
+
+def generations(fit: abc.Fit) -> list[pd.DataFrame]:
+    h = fit.history
+    out = []
+    for t in range(h.max_t + 1):
+        df, w = h.get_distribution(m=0, t=t)
+        out.append(df.assign(weight=w).sort_values(list(df.columns)).reset_index(drop=True))
+    return out
+
+
+def test_batch_sampler_accepts_the_particles_of_pyabcs_own_sampler(tmp_path: Path) -> None:
+    kw = dict(population_size=25, populations=3, seed=SEED)
+    sim = simulator()
+    batch = abc.calibrate(sim, PRIORS, tmp_path / "batch.db", **kw)
+    sim = simulator()
+    own = abc.calibrate(sim, PRIORS, tmp_path / "own.db", sampler=pyabc_own_sampler(sim), **kw)
+    assert len(generations(batch)) == 3
+    for a, b in zip(generations(batch), generations(own), strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(batch.thresholds["epsilon"], own.thresholds["epsilon"],
+                               rtol=1e-12)
+
+
+def test_no_private_pyabc_name_outside_the_adapter() -> None:
+    adapter = ROOT / "sim" / "analysis" / "calibration" / "pyabc_adapter.py"
+    for path in [*sorted((ROOT / "sim").rglob("*.py")), *sorted((ROOT / "bench").glob("*.py")),
+                 *sorted((ROOT / "tests").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pyabc"):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert path == adapter or not private, f"{path}: imports {private} from pyabc"
+                assert path == adapter or not any(
+                    p.startswith("_") for p in (node.module or "").split(".")), path
+            if isinstance(node, ast.Import) and any(a.name.startswith("pyabc") for a in node.names):
+                assert path.parent.name in {"calibration", "bench", "tests"}, path
+
+
+def test_numpy_global_generator_is_never_seeded() -> None:
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "np.random.seed(" not in text and "numpy.random.seed(" not in text, path
+        assert "np.random.set_state(" not in text, path
+
+
+def test_a_resumed_calibration_equals_an_uninterrupted_one(tmp_path: Path) -> None:
+    kw = dict(population_size=25, seed=SEED)
+    whole = abc.calibrate(simulator(), PRIORS, tmp_path / "whole.db", populations=3, **kw)
+    abc.calibrate(simulator(), PRIORS, tmp_path / "cut.db", populations=1, **kw)
+    resumed = abc.calibrate(simulator(), PRIORS, tmp_path / "cut.db", populations=3,
+                            resume=True, **kw)
+    pd.testing.assert_frame_equal(resumed.posterior, whole.posterior)
+    pd.testing.assert_frame_equal(resumed.thresholds, whole.thresholds)
