@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.analysis.stats",),
     ("sim.model.record",),
     ("sim.scenario",),
+    ("sim.output.manifest",),
     ("sim.model.rules", "sim.analysis.posterior"),
     ("sim.engine.batch",),
     ("sim.engine.results",),

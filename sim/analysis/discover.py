@@ -136,7 +136,7 @@ def input_columns(results: str | Path) -> list[str]:
     """The swept parameters of a results file (from its manifest, else its non-outcome columns)."""
     import pyarrow.parquet as pq
 
-    from sim.output.outdir import read_manifest
+    from sim.output.manifest import read_manifest
 
     manifest = Path(results).parent / "manifest.json"
     if manifest.exists():

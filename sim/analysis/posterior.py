@@ -138,7 +138,7 @@ def free_parameters(folder: Path) -> list[str] | None:
     path = folder / "manifest.json"
     if not path.is_file():
         return None
-    from sim.output.outdir import read_manifest
+    from sim.output.manifest import read_manifest
 
     recorded = read_manifest(path)
     priors = recorded.get("priors") if isinstance(recorded, dict) else None

@@ -56,7 +56,7 @@ def register(subparsers: Any) -> None:
 
 
 def _from_manifest(path: Path) -> tuple[Any, dict[str, Any]]:
-    from sim.output.outdir import read_manifest
+    from sim.output.manifest import read_manifest
     from sim.scenario.overrides import scenario_hash
     from sim.scenario.schema import Scenario
     from sim.scenario.validate import check_scenario

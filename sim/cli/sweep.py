@@ -138,7 +138,7 @@ def written_files(out: Path) -> list[Path]:
     """Every file of the finished output folder ``out``, from the manifest that lists what was
     written (results first, then tables, figures, manifest.json last; the chunks kept by
     --keep-chunks shown as their folder)."""
-    from sim.output.outdir import MANIFEST, read_manifest
+    from sim.output.manifest import MANIFEST, read_manifest
 
     try:
         listed = read_manifest(out / MANIFEST).get("files", {})

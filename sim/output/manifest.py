@@ -10,6 +10,7 @@ is the one file hash of the project.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import platform
 import sys
@@ -18,12 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from sim.output.io import dependency_versions, write_json
+from sim.scenario.yaml_safe import read_regular
 from sim.util.version import project_version
 
 MANIFEST = "manifest.json"
 """The manifest's file name in every output folder."""
 MANIFEST_VERSION = 1
 """Version of the manifest's layout."""
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+"""Largest manifest.json read (a run's manifest holds its resolved scenario)."""
 
 
 def sha256_file(path: str | Path) -> str:
@@ -64,6 +68,12 @@ def list_files(folder: Path) -> dict[str, dict[str, Any]]:
                 continue
             out[rel] = {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
     return out
+
+
+def read_manifest(path: Path, limit: int = MAX_MANIFEST_BYTES) -> Any:
+    """A manifest.json: a regular file of at most ``limit`` bytes, parsed as JSON."""
+    raw = read_regular(path, limit, "manifest")
+    return json.loads(raw.decode("utf-8"))
 
 
 def write(folder: str | Path, manifest: dict[str, Any]) -> Path:

@@ -36,8 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.output.io import write_json
-from sim.output.manifest import MANIFEST, list_files
-from sim.scenario.yaml_safe import read_regular
+from sim.output.manifest import MANIFEST, list_files, read_manifest
 
 KINDS = frozenset({"run", "compare", "sweep", "sensitivity", "design", "discover",
                    "calibration"})
@@ -45,8 +44,6 @@ KINDS = frozenset({"run", "compare", "sweep", "sensitivity", "design", "discover
 CHUNKS = "chunks"
 FOLDER_MODE = 0o755
 """Permissions of an output folder (temporary folders are made private, then opened)."""
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024
-"""Largest manifest.json read (a run's manifest holds its resolved scenario)."""
 
 
 class OutputError(ValueError):
@@ -143,12 +140,6 @@ def output_kind(folder: Path) -> str | None:
         return None
     kind = manifest.get("kind") if isinstance(manifest, dict) else None
     return kind if kind in KINDS else None
-
-
-def read_manifest(path: Path, limit: int = MAX_MANIFEST_BYTES) -> Any:
-    """A manifest.json: a regular file of at most ``limit`` bytes, parsed as JSON."""
-    raw = read_regular(path, limit, "manifest")
-    return json.loads(raw.decode("utf-8"))
 
 
 # --------------------------------------------------------------------------- the lock
