@@ -363,14 +363,12 @@ def sweep_folder(path: str | Path, kind: str, *, resume: bool = False,
         if overwrite:
             shutil.rmtree(work, ignore_errors=True)
         elif not resume:
-            if has_result:
-                raise OutputError(f"{target} already holds {kind} results: pass --resume to "
-                                  "continue them or --overwrite to start again")
-            if _has_chunks(work) or (work / "results.parquet").exists():
-                raise OutputError(f"{target}: an interrupted {kind} left its work in "
-                                  f"{work.name} beside it: pass --resume to continue it or "
-                                  "--overwrite to start again")
-            shutil.rmtree(work, ignore_errors=True)
+            _fresh_start(work, has_result,
+                         _has_chunks(work) or (work / "results.parquet").exists(),
+                         f"{target} already holds {kind} results: pass --resume to continue "
+                         "them or --overwrite to start again",
+                         f"{target}: an interrupted {kind} left its work in {work.name} beside "
+                         "it: pass --resume to continue it or --overwrite to start again")
         elif not work.exists() and has_result:
             _link_result(target, work)
         try:
@@ -387,6 +385,18 @@ def sweep_folder(path: str | Path, kind: str, *, resume: bool = False,
             if isinstance(exc, OSError):
                 raise _named(exc, target) from None
             raise
+
+
+def _fresh_start(work: Path, has_result: bool, has_partial: bool, held: str,
+                 interrupted: str) -> None:
+    """A start without --resume or --overwrite: refused (``held`` or ``interrupted`` says why)
+    when the target holds a result or the partial folder holds interrupted work; otherwise
+    any leftover partial folder is cleared."""
+    if has_result:
+        raise OutputError(held)
+    if has_partial:
+        raise OutputError(interrupted)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 STORE = "abc.db"
@@ -413,14 +423,12 @@ def calibration_folder(path: str | Path, *, resume: bool = False,
         if overwrite:
             shutil.rmtree(work, ignore_errors=True)
         elif not resume:
-            if has_result:
-                raise OutputError(f"--out {target} already holds a calibration: pass --resume "
-                                  "to continue it or --overwrite to start again")
-            if has_partial:
-                raise OutputError(f"--out {target}: an interrupted calibration left its store "
-                                  f"in {work.name} beside it: pass --resume to continue it or "
-                                  "--overwrite to start again")
-            shutil.rmtree(work, ignore_errors=True)
+            _fresh_start(work, has_result, has_partial,
+                         f"--out {target} already holds a calibration: pass --resume to "
+                         "continue it or --overwrite to start again",
+                         f"--out {target}: an interrupted calibration left its store in "
+                         f"{work.name} beside it: pass --resume to continue it or "
+                         "--overwrite to start again")
         elif not has_partial:
             if not has_result:
                 raise OutputError(f"--resume: {target} holds no calibration ({STORE}) to "
