@@ -108,9 +108,21 @@ MONTHLY: tuple[Outcome, ...] = (
              "Pledged forces against the design's ask, averaged over the components it asks "
              "for (0 for a design with no force)."),
     _monthly("deterrence", "Deterrence", "index 0–1", "level",
-             "Deterrence of the deployed force and Ukraine's own army (ODD 7.6).", roles=("bands",)),
+             "1 - (chance a renewed Russian offensive succeeds against Ukraine's army and the "
+             "deployed force) x (share of the hazard left by the response of those in its "
+             "way): denial and punishment (ODD 7.6).", roles=("bands",)),
     _monthly("expected_deterrence", "Expected deterrence", "index 0–1", "level",
-             "Deterrence the pledged force would give once deployed: what Ukraine weighs."),
+             "Deterrence the pledged force would give once deployed: what Russia and Ukraine "
+             "weigh before agreeing."),
+    _monthly("offensive_success", "Chance a renewed offensive succeeds", "probability", "level",
+             "Denial: Russia's chance of success against Ukraine's army and the deployed "
+             "force (ODD 7.6)."),
+    _monthly("escalation", "Chance an offensive meets a response", "probability", "level",
+             "Punishment: chance that the states whose troops stand in the way, or the US "
+             "behind them, respond to a renewed offensive (ODD 7.6)."),
+    _monthly("objection", "Russia's objection to the force", "index 0–1", "level",
+             "The force on offer by kind, size and nearness to the line; times "
+             "russia.troop_hostility it is the settlement's cost to Russia (ODD 7.7)."),
     _monthly("pressure", "Sanctions pressure", "index 0–1", "level",
              "Sanctions pressure on Russia after leakage (ODD 7.3)."),
     _monthly("willingness", "Russian willingness to agree", "probability", "level",
@@ -172,7 +184,7 @@ PER_RUN: tuple[Outcome, ...] = (
            f"Number of states pledging {_MODE_WORDS[m]} in the last month.",
            roles=("table", "report")) for m in MODES),
     _run("deterrence", "Deterrence at the horizon", "index 0–1", "level",
-         "Deterrence in the last month.", roles=('table', 'report'), fmt='2f', direction='higher'),
+         "Deterrence (denial and punishment, ODD 7.6) in the last month.", roles=('table', 'report'), fmt='2f', direction='higher'),
     _run("deterrence_avg", "Deterrence averaged over the months", "index 0–1", "level",
          "Mean of the monthly deterrence over the horizon.",
          roles=("table", "design_grid", "screening", "uncertainty", "effects"),

@@ -217,11 +217,29 @@ class Russia(_Group):
                                 "Fall in willingness as Russia's battlefield prospects rise "
                                 "(1 - expected deterrence: it will end the war by force if it "
                                 "can).")
+    offensive_power: float = P(1.5, 0.8, 3, "Ukrainian armies", "direction",
+                               ["russia_force", "russia_demands"],
+                               "Russia's offensive power against Ukraine's army at strength "
+                               "1 (> 1: it believes it can win by force); a renewed "
+                               "offensive succeeds with chance power / (power + defence).")
+    objection_troops: float = P(30000, 5000, 100000, "troops", "assumption", [],
+                                "Troops on offer at which the size term of Russia's objection "
+                                "reaches 1 - 1/e.")
+    objection_aircraft: float = P(100, 20, 500, "combat aircraft", "assumption", [],
+                                  "Aircraft on offer at which the size term of Russia's "
+                                  "objection reaches 1 - 1/e (with troops and warships).")
+    objection_warships: float = P(15, 3, 60, "major warships", "assumption", [],
+                                  "Warships on offer at which the size term of Russia's "
+                                  "objection reaches 1 - 1/e (with troops and aircraft).")
+    objection_range_km: float = P(300, 50, 2000, "km", "assumption", [],
+                                  "Distance from the line over which Russia's objection to a "
+                                  "force falls by 1/e (a force near the line provokes most).")
     troop_hostility: float = P(1.0, 0, 3, "log-odds", "direction",
                                ["russia_no_eu_troops", "russia_rejects_peacekeepers"],
-                               "Fall in willingness as the force on offer grows (1 - exp(-size "
-                               "against the deterrence scales)), for a design Russia rejects "
-                               "(design.russia_hostility = 1).")
+                               "Russia's objection to foreign troops: the cost, in log-odds of "
+                               "agreeing, of a settlement that brings in the largest, nearest "
+                               "force of the kind it rejects most (design.russia_hostility = "
+                               "1); scaled by the design's kind, size and distance.")
     negotiation_rate: float = P(0.5, 0.1, 1, "probability / month", "assumption", [],
                                 "Monthly chance a ceasefire is agreed at full willingness of "
                                 "both sides.")
@@ -447,33 +465,44 @@ class Design(_Group):
 # --- deterrence and burden ------------------------------------------------------------------
 
 class Deterrence(_Group):
-    """What a deployed force and Ukraine's own army do to deter a violation."""
+    """What stands against a renewed Russian offensive (denial) and who would escalate if it
+    came (punishment), docs/ODD.md 7.6. No weights trade off: each term multiplies the hazard."""
 
-    troops_scale: float = P(30000, 5000, 100000, "troops", "assumption", [],
-                            "Deployed troops at which the land term reaches 1 - 1/e.")
-    air_scale: float = P(100, 20, 500, "combat aircraft", "assumption", [],
-                         "Deployed aircraft (with US air support in aircraft equivalents) at "
-                         "which the air term reaches 1 - 1/e.")
+    army_troops: float = P(500000, 150000, 1500000, "troops", "assumption", [],
+                           "Foreign ground troops at the line of contact worth as much in "
+                           "holding it as Ukraine's army at strength 1 (denial).")
+    army_aircraft: float = P(600, 150, 2000, "combat aircraft", "assumption", [],
+                             "Combat aircraft (with US air support in aircraft equivalents) "
+                             "worth as much in denial as Ukraine's army at strength 1.")
+    army_warships: float = P(150, 40, 600, "major warships", "assumption", [],
+                             "Major warships worth as much in denial as Ukraine's army at "
+                             "strength 1 (a land offensive: warships count little).")
     us_air_equivalent: float = P(100, 0, 400, "combat aircraft", "assumption", [],
                                  "Aircraft equivalents of full US air protection.")
-    sea_scale: float = P(15, 3, 60, "major warships", "assumption", [],
-                         "Deployed warships at which the sea term reaches 1 - 1/e.")
+    reach_km: float = P(100, 30, 400, "km", "direction", ["force_size_30k"],
+                        "Distance from the line over which a ground force's denial value "
+                        "falls by 1/e (a force kept well back does not hold the line).")
     tripwire_troops: float = P(1000, 100, 10000, "troops", "assumption", [],
-                               "Deployed troops at which the tripwire term reaches 1 - 1/e (a "
-                               "tripwire needs few soldiers).")
-    tripwire_range_km: float = P(200, 50, 600, "km", "assumption", [],
-                                 "Distance from the front over which a force's tripwire effect "
-                                 "falls by 1/e.")
-    land_weight: float = P(0.25, 0.05, 0.5, "weight", "direction", ["huth_extended_deterrence"],
-                           "Weight of the deployed ground force.")
-    air_weight: float = P(0.15, 0.05, 0.4, "weight", "direction", ["force_needs_us_enablers"],
-                          "Weight of air cover.")
-    sea_weight: float = P(0.05, 0, 0.2, "weight", "assumption", [], "Weight of sea presence.")
-    tripwire_weight: float = P(0.15, 0, 0.4, "weight", "direction", ["huth_extended_deterrence"],
-                               "Weight of the tripwire: forces near the front backed by a "
-                               "credible US patron.")
-    ukraine_weight: float = P(0.4, 0.1, 0.7, "weight", "direction", ["hague_shift"],
-                              "Weight of Ukraine's own army.")
+                               "Deployed troops at which the force's presence (soldiers in "
+                               "harm's way, a tripwire) reaches 1 - 1/e: a tripwire needs few.")
+    force_hazard_ratio: float = P(0.3, 0.1, 0.9, "hazard ratio", "figure",
+                                  ["fortna_peacekeeping", "fortna_peace_time"],
+                                  "Hazard ratio of breakdown with a foreign force in place whose "
+                                  "states are certain to respond, against none (Fortna 2008: "
+                                  "peacekeepers cut the risk of renewed war by about 55-85%, "
+                                  "a ratio of 0.15-0.45, default its midpoint; the range spans "
+                                  "it up to a weaker "
+                                  "effect of a force Russia has not consented to).")
+    european_commitment: float = P(0.7, 0.2, 1, "probability", "direction",
+                                   ["uk_fr_lead", "macron_ready_on_signature"],
+                                   "Chance that the states whose troops are in place respond "
+                                   "to an attack on them (the UK and France ready to deploy "
+                                   "and to guarantee from the day of signature).")
+    us_escalation: float = P(0.5, 0, 1, "probability", "direction",
+                             ["us_backstop_components", "us_backstop_dec"],
+                             "Chance that the US, at a full and credible military backstop, "
+                             "responds to an attack on the force (it backs, it does not "
+                             "deploy ground troops).")
 
 
 class Burden(_Group):

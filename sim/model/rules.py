@@ -49,8 +49,8 @@ US_MILITARY = tuple(BACKSTOP.index(k) for k in US_MILITARY_BACKSTOP)
 """The military components of the US backstop (funding is not military)."""
 US_ENABLERS = (INTEL, LOGISTICS)
 """The US backstop components that enable a deployment (ISR, lift and logistics). Air support
-enters the air term of deterrence and funding Ukraine's strength; the tripwire term uses the
-patron's credibility, not its assets: no component of the backstop counts twice."""
+adds aircraft equivalents to denial and funding Ukraine's strength; the perceived military
+backstop as a whole is also the US's commitment to respond (punishment, ODD 7.6)."""
 BACKSTOP_PATHS = ("us.backstop.intelligence", "us.backstop.air_support",
                   "us.backstop.logistics", "us.backstop.funding")
 """The announced US backstop components, in the order of BACKSTOP."""
@@ -86,8 +86,8 @@ STATIC_PARAMS = frozenset({*THRESHOLD_BASE, *THRESHOLD_SCALE, *DESIGN_SIZE,
 between months: an event that changes one of them makes the engine recompute both
 (tests/test_rules.py checks this set is exactly what the two functions read)."""
 WEIGHT_FLOOR = 1e-12
-"""Smallest sum of deterrence weights divided by: all weights may be 0 in a sensitivity
-analysis, and deterrence is then 0 rather than 0/0 (docs/ODD.md 7.6)."""
+"""Smallest divisor where a design size or enabler need may be 0 (the ratio is then set
+apart by a condition, never 0/0; docs/ODD.md 7.6)."""
 MUSD_PER_BN = 1000.0
 """US$ million per US$ billion (troop cost is in millions, GDP in billions)."""
 
@@ -379,7 +379,7 @@ def commitment_cascade(s: RunState, p: Params, world: World, theta: np.ndarray,
 
 def forces(s: RunState, p: Params, contribution: np.ndarray,
            perceived: np.ndarray) -> dict[str, np.ndarray]:
-    """ODD 7.6. Pledged and deployed forces, the enabler gap, and deterrence.
+    """ODD 7.6. Pledged and deployed forces, the enabler gap, deterrence and Russia's objection.
 
     Pledged: the sum of pledging states' contributions, capped at what the design asks.
     Deployed: only while a ceasefire has been in force for the design's lead time, and only
@@ -403,13 +403,8 @@ def forces(s: RunState, p: Params, contribution: np.ndarray,
     in_place = s.ceasefire & (age >= p["design.lead_time"])
     deployed = [x * enabled * in_place for x in pledged]
     expected = [x * enabled for x in pledged]
-    strength = s.strength
-    patron = s.credibility * ~s.disengaged
-    deterrence = deterrence_of(p, deployed, perceived, strength, patron)
-    expected_deterrence = deterrence_of(p, expected, perceived, strength, patron)
-    hostility = saturating(troops / p["deterrence.troops_scale"]
-                           + aircraft / p["deterrence.air_scale"]
-                           + warships / p["deterrence.sea_scale"])
+    now = deterrence_of(p, deployed, perceived, s.strength)
+    ahead = deterrence_of(p, expected, perceived, s.strength)
     presence = np.ascontiguousarray((cT[GROUND] | cT[AIR] | cT[SEA]).T)
     parts = [np.where(p[path] > 0, x / np.maximum(p[path], WEIGHT_FLOOR), 0.0)
              for x, path in zip(pledged, DESIGN_SIZE, strict=True)]
@@ -419,36 +414,59 @@ def forces(s: RunState, p: Params, contribution: np.ndarray,
         "pledged_troops": troops, "pledged_aircraft": aircraft, "pledged_warships": warships,
         "deployed_troops": deployed[0], "deployed_aircraft": deployed[1],
         "deployed_warships": deployed[2], "enabler_gap": 1.0 - enabled,
-        "design_fill": fill, "deterrence": deterrence, "pledged_force": hostility,
-        "expected_deterrence": expected_deterrence,
+        "design_fill": fill, "deterrence": now["deterrence"],
+        "offensive_success": now["success"], "escalation": now["escalation"],
+        "expected_deterrence": ahead["deterrence"], "expected_success": ahead["success"],
+        "objection": objection(p, pledged),
         "presence_share": presence.sum(axis=1) / presence.shape[1],
     }
 
 
-def deterrence_of(p: Params, force: list[np.ndarray], perceived: np.ndarray,
-                  strength: np.ndarray, patron: np.ndarray) -> np.ndarray:
-    """Deterrence in [0, 1) of a force (troops, aircraft, warships) on the ground.
+def objection(p: Params, force: list[np.ndarray]) -> np.ndarray:
+    """Russia's objection to the force on offer, in [0, 1): kind x size x nearness (ODD 7.7).
 
-    land = 1 - exp(-troops / troops_scale); air = 1 - exp(-(aircraft + US air support in
-    aircraft equivalents) / air_scale); sea = 1 - exp(-warships / sea_scale);
-    tripwire = (1 - exp(-troops / tripwire_troops)) * exp(-distance / tripwire_range) * patron,
-    where patron is the US's credibility while it stays engaged (a few troops near the front,
-    backed by a credible patron; Huth 1988);
-    ukraine = 1 - exp(-strength); the weighted mean of the five.
+    kind = design.russia_hostility (1: European troops on the ground in Ukraine);
+    size = 1 - exp(-(troops / objection_troops + aircraft / objection_aircraft
+                     + warships / objection_warships));
+    nearness = exp(-distance_km / objection_range_km).
+    ``russia.troop_hostility`` turns it into a cost in log-odds of agreeing.
     """
     troops, aircraft, warships = force
-    land = saturating(troops / p["deterrence.troops_scale"])
-    air = saturating((aircraft + perceived[:, AIR_SUPPORT] * p["deterrence.us_air_equivalent"])
-                     / p["deterrence.air_scale"])
-    sea = saturating(warships / p["deterrence.sea_scale"])
-    tripwire = (saturating(troops / p["deterrence.tripwire_troops"])
-                * np.exp(-p["design.distance_km"] / p["deterrence.tripwire_range_km"]) * patron)
-    ukraine = saturating(strength)
-    weights = (p["deterrence.land_weight"] + p["deterrence.air_weight"] + p["deterrence.sea_weight"]
-               + p["deterrence.tripwire_weight"] + p["deterrence.ukraine_weight"])
-    return (p["deterrence.land_weight"] * land + p["deterrence.air_weight"] * air
-            + p["deterrence.sea_weight"] * sea + p["deterrence.tripwire_weight"] * tripwire
-            + p["deterrence.ukraine_weight"] * ukraine) / np.maximum(weights, WEIGHT_FLOOR)
+    size = saturating(troops / p["russia.objection_troops"]
+                      + aircraft / p["russia.objection_aircraft"]
+                      + warships / p["russia.objection_warships"])
+    near = np.exp(-p["design.distance_km"] / p["russia.objection_range_km"])
+    return p["design.russia_hostility"] * size * near
+
+
+def deterrence_of(p: Params, force: list[np.ndarray], perceived: np.ndarray,
+                  strength: np.ndarray) -> dict[str, np.ndarray]:
+    """Deterrence by denial and by punishment of a force (troops, aircraft, warships) in place.
+
+    Denial (Mearsheimer 1983; Snyder 1961): defence = strength + troops * exp(-distance /
+    reach_km) / army_troops + (aircraft + perceived US air support * us_air_equivalent) /
+    army_aircraft + warships / army_warships, in Ukrainian armies; a renewed offensive
+    succeeds with chance success = power / (power + defence), power = russia.offensive_power.
+    Punishment (Schelling 1966; Huth 1988): escalation = presence * (1 - (1 -
+    european_commitment) * (1 - us_escalation * perceived US military backstop)), presence =
+    1 - exp(-troops / tripwire_troops): the chance that an offensive meets a response from
+    those whose soldiers stand in its way; it multiplies the hazard by force_hazard_ratio **
+    escalation (Fortna 2008). deterrence = 1 - success * force_hazard_ratio ** escalation:
+    the share of a sure, unpunished offensive's appeal that what stands there removes.
+    """
+    troops, aircraft, warships = force
+    reach = np.exp(-p["design.distance_km"] / p["deterrence.reach_km"])
+    defence = (strength + troops * reach / p["deterrence.army_troops"]
+               + (aircraft + perceived[:, AIR_SUPPORT] * p["deterrence.us_air_equivalent"])
+               / p["deterrence.army_aircraft"]
+               + warships / p["deterrence.army_warships"])
+    power = p["russia.offensive_power"]
+    success = power / (power + np.maximum(defence, 0.0))
+    us = p["deterrence.us_escalation"] * perceived[:, list(US_MILITARY)].mean(axis=1)
+    presence = saturating(troops / p["deterrence.tripwire_troops"])
+    escalation = presence * (1.0 - (1.0 - p["deterrence.european_commitment"]) * (1.0 - us))
+    punished = p["deterrence.force_hazard_ratio"] ** escalation
+    return {"deterrence": 1.0 - success * punished, "success": success, "escalation": escalation}
 
 
 def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
@@ -470,7 +488,7 @@ def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
     pain = np.clip((p["russia.growth_war"] - s.growth) / p["russia.pain_span"], 0.0, 1.0)
     us_pressure = (1.0 - s.disengaged) * np.minimum(1.0, s.frustration / p["us.threat_level"])
     prospects = 1.0 - force["expected_deterrence"]
-    hostile = p["design.russia_hostility"] * force["pledged_force"]
+    hostile = force["objection"]
     willing = logistic(p["russia.willingness0"] + p["russia.pain_weight"] * pain
                        + p["russia.us_pressure_weight"] * us_pressure
                        - p["russia.prospects_weight"] * prospects
