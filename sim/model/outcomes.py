@@ -128,7 +128,13 @@ MONTHLY: tuple[Outcome, ...] = (
     _monthly("willingness", "Russian willingness to agree", "probability", "level",
              "Russia's willingness to agree a ceasefire this month (ODD 7.7)."),
     _monthly("ukraine_accepts", "Ukrainian acceptance", "probability", "level",
-             "Chance Ukraine accepts a ceasefire with the guarantees on offer (ODD 7.7)."),
+             "Chance Ukraine accepts the settlement on offer with the guarantees it trusts "
+             "(ODD 7.7)."),
+    _monthly("terms", "Concessions on offer", "share of Russia's demands", "level",
+             "Russia's demands cut to the most Ukraine accepts at even odds (ODD 7.7)."),
+    _monthly("guarantee", "Guarantee Ukraine trusts", "share 0–1", "level",
+             "Share of a renewed offensive's appeal that the force on offer and the US behind "
+             "it would remove (ODD 7.7)."),
     _monthly("violation_hazard", "Violation hazard", "probability / month", "level",
              "Chance Russia breaks a ceasefire this month if one is in force (ODD 7.7)."),
     _monthly("growth", "Russian GDP growth", "% per year", "level",

@@ -187,7 +187,14 @@ class Russia(_Group):
                           "Growth the war economy sustains with no sanctions and neutral rates "
                           "(the 2023-2024 average).")
     key_rate: float = P(0.21, 0, 0.4, "rate", "figure", ["stat_cbr_key_rate"],
-                        "Central-bank key rate.")
+                        "The Bank of Russia's last key-rate decision: at the start, or set by a "
+                        "dated event (the observed decisions); the rate eases from it by "
+                        "rate_easing a month.")
+    rate_easing: float = P(0.0, 0, 0.015, "rate / month", "direction",
+                           ["stat_cbr_key_rate_2025", "russia_stagnation"],
+                           "Monthly fall of the key rate after the last observed decision, "
+                           "down to neutral_rate (an assumption beyond the record: 2025 went "
+                           "from 21% to 16% in ten months, 0.5 points a month).")
     neutral_rate: float = P(0.075, 0.04, 0.12, "rate", "assumption", [],
                             "Key rate that does not drag growth.")
     rate_drag: float = P(16.0, 5, 30, "pp growth per unit rate", "direction",
@@ -210,14 +217,11 @@ class Russia(_Group):
                            ["russia_stagnation"],
                            "Rise in willingness at full economic pain (sanctions act through "
                            "the economy, counted once).")
-    us_pressure_weight: float = P(1.0, 0, 3, "log-odds", "direction", ["us_frustration"],
-                                  "Rise in willingness under full US diplomatic pressure "
-                                  "(frustration at its threat level, US engaged).")
     prospects_weight: float = P(3.0, 0.5, 6, "log-odds", "direction", ["russia_force"],
-                                "Fall in willingness as Russia's battlefield prospects rise "
-                                "(1 - expected deterrence: it will end the war by force if it "
-                                "can).")
-    offensive_power: float = P(1.5, 0.8, 3, "Ukrainian armies", "direction",
+                                "Fall in willingness as Russia's chance of gaining by force "
+                                "against Ukraine's army rises (it will settle the war "
+                                "militarily if Kyiv does not accept its terms).")
+    offensive_power: float = P(2.0, 1, 4, "Ukrainian armies", "direction",
                                ["russia_force", "russia_demands"],
                                "Russia's offensive power against Ukraine's army at strength "
                                "1 (> 1: it believes it can win by force); a renewed "
@@ -234,6 +238,17 @@ class Russia(_Group):
     objection_range_km: float = P(300, 50, 2000, "km", "assumption", [],
                                   "Distance from the line over which Russia's objection to a "
                                   "force falls by 1/e (a force near the line provokes most).")
+    demands: float = P(0.8, 0, 1, "share of its full demands", "direction",
+                       ["russia_demands", "russia_rejects_ceasefire", "peace_plan_20pt"],
+                       "What Russia asks of a settlement: 0 a ceasefire on the line of "
+                       "contact, 1 all its demands (territory, limits on Ukraine's forces, no "
+                       "NATO); high: demands close to capitulation. The terms on offer are "
+                       "these, cut to what Ukraine can accept (ODD 7.7).")
+    terms_weight: float = P(1.0, 0, 3, "log-odds at full concessions", "direction",
+                            ["russia_rejects_ceasefire", "russia_demands"],
+                            "Rise in Russia's willingness when the settlement grants all its "
+                            "demands (terms = 1); it refuses a ceasefire on the line until "
+                            "they are met.")
     troop_hostility: float = P(1.0, 0, 3, "log-odds", "direction",
                                ["russia_no_eu_troops", "russia_rejects_peacekeepers"],
                                "Russia's objection to foreign troops: the cost, in log-odds of "
@@ -274,14 +289,20 @@ class Ukraine(_Group):
                                  "US support to Ukraine at a full funding backstop.")
     adjust_months: float = P(12.0, 3, 36, "months", "assumption", [],
                              "Time constant of Ukraine's strength following its support.")
-    accept_mid: float = P(0.1, 0.02, 0.4, "guarantee", "direction",
-                          ["ukraine_ready_ceasefire", "ukraine_guarantees_land_sea_air",
-                           "ukraine_wary_ceasefire"],
-                          "Expected deterrence at which Ukraine accepts a ceasefire half the "
-                          "time (it is ready, with guarantees).")
-    accept_spread: float = P(0.05, 0.02, 0.2, "guarantee", "assumption", [],
-                             "Spread of Ukraine's acceptance around accept_mid (smooth, no "
-                             "cut-off).")
+    ready: float = P(4.0, 1, 6, "log-odds", "direction", ["ukraine_ready_ceasefire"],
+                     "Ukraine's acceptance of a ceasefire on the line of contact (log-odds; "
+                     "high: it has said many times it would accept one).")
+    refusal_weight: float = P(15.0, 5, 30, "log-odds at full concessions", "direction",
+                              ["ukraine_wary_ceasefire"],
+                              "Fall in acceptance of a settlement asking all of Russia's "
+                              "demands, per unit of Ukraine's chance of holding with its own "
+                              "army: the stronger it is, the more it can refuse (without "
+                              "guarantees it refuses demands close to capitulation).")
+    trust_weight: float = P(8.0, 2, 20, "log-odds at full concessions", "direction",
+                            ["ukraine_wary_ceasefire", "ukraine_guarantees_land_sea_air"],
+                            "Rise in acceptance of a settlement asking all of Russia's demands "
+                            "per unit of guarantee it trusts (the force on offer and the US "
+                            "behind it; guarantees are essential to a lasting settlement).")
 
 
 # --- the coalition ----------------------------------------------------------------------------
@@ -493,11 +514,16 @@ class Deterrence(_Group):
                                   "a ratio of 0.15-0.45, default its midpoint; the range spans "
                                   "it up to a weaker "
                                   "effect of a force Russia has not consented to).")
-    european_commitment: float = P(0.7, 0.2, 1, "probability", "direction",
+    european_commitment: float = P(0.8, 0.2, 1, "probability", "direction",
                                    ["uk_fr_lead", "macron_ready_on_signature"],
                                    "Chance that the states whose troops are in place respond "
-                                   "to an attack on them (the UK and France ready to deploy "
-                                   "and to guarantee from the day of signature).")
+                                   "to an attack on them with a full US backstop behind them "
+                                   "(the UK and France ready to deploy and to guarantee from "
+                                   "the day of signature).")
+    us_reliance: float = P(0.5, 0, 1, "share", "direction",
+                           ["de_no_without_us", "it_es_need_us_role", "force_needs_us_enablers"],
+                           "Share of the Europeans' readiness to respond that rests on the US "
+                           "backstop behind them (they rely on US protection and enablers).")
     us_escalation: float = P(0.5, 0, 1, "probability", "direction",
                              ["us_backstop_components", "us_backstop_dec"],
                              "Chance that the US, at a full and credible military backstop, "

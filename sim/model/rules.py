@@ -139,6 +139,8 @@ class RunState:
     disengaged: np.ndarray  # (R,) bool: the US has walked away
     relief: np.ndarray  # (R,) bool: the US has lifted its sanctions
     growth: np.ndarray  # (R,) Russian GDP growth, % per year
+    key_rate: np.ndarray  # (R,) Bank of Russia key rate in force (a dated path, ODD 7.4)
+    rate_decided: np.ndarray  # (R,) the last observed key-rate decision (russia.key_rate)
     strength: np.ndarray  # (R,) Ukraine's strength (1 = holds the line)
     ceasefire: np.ndarray  # (R,) bool: a ceasefire is in force
     ceasefire_start: np.ndarray  # (R,) month the current (or last) ceasefire was agreed, NaN
@@ -165,6 +167,8 @@ def initial_state(runs: int, n_states: int, p: Params) -> RunState:
         disengaged=np.zeros(runs, dtype=bool),
         relief=np.zeros(runs, dtype=bool),
         growth=p["russia.growth0"].copy(),
+        key_rate=p["russia.key_rate"].copy(),
+        rate_decided=p["russia.key_rate"].copy(),
         strength=p["ukraine.strength0"].copy(),
         ceasefire=np.zeros(runs, dtype=bool),
         ceasefire_start=nan.copy(),
@@ -283,10 +287,21 @@ def sanctions_pressure(s: RunState, p: Params) -> np.ndarray:
 
 
 def russian_economy(s: RunState, p: Params, pressure: np.ndarray, u: np.ndarray) -> None:
-    """ODD 7.4. Growth relaxes towards a target set by sanctions pressure and the key rate."""
+    """ODD 7.4. The key rate follows its dated path; growth relaxes towards a target set by
+    sanctions pressure and the key rate.
+
+    Key rate: an observed decision (``russia.key_rate``, set at the start or by a dated event)
+    holds in the month it is taken; after it the rate eases by ``rate_easing`` a month, no
+    lower than ``neutral_rate`` (the assumption beyond the record).
+    """
+    decided = p["russia.key_rate"]
+    new = decided != s.rate_decided
+    eased = np.maximum(np.minimum(s.key_rate, p["russia.neutral_rate"]),
+                       s.key_rate - p["russia.rate_easing"])
+    s.key_rate = np.where(new, decided, eased)
+    s.rate_decided = decided.copy()
     target = (p["russia.growth_war"] - p["russia.sanctions_drag"] * pressure
-              - p["russia.rate_drag"] * np.maximum(0.0, p["russia.key_rate"]
-                                                   - p["russia.neutral_rate"]))
+              - p["russia.rate_drag"] * np.maximum(0.0, s.key_rate - p["russia.neutral_rate"]))
     shock = p["russia.growth_noise"] * centred(u[:, U_GROWTH])
     s.growth = s.growth + (target - s.growth) / p["russia.adjust_months"] + shock
 
@@ -447,10 +462,11 @@ def deterrence_of(p: Params, force: list[np.ndarray], perceived: np.ndarray,
     reach_km) / army_troops + (aircraft + perceived US air support * us_air_equivalent) /
     army_aircraft + warships / army_warships, in Ukrainian armies; a renewed offensive
     succeeds with chance success = power / (power + defence), power = russia.offensive_power.
-    Punishment (Schelling 1966; Huth 1988): escalation = presence * (1 - (1 -
-    european_commitment) * (1 - us_escalation * perceived US military backstop)), presence =
-    1 - exp(-troops / tripwire_troops): the chance that an offensive meets a response from
-    those whose soldiers stand in its way; it multiplies the hazard by force_hazard_ratio **
+    Punishment (Schelling 1966; Huth 1988): escalation = presence * (1 - (1 - europe) * (1 -
+    us)), presence = 1 - exp(-troops / tripwire_troops), us = us_escalation * backing, europe
+    = european_commitment * (1 - us_reliance * (1 - backing)), backing = the perceived US
+    military backstop: the chance that an offensive meets a response from those whose
+    soldiers stand in its way, the Europeans readier with the US behind them; it multiplies the hazard by force_hazard_ratio **
     escalation (Fortna 2008). deterrence = 1 - success * force_hazard_ratio ** escalation:
     the share of a sure, unpunished offensive's appeal that what stands there removes.
     """
@@ -462,39 +478,82 @@ def deterrence_of(p: Params, force: list[np.ndarray], perceived: np.ndarray,
                + warships / p["deterrence.army_warships"])
     power = p["russia.offensive_power"]
     success = power / (power + np.maximum(defence, 0.0))
-    us = p["deterrence.us_escalation"] * perceived[:, list(US_MILITARY)].mean(axis=1)
+    backing = perceived[:, list(US_MILITARY)].mean(axis=1)
+    us = p["deterrence.us_escalation"] * backing
+    europe = p["deterrence.european_commitment"] * (1.0 - p["deterrence.us_reliance"] * (1.0 - backing))
     presence = saturating(troops / p["deterrence.tripwire_troops"])
-    escalation = presence * (1.0 - (1.0 - p["deterrence.european_commitment"]) * (1.0 - us))
+    escalation = presence * (1.0 - (1.0 - europe) * (1.0 - us))
     punished = p["deterrence.force_hazard_ratio"] ** escalation
     return {"deterrence": 1.0 - success * punished, "success": success, "escalation": escalation}
 
 
+def holding(p: Params, strength: np.ndarray) -> np.ndarray:
+    """Ukraine's chance of holding Russia's offensive with its own army alone, strength /
+    (strength + russia.offensive_power): the battlefield trajectory both sides weigh."""
+    return strength / (strength + p["russia.offensive_power"])
+
+
+def guarantee(p: Params, strength: np.ndarray, expected_deterrence: np.ndarray) -> np.ndarray:
+    """Share of a renewed offensive's appeal that the guarantees on offer remove, in [0, 1):
+    1 - (1 - expected deterrence) / (chance the offensive succeeds against Ukraine alone).
+    0 with no force and no US backstop; it rises with the force (denial), the commitment of
+    those who would be there and the US behind them (punishment)."""
+    alone = 1.0 - holding(p, strength)
+    return np.clip(1.0 - (1.0 - expected_deterrence) / alone, 0.0, 1.0)
+
+
+def ukraine_acceptance(p: Params, strength: np.ndarray, guaranteed: np.ndarray,
+                       terms: np.ndarray) -> np.ndarray:
+    """ODD 7.7. Ukraine's acceptance of a settlement asking ``terms`` (0 a ceasefire on the
+    line, 1 all of Russia's demands): logistic(ready - terms * wariness), wariness =
+    refusal_weight * holding - trust_weight * guarantee. A ceasefire on the line is accepted at
+    logistic(ready) whatever the guarantees; a settlement asking concessions only as far as the
+    guarantees it trusts outweigh what its own army could hold (Walter 1997; Fearon 1995)."""
+    return logistic(p["ukraine.ready"] - terms * wariness(p, strength, guaranteed))
+
+
+def wariness(p: Params, strength: np.ndarray, guaranteed: np.ndarray) -> np.ndarray:
+    """Log-odds Ukraine loses per unit of concessions: refusal_weight * holding -
+    trust_weight * guarantee (negative when the guarantees outweigh its own prospects)."""
+    return (p["ukraine.refusal_weight"] * holding(p, strength)
+            - p["ukraine.trust_weight"] * guaranteed)
+
+
+def settlement_terms(p: Params, strength: np.ndarray, guaranteed: np.ndarray) -> np.ndarray:
+    """The terms on offer: Russia's demands (``russia.demands``), cut to the most Ukraine
+    accepts at even odds, ready / wariness (Powell 2006: the bargaining range). Guarantees
+    Ukraine trusts widen what it can concede; its own strength narrows it."""
+    limit = p["ukraine.ready"] / np.maximum(wariness(p, strength, guaranteed), WEIGHT_FLOOR)
+    return np.minimum(p["russia.demands"], limit)
+
+
 def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
                        u: np.ndarray) -> dict[str, np.ndarray]:
-    """ODD 7.7. Russia decides a ceasefire; Ukraine accepts with guarantees; violations.
+    """ODD 7.7. A ceasefire as a bargain; its breakdown as deterrence (7.6); renegotiation.
 
-    Russia's willingness = logistic(willingness0 + pain_weight * pain + us_pressure_weight *
-    US pressure - prospects_weight * prospects - troop_hostility * russia_hostility *
-    pledged force), where pledged force = 1 - exp(-(troops / troops_scale + aircraft /
-    air_scale + warships / sea_scale)) grows with the size of the force on offer, and
-    prospects = 1 - expected deterrence (Ukraine's own army, the pledged force as it would
-    deploy and the US behind it: what Russia could still gain by force). Ukraine accepts
-    with probability logistic((expected deterrence - accept_mid) / accept_spread). A ceasefire
-    is agreed with probability negotiation_rate * willingness * acceptance, unless one broke
-    down less than renegotiate_months ago. Russia breaks a ceasefire with probability
-    violation_base * resolve * (1 - deterrence) * ageing, where ageing falls from 1 to
-    violation_floor as the ceasefire ages (Fortna 2004).
+    Russia compares fighting on with the settlement on offer: willingness = logistic(
+    willingness0 + pain_weight * pain + terms_weight * terms - prospects_weight *
+    (1 - holding) - troop_hostility * objection), where
+    1 - holding is its chance of gaining by force against Ukraine's army (the war goes on:
+    no foreign force stands there yet) and objection the force on offer by kind, size and
+    distance (``objection``); terms are Russia's demands cut to what Ukraine can accept
+    (``settlement_terms``). Ukraine accepts as ``ukraine_acceptance`` says, trusting the
+    guarantees as far as ``guarantee``. A ceasefire is agreed with probability
+    negotiation_rate * willingness * acceptance, unless one broke down less than
+    renegotiate_months ago. Russia breaks a ceasefire with probability violation_base *
+    resolve * (1 - deterrence) * ageing, where 1 - deterrence is its chance of success times
+    the share of the hazard left by punishment, and ageing falls from 1 to violation_floor as
+    the ceasefire ages (Fortna 2004).
     """
     pain = np.clip((p["russia.growth_war"] - s.growth) / p["russia.pain_span"], 0.0, 1.0)
-    us_pressure = (1.0 - s.disengaged) * np.minimum(1.0, s.frustration / p["us.threat_level"])
-    prospects = 1.0 - force["expected_deterrence"]
-    hostile = force["objection"]
+    prospects = 1.0 - holding(p, s.strength)
+    guaranteed = guarantee(p, s.strength, force["expected_deterrence"])
+    terms = settlement_terms(p, s.strength, guaranteed)
     willing = logistic(p["russia.willingness0"] + p["russia.pain_weight"] * pain
-                       + p["russia.us_pressure_weight"] * us_pressure
+                       + p["russia.terms_weight"] * terms
                        - p["russia.prospects_weight"] * prospects
-                       - p["russia.troop_hostility"] * hostile)
-    accept = logistic((force["expected_deterrence"] - p["ukraine.accept_mid"])
-                      / p["ukraine.accept_spread"])
+                       - p["russia.troop_hostility"] * force["objection"])
+    accept = ukraine_acceptance(p, s.strength, guaranteed, terms)
     since = s.month - s.last_breakdown
     talks = np.isnan(s.last_breakdown) | (since >= p["russia.renegotiate_months"])
     agree = (~s.ceasefire & talks
@@ -511,7 +570,9 @@ def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
     s.first_ceasefire = np.where(agree & np.isnan(s.first_ceasefire), s.month, s.first_ceasefire)
     s.frustration = s.frustration + p["us.breakdown_anger"] * violate
     s.ceasefire = (s.ceasefire & ~violate) | agree
-    return {"willingness": willing, "ukraine_accepts": accept, "violation_hazard": hazard}
+    return {"willingness": willing, "ukraine_accepts": accept, "guarantee": guaranteed,
+            "terms": terms,
+            "violation_hazard": hazard}
 
 
 def step(s: RunState, p: Params, world: World, theta: np.ndarray, contribution: np.ndarray,
