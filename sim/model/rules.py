@@ -466,9 +466,10 @@ def deterrence_of(p: Params, force: list[np.ndarray], perceived: np.ndarray,
     us)), presence = 1 - exp(-troops / tripwire_troops), us = us_escalation * backing, europe
     = european_commitment * (1 - us_reliance * (1 - backing)), backing = the perceived US
     military backstop: the chance that an offensive meets a response from those whose
-    soldiers stand in its way, the Europeans readier with the US behind them; it multiplies the hazard by force_hazard_ratio **
-    escalation (Fortna 2008). deterrence = 1 - success * force_hazard_ratio ** escalation:
-    the share of a sure, unpunished offensive's appeal that what stands there removes.
+    soldiers stand in its way, the Europeans readier with the US behind them; it multiplies
+    the hazard by force_hazard_ratio ** escalation (Fortna 2008). deterrence = 1 - success *
+    force_hazard_ratio ** escalation: the share of a sure, unpunished offensive's appeal that
+    what stands there removes.
     """
     troops, aircraft, warships = force
     reach = np.exp(-p["design.distance_km"] / p["deterrence.reach_km"])
