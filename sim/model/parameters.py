@@ -244,7 +244,7 @@ class Russia(_Group):
                        "contact, 1 all its demands (territory, limits on Ukraine's forces, no "
                        "NATO); high: demands close to capitulation. The terms on offer are "
                        "these, cut to what Ukraine can accept (ODD 7.7).")
-    terms_weight: float = P(1.0, 0, 3, "log-odds at full concessions", "direction",
+    terms_weight: float = P(1.0, 0, 8, "log-odds at full concessions", "direction",
                             ["russia_rejects_ceasefire", "russia_demands"],
                             "Rise in Russia's willingness when the settlement grants all its "
                             "demands (terms = 1); it refuses a ceasefire on the line until "
@@ -292,7 +292,7 @@ class Ukraine(_Group):
     ready: float = P(4.0, 1, 6, "log-odds", "direction", ["ukraine_ready_ceasefire"],
                      "Ukraine's acceptance of a ceasefire on the line of contact (log-odds; "
                      "high: it has said many times it would accept one).")
-    refusal_weight: float = P(15.0, 5, 30, "log-odds at full concessions", "direction",
+    refusal_weight: float = P(15.0, 5, 50, "log-odds at full concessions", "direction",
                               ["ukraine_wary_ceasefire"],
                               "Fall in acceptance of a settlement asking all of Russia's "
                               "demands, per unit of Ukraine's chance of holding with its own "
