@@ -210,8 +210,9 @@ class Russia(_Group):
     pain_span: float = P(4.0, 1, 10, "pp", "assumption", [],
                          "Growth lost below growth_war that counts as full economic pain.")
     willingness0: float = P(-4.3, -7, -1, "log-odds", "direction", ["russia_rejects_ceasefire"],
-                            "Russia's willingness to agree a ceasefire with no pain, no US "
-                            "pressure and even battlefield prospects (log-odds; low: it "
+                            "Russia's willingness to agree a ceasefire on the line of "
+                            "contact (terms 0) with no economic pain, no chance of winning "
+                            "by force and no foreign force on offer (log-odds; low: it "
                             "rejects one).")
     pain_weight: float = P(3.0, 0.5, 6, "log-odds at full pain", "direction",
                            ["russia_stagnation"],
