@@ -150,7 +150,8 @@ def test_support_and_ukraine_army_hand_case():
                burden__training_pct_gdp=0.0, design__ukraine_boost=0.1,
                finance__assets_loan=1.0, finance__assets_loan_usd_bn=10.0,
                ukraine__us_funding_usd_bn=20.0, ukraine__support_need_usd_bn=20.0,
-               ukraine__adjust_months=4.0, ukraine__strength0=1.0)
+               ukraine__adjust_months=4.0, ukraine__strength0=1.0,
+               ukraine__absorptive_capacity=3.0)
     s = rules.initial_state(1, 2, p)
     c = np.zeros((1, 2, 6), dtype=bool)
     c[0, 0, rules.FINANCING] = True  # A (GDP 1,000) finances: 0.1% -> 1.0 bn
@@ -161,8 +162,23 @@ def test_support_and_ukraine_army_hand_case():
     # 1.0 + 1.0 + boost 0.1% of 1,500 = 1.5 + loan 10 + US 0.5 * 20 = 10 -> 23.5
     assert support[0] == pytest.approx(23.5)
     rules.ukraine_army(s, p, support)
-    # target 23.5 / 20 = 1.175; strength = 1 + (1.175 - 1) / 4 = 1.04375
-    assert s.strength[0] == pytest.approx(1.04375)
+    # target 1 + 2 * (1 - exp(-0.175 / 2)) (absorptive capacity 3); strength 1 + that / 4
+    assert s.strength[0] == pytest.approx(1 + 2 * (1 - np.exp(-0.0875)) / 4)
+
+
+def test_absorptive_capacity_hand_case():
+    p = params(ukraine__absorptive_capacity=1.5)
+    ratio = np.array([0.5, 1.0, 2.0, 100.0])
+    # up to the need, strength follows support; above it 1 + 0.5 * (1 - exp(-(x - 1) / 0.5))
+    expected = [0.5, 1.0, 1 + 0.5 * (1 - np.exp(-2.0)), 1.5]
+    assert rules.absorbed(p, ratio) == pytest.approx(expected)
+    s = rules.initial_state(1, 2, params(ukraine__absorptive_capacity=1.5,
+                                         ukraine__adjust_months=4.0, ukraine__strength0=1.0,
+                                         ukraine__support_need_usd_bn=50.0))
+    rules.ukraine_army(s, params(ukraine__absorptive_capacity=1.5, ukraine__adjust_months=4.0,
+                                 ukraine__support_need_usd_bn=50.0), np.array([100.0]))
+    # target 1 + 0.5 * (1 - exp(-2)) = 1.4323; strength 1 + 0.4323 / 4
+    assert s.strength[0] == pytest.approx(1 + 0.5 * (1 - np.exp(-2.0)) / 4)
 
 
 def test_need_met_hand_case():

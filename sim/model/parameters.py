@@ -286,6 +286,10 @@ class Ukraine(_Group):
     support_need_usd_bn: float = P(45.0, 20, 120, "USD bn per year", "assumption", [],
                                    "External support (money, arms, training) that keeps "
                                    "Ukraine's strength at 1.")
+    absorptive_capacity: float = P(1.5, 1.1, 3, "index", "assumption", [],
+                                   "Most strength Ukraine's army can reach however much support "
+                                   "arrives (the troops and equipment it can absorb); support "
+                                   "beyond the need adds less and less.")
     us_funding_usd_bn: float = P(40.0, 0, 80, "USD bn per year", "assumption", [],
                                  "US support to Ukraine at a full funding backstop.")
     adjust_months: float = P(12.0, 3, 36, "months", "assumption", [],

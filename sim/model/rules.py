@@ -323,9 +323,18 @@ def support_usd_bn(s: RunState, p: Params, world: World, perceived: np.ndarray) 
             + perceived[:, FUNDING] * p["ukraine.us_funding_usd_bn"])
 
 
+def absorbed(p: Params, ratio: np.ndarray) -> np.ndarray:
+    """Strength that support of ``ratio`` times the need can build: the ratio up to 1, then
+    1 + room * (1 - exp(-(ratio - 1) / room)), room = absorptive_capacity - 1 (slope 1 at the
+    need, never above the capacity)."""
+    room = p["ukraine.absorptive_capacity"] - 1.0
+    return np.where(ratio <= 1.0, ratio, 1.0 + room * saturating((ratio - 1.0) / room))
+
+
 def ukraine_army(s: RunState, p: Params, support: np.ndarray) -> None:
-    """ODD 7.5. Ukraine's strength relaxes towards support / need (1 = holds the line)."""
-    target = support / p["ukraine.support_need_usd_bn"]
+    """ODD 7.5. Ukraine's strength relaxes towards what its support can build (1 = holds the
+    line at the support it needs; saturating towards its absorptive capacity above it)."""
+    target = absorbed(p, support / p["ukraine.support_need_usd_bn"])
     s.strength = s.strength + (target - s.strength) / p["ukraine.adjust_months"]
 
 
