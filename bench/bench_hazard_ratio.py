@@ -31,14 +31,16 @@ def main() -> None:
     print(f"scenario {args.scenario}, {args.replicates} paired replicates, reference {REFERENCE}, "
           f"strata by ceasefire age (months)")
     print(f"\nat the defaults ({PRIOR} = {info.default:g}):")
-    print(f"{'design':24s} {'HR':>6s} {'events':>7s} {'months':>8s}")
+    print(f"{'design':24s} {'HR':>6s} {'90% interval':>14s} {'events':>7s} {'months':>8s}")
     for d in DESIGNS:
         r = hazard_ratio(sc, d, REFERENCE, args.replicates)
-        print(f"{d:24s} {r['hazard_ratio']:6.3f} {r['events']:7.0f} {r['months_at_risk']:8.0f}")
+        print(f"{d:24s} {r['hazard_ratio']:6.3f} [{r['lo90']:.2f}, {r['hi90']:.2f}] "
+              f"{r['events']:7.0f} {r['months_at_risk']:8.0f}")
     print(f"\nrear-reassurance-30k vs {REFERENCE} over the documented range of {PRIOR}:")
     for v in np.linspace(info.lo, info.hi, 5):
         r = hazard_ratio(sc, DESIGNS[0], REFERENCE, args.replicates, {PRIOR: float(v)})
-        print(f"{PRIOR} = {v:4.2f}: HR {r['hazard_ratio']:.3f} ({r['events']:.0f} events in "
+        print(f"{PRIOR} = {v:4.2f}: HR {r['hazard_ratio']:.3f} [{r['lo90']:.2f}, {r['hi90']:.2f}] "
+              f"({r['events']:.0f} events in "
               f"{r['months_at_risk']:.0f} months; reference {r['reference_events']:.0f} in "
               f"{r['reference_months_at_risk']:.0f})")
 

@@ -20,6 +20,10 @@ from sim.scenario.schema import Scenario
 
 AGE_STRATA: tuple[int, ...] = (0, 3, 6, 12, 24)
 """Lower bounds of the ceasefire-age strata, months (the last stratum is open)."""
+Z90 = 1.6449
+"""Normal quantile of a two-sided 90% interval. The interval of the hazard ratio is the usual
+Poisson approximation on the log scale, exp(+-Z90 * sqrt(1/events + 1/reference events)),
+which treats events as independent (runs with several breakdowns make it a little narrow)."""
 
 
 def at_risk(steps: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -71,9 +75,12 @@ def design_steps(sc: Scenario, design: str, replicates: int,
 def hazard_ratio(sc: Scenario, design: str, reference: str, replicates: int = 400,
                  values: dict[str, float] | None = None) -> dict[str, float]:
     """Breakdown hazard ratio of ``design`` against ``reference`` (same seeds), stratified by
-    ceasefire age, with the events and months at risk behind it."""
+    ceasefire age, with an approximate 90% interval and the events and months at risk."""
     a = strata_counts(design_steps(sc, design, replicates, values))
     b = strata_counts(design_steps(sc, reference, replicates, values))
-    return {"hazard_ratio": mantel_haenszel(a, b), "events": a[0].sum(),
+    hr = mantel_haenszel(a, b)
+    half = Z90 * np.sqrt(1.0 / max(a[0].sum(), 1.0) + 1.0 / max(b[0].sum(), 1.0))
+    return {"hazard_ratio": hr, "lo90": hr * np.exp(-half), "hi90": hr * np.exp(half),
+            "events": a[0].sum(),
             "months_at_risk": a[1].sum(), "reference_events": b[0].sum(),
             "reference_months_at_risk": b[1].sum()}
