@@ -108,9 +108,8 @@ MONTHLY: tuple[Outcome, ...] = (
              "Pledged forces against the design's ask, averaged over the components it asks "
              "for (0 for a design with no force)."),
     _monthly("deterrence", "Deterrence", "index 0–1", "level",
-             "1 - (chance a renewed Russian offensive succeeds against Ukraine's army and the "
-             "deployed force) x (share of the hazard left by the response of those in its "
-             "way): denial and punishment (ODD 7.6).", roles=("bands",)),
+             "What stands in the way of a renewed Russian offensive: denial and punishment "
+             "(ODD 7.6).", roles=("bands",)),
     _monthly("expected_deterrence", "Expected deterrence", "index 0–1", "level",
              "Deterrence the pledged force would give once deployed: what Russia and Ukraine "
              "weigh before agreeing."),
@@ -128,8 +127,7 @@ MONTHLY: tuple[Outcome, ...] = (
     _monthly("willingness", "Russian willingness to agree", "probability", "level",
              "Russia's willingness to agree a ceasefire this month (ODD 7.7)."),
     _monthly("ukraine_accepts", "Ukrainian acceptance", "probability", "level",
-             "Chance Ukraine accepts the settlement on offer with the guarantees it trusts "
-             "(ODD 7.7)."),
+             "Chance Ukraine accepts the terms on offer, given the guarantees (ODD 7.7)."),
     _monthly("terms", "Concessions on offer", "share of Russia's demands", "level",
              "Russia's demands cut to the most Ukraine accepts at even odds (ODD 7.7)."),
     _monthly("guarantee", "Guarantee Ukraine trusts", "share 0–1", "level",
