@@ -62,8 +62,10 @@ def _odd_world() -> Scenario:
         st["combat_aircraft"] = 37.3 + 11.1 * i
         st["major_warships"] = 2.7 + 0.9 * i
         st["active_personnel"] = 41234.5 + 9876.25 * i
-    raw["parameters"]["deterrence"]["air_scale"] = 33.3
-    raw["parameters"]["deterrence"]["sea_scale"] = 7.7
+    raw["parameters"]["deterrence"]["army_aircraft"] = 333.3
+    raw["parameters"]["deterrence"]["army_warships"] = 77.7
+    raw["parameters"]["russia"]["objection_aircraft"] = 33.3
+    raw["parameters"]["russia"]["objection_warships"] = 7.7
     return Scenario.model_validate(raw)
 
 

@@ -162,9 +162,13 @@ def _() -> list[str]:
 def _() -> list[str]:
     low, one, high = (odds(TIPPED, backstop=b) for b in (0.5, 1.0, 1.5))
     assert low["ceasefire_agreed"] == 0 and one["ceasefire_agreed"] == 1
-    assert high["holds"] > one["holds"]
+    hazard = []
+    for b in (1.0, 1.5):  # the breakdown hazard of a ceasefire in force, over the 20 seeds
+        st = run(TIPPED, backstop=b, replicates=ODDS_SEEDS).steps
+        hazard.append(st.loc[st.ceasefire_in_force > 0, "violation_hazard"].mean())
+    assert hazard[1] < hazard[0]
     return [pct(low["ceasefire_agreed"]), pct(one["ceasefire_agreed"]), pct(one["holds"]),
-            pct(high["holds"])]
+            pct(high["holds"]), f"{hazard[0]:.1%}", f"{hazard[1]:.1%}"]
 
 
 @check("l2-tripwire")
@@ -192,8 +196,8 @@ def _() -> list[str]:
     r = run(TIPPED)
     agreed = first_month(series(r, "ceasefire_in_force"), 1)
     deployed = series(r, "deployed_troops")
-    broken = first_month(series(r, "breakdowns"), 1)
-    assert agreed < broken < first_month(deployed, 1)  # broken before the force arrives
+    assert agreed < first_month(deployed, 1)  # the force arrives after the ceasefire
+    assert series(r, "terms")[agreed - 1] == pytest.approx(1.0)  # Ukraine concedes all
     return [f"month {agreed}", troops(deployed.max()), f"month {first_month(deployed, 1)}",
             pct(series(r, "deterrence")[-1])]
 
@@ -204,10 +208,10 @@ def _() -> list[str]:
     assert series(r, "deployed_troops").max() == 0
     asks = load_design(LARGE).values()
     assert asks["design.lead_time"] == 6 and asks["design.ground_troops"] > 3 * 32_500
-    rear, large = odds(TIPPED), odds(TIPPED, LARGE)
-    assert large["ceasefire_agreed"] < rear["ceasefire_agreed"]
+    rear = run(TIPPED)
+    assert series(r, "deterrence")[-1] < series(rear, "deterrence")[-1]
     return [troops(series(r, "pledged_troops")[-1]), pct(series(r, "deterrence")[-1]),
-            pct(large["ceasefire_agreed"]), pct(rear["ceasefire_agreed"])]
+            pct(series(rear, "deterrence")[-1])]
 
 
 @check("l3-consent")
@@ -215,24 +219,28 @@ def _() -> list[str]:
     rear, large = run(TIPPED), run(TIPPED, LARGE)
     m = 5  # month 6
     assert series(large, "willingness")[m] < series(rear, "willingness")[m]
-    assert series(large, "ukraine_accepts")[m] < series(rear, "ukraine_accepts")[m]
-    return [pct(series(rear, "willingness")[m]), pct(series(large, "willingness")[m]),
-            pct(series(rear, "ukraine_accepts")[m]), pct(series(large, "ukraine_accepts")[m])]
+    assert series(large, "objection")[m] > series(rear, "objection")[m]
+    return [pct(series(rear, "willingness")[m]), pct(series(large, "willingness")[m])]
 
 
 @check("l3-tripwire")
 def _() -> list[str]:
     r = run(TIPPED, TRIPWIRE)
-    assert series(r, "ukraine_accepts").max() < 0.005
-    assert odds(TIPPED, TRIPWIRE)["ceasefire_agreed"] == 0
-    return [pct(series(r, "willingness")[5]), "0%"]
+    rear = run(TIPPED)
+    m = 5
+    assert series(r, "guarantee")[m] < series(rear, "guarantee")[m]
+    assert series(r, "terms")[m] < 0.5 and series(r, "willingness")[m] < 0.01
+    trip = odds(TIPPED, TRIPWIRE)["ceasefire_agreed"]
+    assert trip < 0.1
+    return [pct(series(r, "guarantee")[m]), pct(series(rear, "guarantee")[m]),
+            pct(series(r, "terms")[m]), pct(trip)]
 
 
 @check("l3-no-force")
 def _() -> list[str]:
-    for design in (AIR_SEA, "sustain-ukraine"):
-        assert odds(TIPPED, design)["ceasefire_agreed"] == 0
-    return ["0%"]
+    agreed = [odds(TIPPED, design)["ceasefire_agreed"] for design in (AIR_SEA, "sustain-ukraine")]
+    assert max(agreed) < 0.1
+    return [pct(a) for a in agreed]
 
 
 @check("l3-sanctions")

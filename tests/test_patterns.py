@@ -124,16 +124,24 @@ def test_stronger_us_backstop_never_lowers_expected_pledging_states(runs, scenar
 
 def test_ceasefire_agreed_and_holding_rise_with_the_us_backstop(runs):
     """us_backstop_components, force_needs_us_enablers: a stronger US backstop makes a
-    ceasefire more likely to be agreed and to hold (monotone over a sweep)."""
+    ceasefire more likely to be agreed and to hold (monotone over a sweep). Model v3: the
+    force depends on the US (the articles' claim) at the deterrence stage, so the US backstop
+    cuts the breakdown hazard of a ceasefire in force by more than a fifth; its effect on
+    agreement is weak, since Russia, the binding gate, weighs the terms and its objection to
+    the force, not the backstop (docs/ODD.md 7.10)."""
     levels = [0.0, 0.5, 1.0, 1.5, 2.0]
-    agreed, holds = [], []
+    agreed, holds, hazard = [], [], []
     for x in levels:
         res, _ = runs("sep-2025-paris", **{"us.backstop_scale": x})
         agreed.append(res.summary["ceasefire_agreed"].mean())
         holds.append(res.summary["holds"].mean())
+        at_risk = res.steps["ceasefire_in_force"][:, :-1] > 0
+        hazard.append(res.steps["violation_hazard"][:, 1:][at_risk].mean())
     assert all(b >= a - 0.01 for a, b in zip(agreed, agreed[1:], strict=False)), agreed
     assert all(b >= a - 0.01 for a, b in zip(holds, holds[1:], strict=False)), holds
-    assert agreed[-1] > agreed[0] + 0.05 and holds[-1] > holds[0] + 0.05
+    assert all(b <= a for a, b in zip(hazard, hazard[1:], strict=False)), hazard
+    assert agreed[-1] > agreed[0] and holds[-1] > holds[0]
+    assert hazard[-1] < 0.8 * hazard[0], hazard
 
 
 def test_forces_deploy_only_after_a_ceasefire_and_within_enablers(runs):

@@ -132,13 +132,33 @@ def test_russian_economy_hand_case():
     assert s.growth[0] == pytest.approx(2.75)
 
 
+def test_key_rate_follows_its_dated_path():
+    """An observed decision holds in its month; the rate then eases towards neutral."""
+    p = params(russia__key_rate=0.21, russia__neutral_rate=0.1, russia__rate_easing=0.05,
+               russia__growth_noise=0.0)
+    s = rules.initial_state(1, 2, p)
+    u = np.full((1, rules.draws_per_month(2)), 0.5)
+    rates = []
+    for month in (1, 2, 3):
+        if month == 2:
+            p["russia.key_rate"] = np.array([0.18])  # a dated event: a new decision
+        rules.russian_economy(s, p, np.array([0.0]), u)
+        rates.append(float(s.key_rate[0]))
+    # month 1: 0.21 - 0.05 = 0.16; month 2: the decision 0.18 holds; month 3: max(0.1, 0.13)
+    assert rates == pytest.approx([0.16, 0.18, 0.13])
+    for _ in range(5):  # never below neutral
+        rules.russian_economy(s, p, np.array([0.0]), u)
+    assert s.key_rate[0] == pytest.approx(0.1)
+
+
 def test_support_and_ukraine_army_hand_case():
     w = world2()
     p = params(burden__financing_pct_gdp=0.1, burden__arms_pct_gdp=0.2,
                burden__training_pct_gdp=0.0, design__ukraine_boost=0.1,
                finance__assets_loan=1.0, finance__assets_loan_usd_bn=10.0,
                ukraine__us_funding_usd_bn=20.0, ukraine__support_need_usd_bn=20.0,
-               ukraine__adjust_months=4.0, ukraine__strength0=1.0)
+               ukraine__adjust_months=4.0, ukraine__strength0=1.0,
+               ukraine__absorptive_capacity=3.0)
     s = rules.initial_state(1, 2, p)
     c = np.zeros((1, 2, 6), dtype=bool)
     c[0, 0, rules.FINANCING] = True  # A (GDP 1,000) finances: 0.1% -> 1.0 bn
@@ -149,8 +169,23 @@ def test_support_and_ukraine_army_hand_case():
     # 1.0 + 1.0 + boost 0.1% of 1,500 = 1.5 + loan 10 + US 0.5 * 20 = 10 -> 23.5
     assert support[0] == pytest.approx(23.5)
     rules.ukraine_army(s, p, support)
-    # target 23.5 / 20 = 1.175; strength = 1 + (1.175 - 1) / 4 = 1.04375
-    assert s.strength[0] == pytest.approx(1.04375)
+    # target 1 + 2 * (1 - exp(-0.175 / 2)) (absorptive capacity 3); strength 1 + that / 4
+    assert s.strength[0] == pytest.approx(1 + 2 * (1 - np.exp(-0.0875)) / 4)
+
+
+def test_absorptive_capacity_hand_case():
+    p = params(ukraine__absorptive_capacity=1.5)
+    ratio = np.array([0.5, 1.0, 2.0, 100.0])
+    # up to the need, strength follows support; above it 1 + 0.5 * (1 - exp(-(x - 1) / 0.5))
+    expected = [0.5, 1.0, 1 + 0.5 * (1 - np.exp(-2.0)), 1.5]
+    assert rules.absorbed(p, ratio) == pytest.approx(expected)
+    s = rules.initial_state(1, 2, params(ukraine__absorptive_capacity=1.5,
+                                         ukraine__adjust_months=4.0, ukraine__strength0=1.0,
+                                         ukraine__support_need_usd_bn=50.0))
+    rules.ukraine_army(s, params(ukraine__absorptive_capacity=1.5, ukraine__adjust_months=4.0,
+                                 ukraine__support_need_usd_bn=50.0), np.array([100.0]))
+    # target 1 + 0.5 * (1 - exp(-2)) = 1.4323; strength 1 + 0.4323 / 4
+    assert s.strength[0] == pytest.approx(1 + 0.5 * (1 - np.exp(-2.0)) / 4)
 
 
 def test_need_met_hand_case():
@@ -261,15 +296,10 @@ def test_election_cost_applies_while_a_government_forms():
     assert seen == [False, False, True]
 
 
-def test_forces_and_deterrence_hand_case():
+def test_forces_hand_case():
     p = params(design__ground_troops=10000, design__aircraft=20, design__warships=0,
                design__enabler_need=0.8, design__lead_time=2, design__distance_km=0,
-               coalition__eu_enablers=0.2, deterrence__troops_scale=10000,
-               deterrence__air_scale=10, deterrence__us_air_equivalent=0,
-               deterrence__sea_scale=10, deterrence__tripwire_troops=100,
-               deterrence__tripwire_range_km=100, deterrence__land_weight=0.5,
-               deterrence__air_weight=0.5, deterrence__sea_weight=0.0,
-               deterrence__tripwire_weight=0.0, deterrence__ukraine_weight=0.0)
+               coalition__eu_enablers=0.2)
     s = rules.initial_state(1, 2, p)
     c = np.zeros((1, 2, 6), dtype=bool)
     c[0, :, rules.GROUND] = True
@@ -284,9 +314,9 @@ def test_forces_and_deterrence_hand_case():
     assert f["pledged_troops"][0] == 10000 and f["pledged_aircraft"][0] == 10
     assert f["enabler_gap"][0] == pytest.approx(0.375)
     assert f["deployed_troops"][0] == 0  # no ceasefire: nothing deploys
-    # expected: land 1 - exp(-6250/10000), air 1 - exp(-6.25/10); mean of the two
-    land, air = 1 - np.exp(-0.625), 1 - np.exp(-0.625)
-    assert f["expected_deterrence"][0] == pytest.approx(0.5 * land + 0.5 * air)
+    expected = rules.deterrence_of(p, [np.array([6250.0]), np.array([6.25]), np.array([0.0])],
+                                   perceived, s.strength)
+    assert f["expected_deterrence"][0] == pytest.approx(expected["deterrence"][0])
     s.ceasefire = np.array([True])
     s.ceasefire_start = np.array([0.0])
     s.month = 2  # the ceasefire is two months old: the force is in place
@@ -297,30 +327,116 @@ def test_forces_and_deterrence_hand_case():
     assert rules.forces(s, p, contribution, perceived)["deployed_troops"][0] == 0
 
 
+def test_deterrence_by_denial_and_punishment_hand_case():
+    p = params(design__distance_km=100, deterrence__reach_km=100, deterrence__army_troops=200000,
+               deterrence__army_aircraft=400, deterrence__army_warships=100,
+               deterrence__us_air_equivalent=100, deterrence__tripwire_troops=1000,
+               deterrence__force_hazard_ratio=0.25, deterrence__european_commitment=0.8,
+               deterrence__us_reliance=0.5, deterrence__us_escalation=0.5,
+               russia__offensive_power=2.0)
+    perceived = np.array([[0.6, 0.4, 0.2, 0.0]])  # military backing (0.6+0.4+0.2)/3 = 0.4
+    troops = 20000 * np.e  # exp(-100/100) of it holds the line: 20,000
+    out = rules.deterrence_of(p, [np.array([troops]), np.array([60.0]), np.array([10.0])],
+                              perceived, np.array([1.0]))
+    # denial: defence = 1 + 20,000/200,000 + (60 + 0.4*100)/400 + 10/100 = 1.45;
+    # success = 2 / (2 + 1.45)
+    success = 2 / 3.45
+    assert out["success"][0] == pytest.approx(success)
+    # punishment: presence = 1 - exp(-54.4) ~ 1; us = 0.5*0.4 = 0.2;
+    # europe = 0.8 * (1 - 0.5*(1 - 0.4)) = 0.56; escalation = 1 - 0.44*0.8 = 0.648
+    assert out["escalation"][0] == pytest.approx(0.648)
+    assert out["deterrence"][0] == pytest.approx(1 - success * 0.25 ** 0.648)
+    # no force: no one in the way, deterrence is Ukraine's army (and US air) alone
+    none = rules.deterrence_of(p, [np.array([0.0])] * 3, perceived, np.array([1.0]))
+    assert none["escalation"][0] == 0
+    assert none["deterrence"][0] == pytest.approx(1 - 2 / (2 + 1 + 0.1))
+    # the hazard ratio of the force against none, at the same strength: the Fortna prior
+    # (0.25) to the power of escalation, times the denial ratio
+    ratio = (1 - out["deterrence"][0]) / (1 - none["deterrence"][0])
+    assert ratio == pytest.approx(success / (2 / 3.1) * 0.25 ** 0.648)
+
+
+def test_objection_by_kind_size_and_distance_hand_case():
+    p = params(design__russia_hostility=0.5, design__distance_km=300,
+               russia__objection_troops=30000, russia__objection_aircraft=100,
+               russia__objection_warships=10, russia__objection_range_km=300)
+    force = [np.array([15000.0]), np.array([30.0]), np.array([2.0])]
+    # size = 1 - exp(-(0.5 + 0.3 + 0.2)) = 1 - 1/e; nearness exp(-1); kind 0.5
+    assert rules.objection(p, force)[0] == pytest.approx(0.5 * (1 - np.exp(-1)) * np.exp(-1))
+    near = params(design__russia_hostility=0.5, design__distance_km=0,
+                  russia__objection_troops=30000, russia__objection_aircraft=100,
+                  russia__objection_warships=10, russia__objection_range_km=300)
+    assert rules.objection(near, force)[0] > rules.objection(p, force)[0]  # nearer provokes more
+    assert rules.objection(p, [np.array([0.0])] * 3)[0] == 0
+
+
+def test_ukraine_terms_hand_case():
+    p = params(russia__offensive_power=3.0, ukraine__ready=4.0, ukraine__refusal_weight=16.0,
+               ukraine__trust_weight=10.0, russia__demands=0.9)
+    strength = np.array([1.0])
+    # holding = 1 / (1 + 3) = 0.25; alone, Russia's offensive succeeds with chance 0.75
+    assert rules.holding(p, strength)[0] == pytest.approx(0.25)
+    # expected deterrence 0.7: 1 - 0.3/0.75 = 0.6 of the offensive's appeal removed
+    g = rules.guarantee(p, strength, np.array([0.7]))
+    assert g[0] == pytest.approx(0.6)
+    # wariness 16*0.25 - 10*0.6 = -2: guarantees outweigh; terms = demands 0.9
+    assert rules.settlement_terms(p, strength, g)[0] == pytest.approx(0.9)
+    assert rules.ukraine_acceptance(p, strength, g, np.array([0.9]))[0] == pytest.approx(
+        1 / (1 + np.exp(-(4 + 0.9 * 2))))
+    # no guarantee: wariness 4, so Ukraine concedes at most 4/4 = 1 -> still 0.9 asked, but
+    # accepted at logistic(4 - 0.9*4) = logistic(0.4)
+    none = rules.guarantee(p, strength, np.array([0.25]))  # Ukraine's army alone
+    assert none[0] == pytest.approx(0.0)
+    assert rules.ukraine_acceptance(p, strength, none, np.array([0.9]))[0] == pytest.approx(
+        1 / (1 + np.exp(-0.4)))
+    # a stronger Ukraine can refuse more: strength 3, holding 0.5, wariness 8 -> limit 0.5
+    assert rules.settlement_terms(p, np.array([3.0]), none)[0] == pytest.approx(0.5)
+
+
+def test_concessions_need_guarantees_a_ceasefire_on_the_line_does_not():
+    """ukraine_ready_ceasefire, ukraine_wary_ceasefire: at default parameters, Ukraine's
+    acceptance of a settlement asking concessions falls when the guarantees on offer are
+    removed; a ceasefire on the line of contact stays acceptable without them."""
+    p = params()
+    strength = np.array([1.0])
+    guaranteed = rules.guarantee(p, strength, np.array([0.8]))
+    bare = rules.guarantee(p, strength, rules.holding(p, strength))  # Ukraine alone
+    assert guaranteed[0] > 0.5 and bare[0] == pytest.approx(0.0)
+    concessions = np.array([0.8])
+    with_g = rules.ukraine_acceptance(p, strength, guaranteed, concessions)[0]
+    without = rules.ukraine_acceptance(p, strength, bare, concessions)[0]
+    assert with_g > 0.9 and without < with_g - 0.4
+    line = np.array([0.0])
+    for g in (guaranteed, bare):
+        assert rules.ukraine_acceptance(p, strength, g, line)[0] > 0.95
+
+
 def test_russia_and_ukraine_hand_case():
     p = params(russia__growth_war=4.0, russia__pain_span=4.0, russia__willingness0=-2.0,
-               russia__pain_weight=2.0, russia__us_pressure_weight=1.0,
+               russia__pain_weight=2.0, russia__terms_weight=1.0, russia__demands=0.5,
                russia__prospects_weight=2.0, russia__troop_hostility=1.0,
-               russia__negotiation_rate=0.5, russia__resolve=0.5, russia__violation_base=0.2,
-               russia__violation_floor=0.5, russia__violation_ageing=12,
-               russia__renegotiate_months=3, us__threat_level=1.0,
-               ukraine__accept_mid=0.2, ukraine__accept_spread=0.1,
-               design__russia_hostility=1.0, us__breakdown_anger=0.5)
+               russia__offensive_power=3.0, russia__negotiation_rate=0.5, russia__resolve=0.5,
+               russia__violation_base=0.2, russia__violation_floor=0.5,
+               russia__violation_ageing=12, russia__renegotiate_months=3,
+               ukraine__ready=4.0, ukraine__refusal_weight=16.0, ukraine__trust_weight=10.0,
+               us__breakdown_anger=0.5)
     s = rules.initial_state(1, 2, p)
     s.growth = np.array([2.0])
+    s.strength = np.array([1.0])
     s.frustration = np.array([0.5])
     s.month = 3
-    force = {"expected_deterrence": np.array([0.4]), "deterrence": np.array([0.5]),
-             "pledged_force": np.array([0.5])}
+    force = {"expected_deterrence": np.array([0.7]), "deterrence": np.array([0.5]),
+             "objection": np.array([0.5])}
     u = np.full((1, rules.draws_per_month(2)), 0.9)
     u[0, rules.U_CEASEFIRE] = 0.01
     out = rules.russia_and_ukraine(s, p, force, u)
-    # pain (4-2)/4 = 0.5; US pressure 0.5/1 = 0.5; prospects 1 - 0.4 = 0.6; pledged force 0.5
-    # willingness = logistic(-2 + 2*0.5 + 1*0.5 - 2*0.6 - 1*0.5) = logistic(-2.2)
-    assert out["willingness"][0] == pytest.approx(1 / (1 + np.exp(2.2)))
-    # Ukraine accepts with logistic((0.4 - 0.2)/0.1) = logistic(2)
-    assert out["ukraine_accepts"][0] == pytest.approx(1 / (1 + np.exp(-2.0)))
-    # 0.01 < 0.5 * 0.0998 * 0.8808 = 0.044: agreed in month 3
+    # pain (4-2)/4 = 0.5; prospects 1 - 1/(1+3) = 0.75; guarantee 0.6 (test above): terms
+    # = demands 0.5; willingness = logistic(-2 + 2*0.5 + 1*0.5 - 2*0.75 - 1*0.5) = logistic(-2.5)
+    assert out["terms"][0] == pytest.approx(0.5)
+    assert out["willingness"][0] == pytest.approx(1 / (1 + np.exp(2.5)))
+    # Ukraine accepts with logistic(4 - 0.5*(16*0.25 - 10*0.6)) = logistic(5)
+    assert out["ukraine_accepts"][0] == pytest.approx(1 / (1 + np.exp(-5.0)))
+    # 0.01 < 0.5 * 0.0759 * 0.9933 = 0.0377: agreed in month 3
     assert s.ceasefire[0] and s.first_ceasefire[0] == 3
     # month 4: hazard 0.2 * 0.5 * (1 - 0.5) * (0.5 + 0.5 * exp(-1/12)) = 0.0480
     s.month = 4

@@ -109,15 +109,31 @@ MONTHLY: tuple[Outcome, ...] = (
              "Pledged forces against the design's ask, averaged over the components it asks "
              "for (0 for a design with no force)."),
     _monthly("deterrence", "Deterrence", "index 0–1", "level",
-             "Deterrence of the deployed force and Ukraine's own army (ODD 7.6).", roles=("bands",)),
+             "What stands in the way of a renewed Russian offensive: denial and punishment "
+             "(ODD 7.6).", roles=("bands",)),
     _monthly("expected_deterrence", "Expected deterrence", "index 0–1", "level",
-             "Deterrence the pledged force would give once deployed: what Ukraine weighs."),
+             "Deterrence the pledged force would give once deployed: what Russia and Ukraine "
+             "weigh before agreeing."),
+    _monthly("offensive_success", "Chance a renewed offensive succeeds", "probability", "level",
+             "Denial: Russia's chance of success against Ukraine's army and the deployed "
+             "force (ODD 7.6)."),
+    _monthly("escalation", "Chance an offensive meets a response", "probability", "level",
+             "Punishment: chance that the states whose troops stand in the way, or the US "
+             "behind them, respond to a renewed offensive (ODD 7.6)."),
+    _monthly("objection", "Russia's objection to the force", "index 0–1", "level",
+             "The force on offer by kind, size and nearness to the line; times "
+             "russia.troop_hostility it is the settlement's cost to Russia (ODD 7.7)."),
     _monthly("pressure", "Sanctions pressure", "index 0–1", "level",
              "Sanctions pressure on Russia after leakage (ODD 7.3)."),
     _monthly("willingness", "Russian willingness to agree", "probability", "level",
              "Russia's willingness to agree a ceasefire this month (ODD 7.7)."),
     _monthly("ukraine_accepts", "Ukrainian acceptance", "probability", "level",
-             "Chance Ukraine accepts a ceasefire with the guarantees on offer (ODD 7.7)."),
+             "Chance Ukraine accepts the terms on offer, given the guarantees (ODD 7.7)."),
+    _monthly("terms", "Concessions on offer", "share of Russia's demands", "level",
+             "Russia's demands cut to the most Ukraine accepts at even odds (ODD 7.7)."),
+    _monthly("guarantee", "Guarantee Ukraine trusts", "share 0–1", "level",
+             "Share of a renewed offensive's appeal that the force on offer and the US behind "
+             "it would remove (ODD 7.7)."),
     _monthly("violation_hazard", "Violation hazard", "probability / month", "level",
              "Chance Russia breaks a ceasefire this month if one is in force (ODD 7.7)."),
     _monthly("growth", "Russian GDP growth", "% per year", "level",
@@ -173,7 +189,8 @@ PER_RUN: tuple[Outcome, ...] = (
            f"Number of states pledging {_MODE_WORDS[m]} in the last month.",
            roles=("table", "report")) for m in MODES),
     _run("deterrence", "Deterrence at the horizon", "index 0–1", "level",
-         "Deterrence in the last month.", roles=('table', 'report'), fmt='2f', direction='higher'),
+         "Deterrence (denial and punishment, ODD 7.6) in the last month.",
+         roles=('table', 'report'), fmt='2f', direction='higher'),
     _run("deterrence_avg", "Deterrence averaged over the months", "index 0–1", "level",
          "Mean of the monthly deterrence over the horizon.",
          roles=("table", "design_grid", "screening", "uncertainty", "effects"),

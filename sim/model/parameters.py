@@ -188,7 +188,14 @@ class Russia(_Group):
                           "Growth the war economy sustains with no sanctions and neutral rates "
                           "(the 2023-2024 average).")
     key_rate: float = P(0.21, 0, 0.4, "rate", "figure", ["stat_cbr_key_rate"],
-                        "Central-bank key rate.")
+                        "The Bank of Russia's last key-rate decision: at the start, or set by a "
+                        "dated event (the observed decisions); the rate eases from it by "
+                        "rate_easing a month.")
+    rate_easing: float = P(0.0, 0, 0.015, "rate / month", "direction",
+                           ["stat_cbr_key_rate_2025", "russia_stagnation"],
+                           "Monthly fall of the key rate after the last observed decision, "
+                           "down to neutral_rate (an assumption beyond the record: 2025 went "
+                           "from 21% to 16% in ten months, 0.5 points a month).")
     neutral_rate: float = P(0.075, 0.04, 0.12, "rate", "assumption", [],
                             "Key rate that does not drag growth.")
     rate_drag: float = P(16.0, 5, 30, "pp growth per unit rate", "direction",
@@ -204,25 +211,52 @@ class Russia(_Group):
     pain_span: float = P(4.0, 1, 10, "pp", "assumption", [],
                          "Growth lost below growth_war that counts as full economic pain.")
     willingness0: float = P(-4.3, -7, -1, "log-odds", "direction", ["russia_rejects_ceasefire"],
-                            "Russia's willingness to agree a ceasefire with no pain, no US "
-                            "pressure and even battlefield prospects (log-odds; low: it "
+                            "Russia's willingness to agree a ceasefire on the line of "
+                            "contact (terms 0) with no economic pain, no chance of winning "
+                            "by force and no foreign force on offer (log-odds; low: it "
                             "rejects one).")
     pain_weight: float = P(3.0, 0.5, 6, "log-odds at full pain", "direction",
                            ["russia_stagnation"],
                            "Rise in willingness at full economic pain (sanctions act through "
                            "the economy, counted once).")
-    us_pressure_weight: float = P(1.0, 0, 3, "log-odds", "direction", ["us_frustration"],
-                                  "Rise in willingness under full US diplomatic pressure "
-                                  "(frustration at its threat level, US engaged).")
     prospects_weight: float = P(3.0, 0.5, 6, "log-odds", "direction", ["russia_force"],
-                                "Fall in willingness as Russia's battlefield prospects rise "
-                                "(1 - expected deterrence: it will end the war by force if it "
-                                "can).")
+                                "Fall in willingness as Russia's chance of gaining by force "
+                                "against Ukraine's army rises (it will settle the war "
+                                "militarily if Kyiv does not accept its terms).")
+    offensive_power: float = P(2.0, 1, 4, "Ukrainian armies", "direction",
+                               ["russia_force", "russia_demands"],
+                               "Russia's offensive power against Ukraine's army at strength "
+                               "1 (> 1: it believes it can win by force); a renewed "
+                               "offensive succeeds with chance power / (power + defence).")
+    objection_troops: float = P(30000, 5000, 100000, "troops", "assumption", [],
+                                "Troops on offer at which the size term of Russia's objection "
+                                "reaches 1 - 1/e.")
+    objection_aircraft: float = P(100, 20, 500, "combat aircraft", "assumption", [],
+                                  "Aircraft on offer at which the size term of Russia's "
+                                  "objection reaches 1 - 1/e (with troops and warships).")
+    objection_warships: float = P(15, 3, 60, "major warships", "assumption", [],
+                                  "Warships on offer at which the size term of Russia's "
+                                  "objection reaches 1 - 1/e (with troops and aircraft).")
+    objection_range_km: float = P(300, 50, 2000, "km", "assumption", [],
+                                  "Distance from the line over which Russia's objection to a "
+                                  "force falls by 1/e (a force near the line provokes most).")
+    demands: float = P(0.8, 0, 1, "share of its full demands", "direction",
+                       ["russia_demands", "russia_rejects_ceasefire", "peace_plan_20pt"],
+                       "What Russia asks of a settlement: 0 a ceasefire on the line of "
+                       "contact, 1 all its demands (territory, limits on Ukraine's forces, no "
+                       "NATO); high: demands close to capitulation. The terms on offer are "
+                       "these, cut to what Ukraine can accept (ODD 7.7).")
+    terms_weight: float = P(1.0, 0, 8, "log-odds at full concessions", "direction",
+                            ["russia_rejects_ceasefire", "russia_demands"],
+                            "Rise in Russia's willingness when the settlement grants all its "
+                            "demands (terms = 1); it refuses a ceasefire on the line until "
+                            "they are met.")
     troop_hostility: float = P(1.0, 0, 3, "log-odds", "direction",
                                ["russia_no_eu_troops", "russia_rejects_peacekeepers"],
-                               "Fall in willingness as the force on offer grows (1 - exp(-size "
-                               "against the deterrence scales)), for a design Russia rejects "
-                               "(design.russia_hostility = 1).")
+                               "Russia's objection to foreign troops: the cost, in log-odds of "
+                               "agreeing, of a settlement that brings in the largest, nearest "
+                               "force of the kind it rejects most (design.russia_hostility = "
+                               "1); scaled by the design's kind, size and distance.")
     negotiation_rate: float = P(0.5, 0.1, 1, "probability / month", "assumption", [],
                                 "Monthly chance a ceasefire is agreed at full willingness of "
                                 "both sides.")
@@ -253,18 +287,28 @@ class Ukraine(_Group):
     support_need_usd_bn: float = P(45.0, 20, 120, "USD bn per year", "assumption", [],
                                    "External support (money, arms, training) that keeps "
                                    "Ukraine's strength at 1.")
+    absorptive_capacity: float = P(1.5, 1.1, 3, "index", "assumption", [],
+                                   "Most strength Ukraine's army can reach however much support "
+                                   "arrives (the troops and equipment it can absorb); support "
+                                   "beyond the need adds less and less.")
     us_funding_usd_bn: float = P(40.0, 0, 80, "USD bn per year", "assumption", [],
                                  "US support to Ukraine at a full funding backstop.")
     adjust_months: float = P(12.0, 3, 36, "months", "assumption", [],
                              "Time constant of Ukraine's strength following its support.")
-    accept_mid: float = P(0.1, 0.02, 0.4, "guarantee", "direction",
-                          ["ukraine_ready_ceasefire", "ukraine_guarantees_land_sea_air",
-                           "ukraine_wary_ceasefire"],
-                          "Expected deterrence at which Ukraine accepts a ceasefire half the "
-                          "time (it is ready, with guarantees).")
-    accept_spread: float = P(0.05, 0.02, 0.2, "guarantee", "assumption", [],
-                             "Spread of Ukraine's acceptance around accept_mid (smooth, no "
-                             "cut-off).")
+    ready: float = P(4.0, 1, 6, "log-odds", "direction", ["ukraine_ready_ceasefire"],
+                     "Ukraine's acceptance of a ceasefire on the line of contact (log-odds; "
+                     "high: it has said many times it would accept one).")
+    refusal_weight: float = P(15.0, 5, 50, "log-odds at full concessions", "direction",
+                              ["ukraine_wary_ceasefire"],
+                              "Fall in acceptance of a settlement asking all of Russia's "
+                              "demands, per unit of Ukraine's chance of holding with its own "
+                              "army: the stronger it is, the more it can refuse (without "
+                              "guarantees it refuses demands close to capitulation).")
+    trust_weight: float = P(8.0, 2, 20, "log-odds at full concessions", "direction",
+                            ["ukraine_wary_ceasefire", "ukraine_guarantees_land_sea_air"],
+                            "Rise in acceptance of a settlement asking all of Russia's demands "
+                            "per unit of guarantee it trusts (the force on offer and the US "
+                            "behind it; guarantees are essential to a lasting settlement).")
 
 
 # --- the coalition ----------------------------------------------------------------------------
@@ -471,33 +515,49 @@ class Design(_Group):
 # --- deterrence and burden ------------------------------------------------------------------
 
 class Deterrence(_Group):
-    """What a deployed force and Ukraine's own army do to deter a violation."""
+    """What stands against a renewed Russian offensive (denial) and who would escalate if it
+    came (punishment), docs/ODD.md 7.6. No weights trade off: each term multiplies the hazard."""
 
-    troops_scale: float = P(30000, 5000, 100000, "troops", "assumption", [],
-                            "Deployed troops at which the land term reaches 1 - 1/e.")
-    air_scale: float = P(100, 20, 500, "combat aircraft", "assumption", [],
-                         "Deployed aircraft (with US air support in aircraft equivalents) at "
-                         "which the air term reaches 1 - 1/e.")
+    army_troops: float = P(500000, 150000, 1500000, "troops", "assumption", [],
+                           "Foreign ground troops at the line of contact worth as much in "
+                           "holding it as Ukraine's army at strength 1 (denial).")
+    army_aircraft: float = P(600, 150, 2000, "combat aircraft", "assumption", [],
+                             "Combat aircraft (with US air support in aircraft equivalents) "
+                             "worth as much in denial as Ukraine's army at strength 1.")
+    army_warships: float = P(150, 40, 600, "major warships", "assumption", [],
+                             "Major warships worth as much in denial as Ukraine's army at "
+                             "strength 1 (a land offensive: warships count little).")
     us_air_equivalent: float = P(100, 0, 400, "combat aircraft", "assumption", [],
                                  "Aircraft equivalents of full US air protection.")
-    sea_scale: float = P(15, 3, 60, "major warships", "assumption", [],
-                         "Deployed warships at which the sea term reaches 1 - 1/e.")
+    reach_km: float = P(100, 30, 400, "km", "direction", ["force_size_30k"],
+                        "Distance from the line over which a ground force's denial value "
+                        "falls by 1/e (a force kept well back does not hold the line).")
     tripwire_troops: float = P(1000, 100, 10000, "troops", "assumption", [],
-                               "Deployed troops at which the tripwire term reaches 1 - 1/e (a "
-                               "tripwire needs few soldiers).")
-    tripwire_range_km: float = P(200, 50, 600, "km", "assumption", [],
-                                 "Distance from the front over which a force's tripwire effect "
-                                 "falls by 1/e.")
-    land_weight: float = P(0.25, 0.05, 0.5, "weight", "direction", ["huth_extended_deterrence"],
-                           "Weight of the deployed ground force.")
-    air_weight: float = P(0.15, 0.05, 0.4, "weight", "direction", ["force_needs_us_enablers"],
-                          "Weight of air cover.")
-    sea_weight: float = P(0.05, 0, 0.2, "weight", "assumption", [], "Weight of sea presence.")
-    tripwire_weight: float = P(0.15, 0, 0.4, "weight", "direction", ["huth_extended_deterrence"],
-                               "Weight of the tripwire: forces near the front backed by a "
-                               "credible US patron.")
-    ukraine_weight: float = P(0.4, 0.1, 0.7, "weight", "direction", ["hague_shift"],
-                              "Weight of Ukraine's own army.")
+                               "Deployed troops at which the force's presence (soldiers in "
+                               "harm's way, a tripwire) reaches 1 - 1/e: a tripwire needs few.")
+    force_hazard_ratio: float = P(0.3, 0.1, 0.9, "hazard ratio", "figure",
+                                  ["fortna_peacekeeping", "fortna_peace_time"],
+                                  "Hazard ratio of breakdown with a foreign force in place whose "
+                                  "states are certain to respond, against none (Fortna 2008: "
+                                  "peacekeepers cut the risk of renewed war by about 55-85%, "
+                                  "a ratio of 0.15-0.45, default its midpoint; the range spans "
+                                  "it up to a weaker "
+                                  "effect of a force Russia has not consented to).")
+    european_commitment: float = P(0.8, 0.2, 1, "probability", "direction",
+                                   ["uk_fr_lead", "macron_ready_on_signature"],
+                                   "Chance that the states whose troops are in place respond "
+                                   "to an attack on them with a full US backstop behind them "
+                                   "(the UK and France ready to deploy and to guarantee from "
+                                   "the day of signature).")
+    us_reliance: float = P(0.5, 0, 1, "share", "direction",
+                           ["de_no_without_us", "it_es_need_us_role", "force_needs_us_enablers"],
+                           "Share of the Europeans' readiness to respond that rests on the US "
+                           "backstop behind them (they rely on US protection and enablers).")
+    us_escalation: float = P(0.5, 0, 1, "probability", "direction",
+                             ["us_backstop_components", "us_backstop_dec"],
+                             "Chance that the US, at a full and credible military backstop, "
+                             "responds to an attack on the force (it backs, it does not "
+                             "deploy ground troops).")
 
 
 class Burden(_Group):

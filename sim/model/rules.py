@@ -49,8 +49,8 @@ US_MILITARY = tuple(BACKSTOP.index(k) for k in US_MILITARY_BACKSTOP)
 """The military components of the US backstop (funding is not military)."""
 US_ENABLERS = (INTEL, LOGISTICS)
 """The US backstop components that enable a deployment (ISR, lift and logistics). Air support
-enters the air term of deterrence and funding Ukraine's strength; the tripwire term uses the
-patron's credibility, not its assets: no component of the backstop counts twice."""
+adds aircraft equivalents to denial and funding Ukraine's strength; the perceived military
+backstop as a whole is also the US's commitment to respond (punishment, ODD 7.6)."""
 BACKSTOP_PATHS = ("us.backstop.intelligence", "us.backstop.air_support",
                   "us.backstop.logistics", "us.backstop.funding")
 """The announced US backstop components, in the order of BACKSTOP."""
@@ -88,8 +88,8 @@ STATIC_PARAMS = frozenset({*THRESHOLD_BASE, *THRESHOLD_SCALE, *DESIGN_SIZE,
 between months: an event that changes one of them makes the engine recompute both
 (tests/test_rules.py checks this set is exactly what the two functions read)."""
 WEIGHT_FLOOR = 1e-12
-"""Smallest sum of deterrence weights divided by: all weights may be 0 in a sensitivity
-analysis, and deterrence is then 0 rather than 0/0 (docs/ODD.md 7.6)."""
+"""Smallest divisor where a design size or enabler need may be 0 (the ratio is then set
+apart by a condition, never 0/0; docs/ODD.md 7.6)."""
 MUSD_PER_BN = 1000.0
 """US$ million per US$ billion (troop cost is in millions, GDP in billions)."""
 
@@ -148,6 +148,8 @@ class RunState:
     disengaged: np.ndarray  # (R,) bool: the US has walked away
     relief: np.ndarray  # (R,) bool: the US has lifted its sanctions
     growth: np.ndarray  # (R,) Russian GDP growth, % per year
+    key_rate: np.ndarray  # (R,) Bank of Russia key rate in force (a dated path, ODD 7.4)
+    rate_decided: np.ndarray  # (R,) the last observed key-rate decision (russia.key_rate)
     strength: np.ndarray  # (R,) Ukraine's strength (1 = holds the line)
     ceasefire: np.ndarray  # (R,) bool: a ceasefire is in force
     ceasefire_start: np.ndarray  # (R,) month the current (or last) ceasefire was agreed, NaN
@@ -175,6 +177,8 @@ def initial_state(runs: int, n_states: int, p: Params) -> RunState:
         disengaged=np.zeros(runs, dtype=bool),
         relief=np.zeros(runs, dtype=bool),
         growth=p["russia.growth0"].copy(),
+        key_rate=p["russia.key_rate"].copy(),
+        rate_decided=p["russia.key_rate"].copy(),
         strength=p["ukraine.strength0"].copy(),
         ceasefire=np.zeros(runs, dtype=bool),
         ceasefire_start=nan.copy(),
@@ -301,10 +305,21 @@ def sanctions_pressure(s: RunState, p: Params) -> np.ndarray:
 
 
 def russian_economy(s: RunState, p: Params, pressure: np.ndarray, u: np.ndarray) -> None:
-    """ODD 7.4. Growth relaxes towards a target set by sanctions pressure and the key rate."""
+    """ODD 7.4. The key rate follows its dated path; growth relaxes towards a target set by
+    sanctions pressure and the key rate.
+
+    Key rate: an observed decision (``russia.key_rate``, set at the start or by a dated event)
+    holds in the month it is taken; after it the rate eases by ``rate_easing`` a month, no
+    lower than ``neutral_rate`` (the assumption beyond the record).
+    """
+    decided = p["russia.key_rate"]
+    new = decided != s.rate_decided
+    eased = np.maximum(np.minimum(s.key_rate, p["russia.neutral_rate"]),
+                       s.key_rate - p["russia.rate_easing"])
+    s.key_rate = np.where(new, decided, eased)
+    s.rate_decided = decided.copy()
     target = (p["russia.growth_war"] - p["russia.sanctions_drag"] * pressure
-              - p["russia.rate_drag"] * np.maximum(0.0, p["russia.key_rate"]
-                                                   - p["russia.neutral_rate"]))
+              - p["russia.rate_drag"] * np.maximum(0.0, s.key_rate - p["russia.neutral_rate"]))
     shock = p["russia.growth_noise"] * centred(u[:, U_GROWTH])
     s.growth = s.growth + (target - s.growth) / p["russia.adjust_months"] + shock
 
@@ -326,9 +341,18 @@ def support_usd_bn(s: RunState, p: Params, world: World, perceived: np.ndarray) 
             + perceived[:, FUNDING] * p["ukraine.us_funding_usd_bn"])
 
 
+def absorbed(p: Params, ratio: np.ndarray) -> np.ndarray:
+    """Strength that support of ``ratio`` times the need can build: the ratio up to 1, then
+    1 + room * (1 - exp(-(ratio - 1) / room)), room = absorptive_capacity - 1 (slope 1 at the
+    need, never above the capacity)."""
+    room = p["ukraine.absorptive_capacity"] - 1.0
+    return np.where(ratio <= 1.0, ratio, 1.0 + room * saturating((ratio - 1.0) / room))
+
+
 def ukraine_army(s: RunState, p: Params, support: np.ndarray) -> None:
-    """ODD 7.5. Ukraine's strength relaxes towards support / need (1 = holds the line)."""
-    target = support / p["ukraine.support_need_usd_bn"]
+    """ODD 7.5. Ukraine's strength relaxes towards what its support can build (1 = holds the
+    line at the support it needs; saturating towards its absorptive capacity above it)."""
+    target = absorbed(p, support / p["ukraine.support_need_usd_bn"])
     s.strength = s.strength + (target - s.strength) / p["ukraine.adjust_months"]
 
 
@@ -447,7 +471,7 @@ def commitment_cascade(s: RunState, p: Params, world: World, theta: np.ndarray,
 
 def forces(s: RunState, p: Params, contribution: np.ndarray,
            perceived: np.ndarray) -> dict[str, np.ndarray]:
-    """ODD 7.6. Pledged and deployed forces, the enabler gap, and deterrence.
+    """ODD 7.6. Pledged and deployed forces, the enabler gap, deterrence and Russia's objection.
 
     Pledged: the sum of the states' offers (``commitment_cascade``), never more than the design
     asks.
@@ -472,13 +496,8 @@ def forces(s: RunState, p: Params, contribution: np.ndarray,
     in_place = s.ceasefire & (age >= p["design.lead_time"])
     deployed = [x * enabled * in_place for x in pledged]
     expected = [x * enabled for x in pledged]
-    strength = s.strength
-    patron = s.credibility * ~s.disengaged
-    deterrence = deterrence_of(p, deployed, perceived, strength, patron)
-    expected_deterrence = deterrence_of(p, expected, perceived, strength, patron)
-    hostility = saturating(troops / p["deterrence.troops_scale"]
-                           + aircraft / p["deterrence.air_scale"]
-                           + warships / p["deterrence.sea_scale"])
+    now = deterrence_of(p, deployed, perceived, s.strength)
+    ahead = deterrence_of(p, expected, perceived, s.strength)
     presence = np.ascontiguousarray((cT[GROUND] | cT[AIR] | cT[SEA]).T)
     parts = [np.where(p[path] > 0, x / np.maximum(p[path], WEIGHT_FLOOR), 0.0)
              for x, path in zip(pledged, DESIGN_SIZE, strict=True)]
@@ -488,64 +507,132 @@ def forces(s: RunState, p: Params, contribution: np.ndarray,
         "pledged_troops": troops, "pledged_aircraft": aircraft, "pledged_warships": warships,
         "deployed_troops": deployed[0], "deployed_aircraft": deployed[1],
         "deployed_warships": deployed[2], "enabler_gap": 1.0 - enabled,
-        "design_fill": fill, "deterrence": deterrence, "pledged_force": hostility,
-        "expected_deterrence": expected_deterrence,
+        "design_fill": fill, "deterrence": now["deterrence"],
+        "offensive_success": now["success"], "escalation": now["escalation"],
+        "expected_deterrence": ahead["deterrence"], "expected_success": ahead["success"],
+        "objection": objection(p, pledged),
         "presence_share": presence.sum(axis=1) / presence.shape[1],
     }
 
 
-def deterrence_of(p: Params, force: list[np.ndarray], perceived: np.ndarray,
-                  strength: np.ndarray, patron: np.ndarray) -> np.ndarray:
-    """Deterrence in [0, 1) of a force (troops, aircraft, warships) on the ground.
+def objection(p: Params, force: list[np.ndarray]) -> np.ndarray:
+    """Russia's objection to the force on offer, in [0, 1): kind x size x nearness (ODD 7.7).
 
-    land = 1 - exp(-troops / troops_scale); air = 1 - exp(-(aircraft + US air support in
-    aircraft equivalents) / air_scale); sea = 1 - exp(-warships / sea_scale);
-    tripwire = (1 - exp(-troops / tripwire_troops)) * exp(-distance / tripwire_range) * patron,
-    where patron is the US's credibility while it stays engaged (a few troops near the front,
-    backed by a credible patron; Huth 1988);
-    ukraine = 1 - exp(-strength); the weighted mean of the five.
+    kind = design.russia_hostility (1: European troops on the ground in Ukraine);
+    size = 1 - exp(-(troops / objection_troops + aircraft / objection_aircraft
+                     + warships / objection_warships));
+    nearness = exp(-distance_km / objection_range_km).
+    ``russia.troop_hostility`` turns it into a cost in log-odds of agreeing.
     """
     troops, aircraft, warships = force
-    land = saturating(troops / p["deterrence.troops_scale"])
-    air = saturating((aircraft + perceived[:, AIR_SUPPORT] * p["deterrence.us_air_equivalent"])
-                     / p["deterrence.air_scale"])
-    sea = saturating(warships / p["deterrence.sea_scale"])
-    tripwire = (saturating(troops / p["deterrence.tripwire_troops"])
-                * np.exp(-p["design.distance_km"] / p["deterrence.tripwire_range_km"]) * patron)
-    ukraine = saturating(strength)
-    weights = (p["deterrence.land_weight"] + p["deterrence.air_weight"] + p["deterrence.sea_weight"]
-               + p["deterrence.tripwire_weight"] + p["deterrence.ukraine_weight"])
-    return (p["deterrence.land_weight"] * land + p["deterrence.air_weight"] * air
-            + p["deterrence.sea_weight"] * sea + p["deterrence.tripwire_weight"] * tripwire
-            + p["deterrence.ukraine_weight"] * ukraine) / np.maximum(weights, WEIGHT_FLOOR)
+    size = saturating(troops / p["russia.objection_troops"]
+                      + aircraft / p["russia.objection_aircraft"]
+                      + warships / p["russia.objection_warships"])
+    near = np.exp(-p["design.distance_km"] / p["russia.objection_range_km"])
+    return p["design.russia_hostility"] * size * near
+
+
+def deterrence_of(p: Params, force: list[np.ndarray], perceived: np.ndarray,
+                  strength: np.ndarray) -> dict[str, np.ndarray]:
+    """Deterrence by denial and by punishment of a force (troops, aircraft, warships) in place.
+
+    Denial (Mearsheimer 1983; Snyder 1961): defence = strength + troops * exp(-distance /
+    reach_km) / army_troops + (aircraft + perceived US air support * us_air_equivalent) /
+    army_aircraft + warships / army_warships, in Ukrainian armies; a renewed offensive
+    succeeds with chance success = power / (power + defence), power = russia.offensive_power.
+    Punishment (Schelling 1966; Huth 1988): escalation = presence * (1 - (1 - europe) * (1 -
+    us)), presence = 1 - exp(-troops / tripwire_troops), us = us_escalation * backing, europe
+    = european_commitment * (1 - us_reliance * (1 - backing)), backing = the perceived US
+    military backstop: the chance that an offensive meets a response from those whose
+    soldiers stand in its way, the Europeans readier with the US behind them; it multiplies
+    the hazard by force_hazard_ratio ** escalation (Fortna 2008). deterrence = 1 - success *
+    force_hazard_ratio ** escalation: the share of a sure, unpunished offensive's appeal that
+    what stands there removes.
+    """
+    troops, aircraft, warships = force
+    reach = np.exp(-p["design.distance_km"] / p["deterrence.reach_km"])
+    defence = (strength + troops * reach / p["deterrence.army_troops"]
+               + (aircraft + perceived[:, AIR_SUPPORT] * p["deterrence.us_air_equivalent"])
+               / p["deterrence.army_aircraft"]
+               + warships / p["deterrence.army_warships"])
+    power = p["russia.offensive_power"]
+    success = power / (power + np.maximum(defence, 0.0))
+    backing = perceived[:, list(US_MILITARY)].mean(axis=1)
+    us = p["deterrence.us_escalation"] * backing
+    europe = p["deterrence.european_commitment"] * (1.0 - p["deterrence.us_reliance"] * (1.0 - backing))
+    presence = saturating(troops / p["deterrence.tripwire_troops"])
+    escalation = presence * (1.0 - (1.0 - europe) * (1.0 - us))
+    punished = p["deterrence.force_hazard_ratio"] ** escalation
+    return {"deterrence": 1.0 - success * punished, "success": success, "escalation": escalation}
+
+
+def holding(p: Params, strength: np.ndarray) -> np.ndarray:
+    """Ukraine's chance of holding Russia's offensive with its own army alone, strength /
+    (strength + russia.offensive_power): the battlefield trajectory both sides weigh."""
+    return strength / (strength + p["russia.offensive_power"])
+
+
+def guarantee(p: Params, strength: np.ndarray, expected_deterrence: np.ndarray) -> np.ndarray:
+    """Share of a renewed offensive's appeal that the guarantees on offer remove, in [0, 1):
+    1 - (1 - expected deterrence) / (chance the offensive succeeds against Ukraine alone).
+    0 with no force and no US backstop; it rises with the force (denial), the commitment of
+    those who would be there and the US behind them (punishment)."""
+    alone = 1.0 - holding(p, strength)
+    return np.clip(1.0 - (1.0 - expected_deterrence) / alone, 0.0, 1.0)
+
+
+def ukraine_acceptance(p: Params, strength: np.ndarray, guaranteed: np.ndarray,
+                       terms: np.ndarray) -> np.ndarray:
+    """ODD 7.7. Ukraine's acceptance of a settlement asking ``terms`` (0 a ceasefire on the
+    line, 1 all of Russia's demands): logistic(ready - terms * wariness), wariness =
+    refusal_weight * holding - trust_weight * guarantee. A ceasefire on the line is accepted at
+    logistic(ready) whatever the guarantees; a settlement asking concessions only as far as the
+    guarantees it trusts outweigh what its own army could hold (Walter 1997; Fearon 1995)."""
+    return logistic(p["ukraine.ready"] - terms * wariness(p, strength, guaranteed))
+
+
+def wariness(p: Params, strength: np.ndarray, guaranteed: np.ndarray) -> np.ndarray:
+    """Log-odds Ukraine loses per unit of concessions: refusal_weight * holding -
+    trust_weight * guarantee (negative when the guarantees outweigh its own prospects)."""
+    return (p["ukraine.refusal_weight"] * holding(p, strength)
+            - p["ukraine.trust_weight"] * guaranteed)
+
+
+def settlement_terms(p: Params, strength: np.ndarray, guaranteed: np.ndarray) -> np.ndarray:
+    """The terms on offer: Russia's demands (``russia.demands``), cut to the most Ukraine
+    accepts at even odds, ready / wariness (Powell 2006: the bargaining range). Guarantees
+    Ukraine trusts widen what it can concede; its own strength narrows it."""
+    limit = p["ukraine.ready"] / np.maximum(wariness(p, strength, guaranteed), WEIGHT_FLOOR)
+    return np.minimum(p["russia.demands"], limit)
 
 
 def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
                        u: np.ndarray) -> dict[str, np.ndarray]:
-    """ODD 7.7. Russia decides a ceasefire; Ukraine accepts with guarantees; violations.
+    """ODD 7.7. A ceasefire as a bargain; its breakdown as deterrence (7.6); renegotiation.
 
-    Russia's willingness = logistic(willingness0 + pain_weight * pain + us_pressure_weight *
-    US pressure - prospects_weight * prospects - troop_hostility * russia_hostility *
-    pledged force), where pledged force = 1 - exp(-(troops / troops_scale + aircraft /
-    air_scale + warships / sea_scale)) grows with the size of the force on offer, and
-    prospects = 1 - expected deterrence (Ukraine's own army, the pledged force as it would
-    deploy and the US behind it: what Russia could still gain by force). Ukraine accepts
-    with probability logistic((expected deterrence - accept_mid) / accept_spread). A ceasefire
-    is agreed with probability negotiation_rate * willingness * acceptance, unless one broke
-    down less than renegotiate_months ago. Russia breaks a ceasefire with probability
-    violation_base * resolve * (1 - deterrence) * ageing, where ageing falls from 1 to
-    violation_floor as the ceasefire ages (Fortna 2004).
+    Russia compares fighting on with the settlement on offer: willingness = logistic(
+    willingness0 + pain_weight * pain + terms_weight * terms - prospects_weight *
+    (1 - holding) - troop_hostility * objection), where
+    1 - holding is its chance of gaining by force against Ukraine's army (the war goes on:
+    no foreign force stands there yet) and objection the force on offer by kind, size and
+    distance (``objection``); terms are Russia's demands cut to what Ukraine can accept
+    (``settlement_terms``). Ukraine accepts as ``ukraine_acceptance`` says, trusting the
+    guarantees as far as ``guarantee``. A ceasefire is agreed with probability
+    negotiation_rate * willingness * acceptance, unless one broke down less than
+    renegotiate_months ago. Russia breaks a ceasefire with probability violation_base *
+    resolve * (1 - deterrence) * ageing, where 1 - deterrence is its chance of success times
+    the share of the hazard left by punishment, and ageing falls from 1 to violation_floor as
+    the ceasefire ages (Fortna 2004).
     """
     pain = np.clip((p["russia.growth_war"] - s.growth) / p["russia.pain_span"], 0.0, 1.0)
-    us_pressure = (1.0 - s.disengaged) * np.minimum(1.0, s.frustration / p["us.threat_level"])
-    prospects = 1.0 - force["expected_deterrence"]
-    hostile = p["design.russia_hostility"] * force["pledged_force"]
+    prospects = 1.0 - holding(p, s.strength)
+    guaranteed = guarantee(p, s.strength, force["expected_deterrence"])
+    terms = settlement_terms(p, s.strength, guaranteed)
     willing = logistic(p["russia.willingness0"] + p["russia.pain_weight"] * pain
-                       + p["russia.us_pressure_weight"] * us_pressure
+                       + p["russia.terms_weight"] * terms
                        - p["russia.prospects_weight"] * prospects
-                       - p["russia.troop_hostility"] * hostile)
-    accept = logistic((force["expected_deterrence"] - p["ukraine.accept_mid"])
-                      / p["ukraine.accept_spread"])
+                       - p["russia.troop_hostility"] * force["objection"])
+    accept = ukraine_acceptance(p, s.strength, guaranteed, terms)
     since = s.month - s.last_breakdown
     talks = np.isnan(s.last_breakdown) | (since >= p["russia.renegotiate_months"])
     agree = (~s.ceasefire & talks
@@ -562,7 +649,9 @@ def russia_and_ukraine(s: RunState, p: Params, force: dict[str, np.ndarray],
     s.first_ceasefire = np.where(agree & np.isnan(s.first_ceasefire), s.month, s.first_ceasefire)
     s.frustration = s.frustration + p["us.breakdown_anger"] * violate
     s.ceasefire = (s.ceasefire & ~violate) | agree
-    return {"willingness": willing, "ukraine_accepts": accept, "violation_hazard": hazard}
+    return {"willingness": willing, "ukraine_accepts": accept, "guarantee": guaranteed,
+            "terms": terms,
+            "violation_hazard": hazard}
 
 
 def step(s: RunState, p: Params, world: World, theta: np.ndarray, contribution: np.ndarray,

@@ -153,8 +153,8 @@ def findings(cmp: Comparison) -> list[str]:
     never = [n for n in t.index if cf[n] == 0]
     if never:
         text += (f" No ceasefire is agreed in {names(never)}: Russia's willingness stays too "
-                 f"low there (too little economic pain or US pressure against its battlefield "
-                 f"prospects).")
+                 f"low there (too little economic pain, or terms too far from its demands, "
+                 f"against its chance of winning by force).")
     paras.append(text)
     g = t[("growth", "mean")]
     pr = t[("pressure", "mean")]
