@@ -38,7 +38,7 @@ R = 8
 SEED = 11
 TWO_DESIGNS = [Sample("rear", design="rear-reassurance-30k"), Sample("trip", design="tripwire")]
 FEW = ["coalition.ground_threshold", "us.backstop_scale", "russia.adjust_months",
-       "deterrence.tripwire_weight"]
+       "deterrence.force_hazard_ratio"]
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,10 @@ SATURATION_CITED: dict[str, str] = {
     "pressure": "an input: the scenario's sanctions, constant unless the US lifts its own",
     "tariffs_applied": "an input: the secondary tariffs in force from the start "
                        "(us_india_tariff_50)",
+    "breakdowns": "a rare event within the horizon: no ceasefire was agreed through December "
+                  "2025 (observation no_ceasefire_2025), so the few that come are late and "
+                  "have few months at risk; compared as breakdowns per 100 ceasefire-months",
+    "broken": "as breakdowns (0 in most runs: a ceasefire must come first, and comes late)",
 }
 """Per-run outcomes allowed to take one value in most runs of most seed scenarios, with the
 source docs/ODD.md 7.10 cites for it."""
