@@ -176,7 +176,12 @@ def test_prim_and_feature_scoring_take_the_results():
     assert len(box.peeling_trajectory) > 1
     assert set(box.box_lims[0].columns) <= set(x.columns)
     scores = feature_scoring.get_feature_scores_all(x, outcomes)
-    assert set(scores.index) == {*(ema.ema_name(p) for p in FEW), "design"}
+    # the two sampled policies may draw the same design (EMA samples them itself), and feature
+    # scoring drops a column that never varies: the design is scored when it varied
+    named = {ema.ema_name(p) for p in FEW}
+    assert named <= set(scores.index) <= {*named, "design"}
+    if x["design"].nunique() > 1:
+        assert "design" in scores.index
     assert list(scores.columns) == ["holds", "ceasefire_agreed", "deterrence_avg"]
 
 
