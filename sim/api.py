@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import batch as engine
-from sim.engine.results import Comparison, RunResult, month_labels, step_frame
+from sim.engine.results import Comparison, RunResult, StepTable, month_labels, step_frame
 from sim.model import outcomes, rules
 from sim.model.parameters import MODES, PRESENCE_MODES
 from sim.scenario.designs import design_names
@@ -84,37 +84,6 @@ def _state_frame(batch: engine.Batch, res: engine.Results, run0: int) -> pd.Data
     return pd.DataFrame(cols)
 
 
-class _StepTable:
-    """The monthly table of a whole run, filled chunk by chunk into columns allocated once:
-    the table is held once, never as chunks plus their concatenation (twice the memory)."""
-
-    def __init__(self, runs: int, dates: list[str], outcomes: Sequence[str]):
-        self.dates, self.outcomes, self.T = dates, list(outcomes), len(dates)
-        n = runs * self.T
-        self.cols: dict[str, np.ndarray] = {
-            "run": np.empty(n, dtype=np.int64), "seed": np.empty(n, dtype=np.int64),
-            "month": np.tile(np.arange(1, self.T + 1), runs),
-            **{k: np.empty(n, dtype=np.float64) for k in self.outcomes}}
-
-    def add(self, res: engine.Results, run0: int) -> None:
-        """The rows of the runs ``run0 ..`` of ``res`` (as :func:`step_frame` builds them)."""
-        assert res.steps is not None
-        R, T = len(res.seeds), self.T
-        rows = slice(run0 * T, (run0 + R) * T)
-        self.cols["run"][rows] = np.repeat(np.arange(run0, run0 + R), T)
-        self.cols["seed"][rows] = np.repeat(res.seeds, T)
-        for k in self.outcomes:
-            self.cols[k][rows] = res.steps[k].reshape(-1)
-
-    def frame(self) -> pd.DataFrame:
-        runs = len(self.cols["run"]) // max(self.T, 1)
-        cols = {"run": self.cols["run"], "seed": self.cols["seed"], "month": self.cols["month"],
-                "date": np.tile(np.array(self.dates, dtype=object), runs),
-                **{k: self.cols[k] for k in self.outcomes}}
-        self.cols = {}
-        return pd.DataFrame(cols, copy=False)
-
-
 def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
         seed: int | None = None, overrides: Mapping[str, Any] | None = None,
         progress: bool | None = False, record_steps: bool = True,
@@ -162,7 +131,7 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
     t_compile = time.perf_counter()
     dates = month_labels(scenario.start, scenario.horizon)
     outcomes = tuple(step_outcomes or engine.STEP_OUTCOMES)
-    steps = _StepTable(len(seeds), dates, outcomes) if record_steps else None
+    steps = StepTable(len(seeds), dates, outcomes) if record_steps else None
     summary, states = [], []
     state_columns: list[str] = []
     log: list[tuple[int, str]] = []

@@ -25,19 +25,13 @@ STEP = 0.05
 """Share of a parameter's range a knife-edge move shifts it."""
 MAX_JUMP = 0.15
 """Largest change of a probability (15 points) a small move may cause before it is flagged."""
-CHUNK = 20_000
-"""Runs simulated at once."""
 
 
 def _simulate(sc: Scenario, seeds: np.ndarray, values: dict[str, np.ndarray],
               names: Sequence[str]) -> dict[str, np.ndarray]:
     batch = engine.compile_batch(sc, seeds=seeds, values=values)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in names}
-    for lo in range(0, batch.runs, CHUNK):
-        res = engine.simulate(engine.select(batch, slice(lo, lo + CHUNK)), record_steps=False)
-        for k in names:
-            parts[k].append(res.summary[k])
-    return {k: np.concatenate(v) for k, v in parts.items()}
+    res = engine.simulate(batch, record_steps=False)  # sub-batched by the engine (SUB_BATCH)
+    return {k: res.summary[k] for k in names}
 
 
 def knife_edges(sc: Scenario, names: Sequence[str], replicates: int = 200, step: float = STEP,

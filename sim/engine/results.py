@@ -93,21 +93,49 @@ __PER_RUN__
                 f"months from {self.scenario.start}, design {self.scenario.design}{over}{extra}>")
 
 
+class StepTable:
+    """The monthly table of runs, filled chunk by chunk into columns allocated once: the table
+    is held once, never as chunks plus their concatenation (twice the memory). Rows are the
+    runs ``first_run ..`` in order, each with its months."""
+
+    def __init__(self, runs: int, dates: list[str], outcomes: Sequence[str],
+                 first_run: int = 0):
+        self.dates, self.outcomes, self.T = dates, list(outcomes), len(dates)
+        self.first = first_run
+        n = runs * self.T
+        self.cols: dict[str, np.ndarray] = {
+            "run": np.empty(n, dtype=np.int64), "seed": np.empty(n, dtype=np.int64),
+            "month": np.tile(np.arange(1, self.T + 1), runs),
+            **{k: np.empty(n, dtype=np.float64) for k in self.outcomes}}
+
+    def add(self, res: Results, run0: int) -> None:
+        """The rows of the runs ``run0 ..`` of ``res``."""
+        assert res.steps is not None
+        R, T = len(res.seeds), self.T
+        rows = slice((run0 - self.first) * T, (run0 - self.first + R) * T)
+        self.cols["run"][rows] = np.repeat(np.arange(run0, run0 + R), T)
+        self.cols["seed"][rows] = np.repeat(res.seeds, T)
+        for k in self.outcomes:
+            self.cols[k][rows] = res.steps[k].reshape(-1)
+
+    def frame(self) -> pd.DataFrame:
+        """``run``, ``seed``, ``month``, ``date`` and one column per outcome (the table's
+        columns are handed over, not copied)."""
+        runs = len(self.cols["run"]) // max(self.T, 1)
+        cols = {"run": self.cols["run"], "seed": self.cols["seed"], "month": self.cols["month"],
+                "date": np.tile(np.array(self.dates, dtype=object), runs),
+                **{k: self.cols[k] for k in self.outcomes}}
+        self.cols = {}
+        return pd.DataFrame(cols, copy=False)
+
+
 def step_frame(res: Results, run0: int, dates: list[str],
-                outcomes: Sequence[str]) -> pd.DataFrame:
-    """The monthly table of engine results: ``run`` (from ``run0``), ``seed``, ``month``,
-    ``date`` and one column per outcome in ``outcomes``."""
-    assert res.steps is not None
-    R, T = len(res.seeds), len(dates)
-    cols: dict[str, Any] = {
-        "run": np.repeat(np.arange(run0, run0 + R), T),
-        "seed": np.repeat(res.seeds, T),
-        "month": np.tile(np.arange(1, T + 1), R),
-        "date": np.tile(np.array(dates, dtype=object), R),
-    }
-    for k in outcomes:
-        cols[k] = res.steps[k].reshape(-1).astype(np.float64)
-    return pd.DataFrame(cols)
+               outcomes: Sequence[str]) -> pd.DataFrame:
+    """The monthly table of one batch of engine results: ``run`` (from ``run0``), ``seed``,
+    ``month``, ``date`` and one column per outcome in ``outcomes``."""
+    table = StepTable(len(res.seeds), dates, outcomes, first_run=run0)
+    table.add(res, run0)
+    return table.frame()
 
 
 @dataclass(repr=False)
