@@ -117,9 +117,7 @@ def effects(cmp: Comparison, reference: str | None = None,
                          "hi": est.hi, "includes_zero": est.includes_zero,
                          "reference_mean": float(np.nanmean(b[k])),
                          "compared_mean": float(np.nanmean(a[k]))})
-        est = stats.paired_rate_difference(a["holds"].to_numpy(), a["ceasefire_agreed"].to_numpy(),
-                                           b["holds"].to_numpy(), b["ceasefire_agreed"].to_numpy(),
-                                           per=1.0)
+        est = holds_given_agreed(a, b)
         if not np.isnan(est.value):
             rows.append({"compared": name, "reference": ref, "outcome": HOLDS_GIVEN_AGREED,
                          "label": HOLDS_GIVEN_AGREED_LABEL, "unit": "probability",
@@ -127,10 +125,7 @@ def effects(cmp: Comparison, reference: str | None = None,
                          "includes_zero": est.includes_zero,
                          "reference_mean": float(b["holds"].sum() / b["ceasefire_agreed"].sum()),
                          "compared_mean": float(a["holds"].sum() / a["ceasefire_agreed"].sum())})
-        est = stats.paired_rate_difference(a["breakdowns"].to_numpy(),
-                                           a["ceasefire_months"].to_numpy(),
-                                           b["breakdowns"].to_numpy(),
-                                           b["ceasefire_months"].to_numpy())
+        est = breakdown_rate(a, b)
         if not np.isnan(est.value):
             ra = stats.rate_per_exposure(a["breakdowns"], a["ceasefire_months"])
             rb = stats.rate_per_exposure(b["breakdowns"], b["ceasefire_months"])
@@ -140,6 +135,23 @@ def effects(cmp: Comparison, reference: str | None = None,
                          "includes_zero": est.includes_zero, "reference_mean": rb.value,
                          "compared_mean": ra.value})
     return pd.DataFrame(rows)
+
+
+def holds_given_agreed(a: pd.DataFrame, b: pd.DataFrame) -> stats.Estimate:
+    """P(holds | agreed) of summary ``a`` minus that of ``b`` (runs paired by seed; ratios of
+    sums, bootstrapped jointly): the deterrence stage."""
+    return stats.paired_rate_difference(a["holds"].to_numpy(), a["ceasefire_agreed"].to_numpy(),
+                                        b["holds"].to_numpy(), b["ceasefire_agreed"].to_numpy(),
+                                        per=1.0)
+
+
+def breakdown_rate(a: pd.DataFrame, b: pd.DataFrame) -> stats.Estimate:
+    """Ceasefires broken per 100 ceasefire-months in summary ``a`` minus in ``b`` (runs paired
+    by seed; bootstrapped jointly)."""
+    return stats.paired_rate_difference(a["breakdowns"].to_numpy(),
+                                        a["ceasefire_months"].to_numpy(),
+                                        b["breakdowns"].to_numpy(),
+                                        b["ceasefire_months"].to_numpy())
 
 
 def describe_effect(row: pd.Series) -> str:

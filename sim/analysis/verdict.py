@@ -26,13 +26,14 @@ intervals (``sim.analysis.stats``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis import stats
+from sim.analysis import effects, stats
 from sim.engine.results import Comparison
 
 RESAMPLES = 1000
@@ -133,7 +134,10 @@ def rank(cmp: Comparison, outcome: str = "holds", threshold: float = SATISFICE_H
 
     for i, sc in enumerate(scenarios):
         add(sc, means[i], point[i])
-    add("pooled", np.nanmean(means, axis=0), np.nanmean(point, axis=0))
+    with warnings.catch_warnings():  # a resample in which no scenario agreed has no ratio
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pooled_means, pooled_point = np.nanmean(means, axis=0), np.nanmean(point, axis=0)
+    add("pooled", pooled_means, pooled_point)
     return Ranking(pd.DataFrame(rows))
 
 
@@ -200,19 +204,12 @@ def backstop(cmp: Comparison, design: str | None,
         rows.append(_row(a_name, b_name, "agreement", "ceasefire_agreed",
                          "P(ceasefire agreed)", est, a["ceasefire_agreed"].mean(),
                          b["ceasefire_agreed"].mean()))
-        est = stats.paired_rate_difference(a["holds"].to_numpy(float),
-                                           a["ceasefire_agreed"].to_numpy(float),
-                                           b["holds"].to_numpy(float),
-                                           b["ceasefire_agreed"].to_numpy(float), per=1.0)
-        rows.append(_row(a_name, b_name, "deterrence", "holds_given_agreed", "P(holds ∣ agreed)",
-                         est, _ratio(a["holds"], a["ceasefire_agreed"]),
+        rows.append(_row(a_name, b_name, "deterrence", effects.HOLDS_GIVEN_AGREED,
+                         effects.HOLDS_GIVEN_AGREED_LABEL, effects.holds_given_agreed(a, b),
+                         _ratio(a["holds"], a["ceasefire_agreed"]),
                          _ratio(b["holds"], b["ceasefire_agreed"])))
-        est = stats.paired_rate_difference(a["breakdowns"].to_numpy(float),
-                                           a["ceasefire_months"].to_numpy(float),
-                                           b["breakdowns"].to_numpy(float),
-                                           b["ceasefire_months"].to_numpy(float))
-        rows.append(_row(a_name, b_name, "deterrence", "breakdowns_per_100_ceasefire_months",
-                         "Ceasefires broken per 100 ceasefire-months", est,
+        rows.append(_row(a_name, b_name, "deterrence", effects.RATE, effects.RATE_LABEL,
+                         effects.breakdown_rate(a, b),
                          100 * _ratio(a["breakdowns"], a["ceasefire_months"]),
                          100 * _ratio(b["breakdowns"], b["ceasefire_months"])))
     return pd.DataFrame(rows)
