@@ -174,6 +174,10 @@ class Comparison:
         grid.index.name, grid.columns.name = "scenario", "design"
         return grid
 
+    def scenario_of(self, label: str) -> str:
+        """The scenario of a result label (the label itself without designs)."""
+        return self.cells[label][0] if self.cells else label
+
     @property
     def names(self) -> list[str]:
         return list(self.results)

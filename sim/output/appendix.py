@@ -166,7 +166,7 @@ def findings(cmp: Comparison) -> list[str]:
     paras += contrasts(cmp)
     events: dict[str, pd.DataFrame] = {}
     for n, r in cmp.results.items():  # a scenario's timeline once, whatever the designs
-        scenario = cmp.cells[n][0] if cmp.cells else n
+        scenario = cmp.scenario_of(n)
         if len(r.log) and scenario not in events:
             events[scenario] = r.log
     if events:
@@ -266,5 +266,5 @@ def _scenarios(cmp: Comparison) -> dict:
     """Scenario name → one of its results (once per scenario, whatever the designs)."""
     out = {}
     for label, r in cmp.results.items():
-        out.setdefault(cmp.cells[label][0] if cmp.cells else label, r)
+        out.setdefault(cmp.scenario_of(label), r)
     return out

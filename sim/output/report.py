@@ -202,8 +202,7 @@ def write_comparison(cmp: Comparison, out: Path, found: Assessment,
     where: dict[str, list[str]] = {}
     for name, r in cmp.results.items():
         for h in hypotheticals(r.scenario):
-            where.setdefault(h.rstrip(". "), []).append(cmp.cells[name][0] if cmp.cells
-                                                        else name)
+            where.setdefault(h.rstrip(". "), []).append(cmp.scenario_of(name))
     assumed = []
     for h, where_used in where.items():
         used = list(dict.fromkeys(where_used))
