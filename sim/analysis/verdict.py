@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -43,26 +42,12 @@ SATISFICE_HOLDS = 0.5
 CRITERIA: tuple[tuple[str, str], ...] = (
     ("holds", "P(ceasefire holds at the horizon)"),
     ("ceasefire_agreed", "P(ceasefire agreed)"),
-    ("holds_given_agreed", "P(holds | agreed)"),
+    (effects.HOLDS_GIVEN_AGREED, effects.HOLDS_GIVEN_AGREED_LABEL),
 )
 """Outcomes designs are ranked on (name, label)."""
 BACKSTOP_LADDER: tuple[str, str, str] = ("us-full-backstop", "sep-2025-paris", "us-withdrawal")
 """Scenarios that differ in the US role on the same seeds: full backstop, the vague backstop of
 September 2025, withdrawal."""
-
-
-@dataclass
-class Ranking:
-    """Designs ranked on one outcome: a row per (scenario, design), ``scenario == "pooled"`` for
-    the equal-weight pool. Columns: scenario, design, outcome, mean, p_best, regret_median,
-    regret_p90, satisficing, threshold."""
-
-    table: pd.DataFrame
-
-    def best(self, scenario: str = "pooled") -> pd.Series:
-        """The row of the design most often best in ``scenario``."""
-        t = self.table[self.table.scenario == scenario]
-        return t.loc[t["p_best"].idxmax()]
 
 
 def _clusters(summary: pd.DataFrame) -> np.ndarray:
@@ -84,8 +69,11 @@ def _values(cmp: Comparison, scenario: str, design: str, outcome: str) -> tuple[
 
 
 def rank(cmp: Comparison, outcome: str = "holds", threshold: float = SATISFICE_HOLDS,
-         resamples: int = RESAMPLES) -> Ranking:
-    """P(best), regret and satisficing of every design on ``outcome`` (see module doc)."""
+         resamples: int = RESAMPLES) -> pd.DataFrame:
+    """P(best), regret and satisficing of every design on ``outcome`` (see module doc): a row
+    per (scenario, design), ``scenario == "pooled"`` for the equal-weight pool. Columns:
+    scenario, design, outcome, mean, p_best, regret_median, regret_p90, satisficing,
+    threshold."""
     if not cmp.cells:
         raise ValueError("ranking designs needs a comparison with designs (compare --designs)")
     scenarios = list(dict.fromkeys(sc for sc, _ in cmp.cells.values()))
@@ -138,7 +126,7 @@ def rank(cmp: Comparison, outcome: str = "holds", threshold: float = SATISFICE_H
         warnings.simplefilter("ignore", RuntimeWarning)
         pooled_means, pooled_point = np.nanmean(means, axis=0), np.nanmean(point, axis=0)
     add("pooled", pooled_means, pooled_point)
-    return Ranking(pd.DataFrame(rows))
+    return pd.DataFrame(rows)
 
 
 def rankings(cmp: Comparison, threshold: float = SATISFICE_HOLDS,
@@ -146,7 +134,7 @@ def rankings(cmp: Comparison, threshold: float = SATISFICE_HOLDS,
     """:func:`rank` on every criterion (CRITERIA), stacked, with ``wins`` and ``losses`` (the
     scenarios in which a design has the highest and the lowest mean; on the pooled rows),
     ``scenarios`` (how many were compared) and ``replicates`` (runs per cell)."""
-    table = pd.concat([rank(cmp, k, threshold, resamples).table for k, _ in CRITERIA],
+    table = pd.concat([rank(cmp, k, threshold, resamples) for k, _ in CRITERIA],
                       ignore_index=True)
     table["wins"] = np.nan
     table["losses"] = np.nan
