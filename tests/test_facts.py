@@ -80,3 +80,15 @@ def test_country_table_is_complete_and_sourced():
     by_code = {s.code: s for s in states}
     assert by_code["PL"].border_russia_belarus and not by_code["FR"].border_russia_belarus
     assert by_code["LU"].landlocked and by_code["IS"].active_personnel == 0
+
+
+SEED_FILES = sorted((Path(__file__).resolve().parents[1] / "seeds").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name)
+def test_seed_files_read_the_same_with_the_fast_loader(path: Path):
+    """The seeds are read with libyaml's parser (sim.util.yamldata): same data as PyYAML's."""
+    from sim.util import yamldata
+
+    text = path.read_text(encoding="utf-8")
+    assert yamldata.load_file(path) == yaml.load(text, Loader=yaml.SafeLoader)

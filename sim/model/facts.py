@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from sim.util import yamldata
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 FACTS_FILE = SEEDS_DIR / "facts.yaml"
@@ -32,7 +32,7 @@ class Fact:
 @cache
 def load_facts(path: Path = FACTS_FILE) -> dict[str, Fact]:
     """All facts in seeds/facts.yaml, by id."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yamldata.load_file(path)
     facts: dict[str, Fact] = {}
     for row in data["facts"]:
         src = row["source"]

@@ -8,13 +8,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.analysis.stats import Z90
 from sim.model import outcomes
 from sim.model.facts import FACTS_FILE
 from sim.model.world import months_between
+from sim.util import yamldata
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
@@ -63,14 +63,14 @@ class Observation(BaseModel):
 @cache
 def load_observations(path: Path = OBSERVATIONS_FILE) -> tuple[Observation, ...]:
     """Every observation in seeds/observations.yaml, validated."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yamldata.load_file(path)
     return tuple(Observation.model_validate(row) for row in data["observations"])
 
 
 @cache
 def observed_scenarios(path: Path = OBSERVATIONS_FILE) -> tuple[str, ...]:
     """The scenarios the observations are a record of (``scenarios:`` in the file)."""
-    return tuple(yaml.safe_load(path.read_text(encoding="utf-8")).get("scenarios", ()))
+    return tuple(yamldata.load_file(path).get("scenarios", ()))
 
 
 def for_scenario(scenario: Scenario) -> tuple[Observation, ...]:

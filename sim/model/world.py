@@ -12,11 +12,11 @@ from functools import cache
 from typing import Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from sim.model.facts import COUNTRIES_FILE
 from sim.model.parameters import MODES
+from sim.util import yamldata
 
 KYIV = (50.45, 30.52)
 """Latitude and longitude of Kyiv, from which exposure distance is measured."""
@@ -75,7 +75,7 @@ class StateAttributes(BaseModel):
 @cache
 def coalition_states() -> tuple[StateAttributes, ...]:
     """The 34 article-based participants from seeds/countries.yaml."""
-    data = yaml.safe_load(COUNTRIES_FILE.read_text(encoding="utf-8"))
+    data = yamldata.load_file(COUNTRIES_FILE)
     return tuple(StateAttributes(**row) for row in data["states"])
 
 

@@ -10,6 +10,7 @@ import yaml
 from sim.model.facts import COUNTRIES_FILE, MODELLING
 from sim.model.parameters import PARAM_INFO
 from sim.scenario.loader import SCENARIOS_DIR
+from sim.util import yamldata
 
 
 def citations(scenarios_dir: Path = SCENARIOS_DIR) -> dict[str, set[str]]:
@@ -21,7 +22,7 @@ def citations(scenarios_dir: Path = SCENARIOS_DIR) -> dict[str, set[str]]:
     for info in PARAM_INFO.values():
         for f in info.facts:
             cited[f].add(f"parameter:{info.path}")
-    countries = yaml.safe_load(COUNTRIES_FILE.read_text(encoding="utf-8"))
+    countries = yamldata.load_file(COUNTRIES_FILE)
     for column, f in countries["sources"].items():
         cited[f].add(f"countries:{column}")
     for path in sorted(scenarios_dir.rglob("*.yaml")):
