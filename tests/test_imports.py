@@ -34,3 +34,42 @@ def test_nothing_heavy_is_imported(code: str):
 
 def test_the_api_loads_on_first_use():
     assert "sim.api" in loaded_after("import sim\nsim.load")
+
+
+def test_a_silent_progress_bar_imports_no_tqdm():
+    loaded = loaded_after("from sim.util.progress import progress\n"
+                          "with progress(10, enabled=False) as bar:\n"
+                          "    bar.update(3)\n"
+                          "    bar.update(4)\n"
+                          "assert bar.n == 7, bar.n")
+    assert not any(m == "tqdm" or m.startswith("tqdm.") for m in loaded)
+    assert "tqdm.auto" in loaded_after("from sim.util.progress import progress\n"
+                                       "progress(10, enabled=True).close()")
+
+
+def test_imports_run_without_the_garbage_collector_and_are_frozen(tmp_path, monkeypatch):
+    import gc
+
+    from sim.util.startup import imports_without_gc
+
+    (tmp_path / "fresh_module_for_the_gc_test.py").write_text("DATA = [[i] for i in range(100)]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    try:
+        with imports_without_gc():
+            assert not gc.isenabled()
+            with imports_without_gc():  # nested: the outer block resumes it
+                pass
+            assert not gc.isenabled()
+            import fresh_module_for_the_gc_test  # noqa: F401
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > frozen  # what was imported is out of the collector's sight
+        frozen = gc.get_freeze_count()
+        with imports_without_gc():  # nothing new imported: nothing frozen
+            pass
+        assert gc.isenabled() and gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        gc.enable()
+        sys.modules.pop("fresh_module_for_the_gc_test", None)

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from sim.cli.common import EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, BadInput, error
+from sim.util.startup import imports_without_gc
 from sim.util.version import project_version
 
 _NOT_COMMANDS = {"common", "__main__"}
@@ -85,9 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_handler(func, args: argparse.Namespace, debug: bool = False) -> int:
     """Call a command handler, mapping errors to messages and exit codes."""
-    from sim.output.outdir import OutputError
-    from sim.scenario.errors import ScenarioError
-    from sim.util.limits import TooLarge
+    with imports_without_gc():
+        from sim.output.outdir import OutputError
+        from sim.scenario.errors import ScenarioError
+        from sim.util.limits import TooLarge
 
     try:
         code = func(args)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli.common import add_command, fail, info, positive_int
+from sim.util.startup import imports_without_gc
 
 
 def register(subparsers: Any) -> None:
@@ -41,11 +42,12 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim.analysis.calibration import abc, outputs
-    from sim.analysis.calibration.simulator import RecordSimulator
-    from sim.analysis.calibration.spec import load_spec
-    from sim.output import io
-    from sim.output.outdir import STORE, calibration_folder, check_target, partial_path
+    with imports_without_gc():
+        from sim.analysis.calibration import abc, outputs
+        from sim.analysis.calibration.simulator import RecordSimulator
+        from sim.analysis.calibration.spec import load_spec
+        from sim.output import io
+        from sim.output.outdir import STORE, calibration_folder, check_target, partial_path
 
     if args.resume and args.overwrite:
         fail("--resume and --overwrite exclude each other")

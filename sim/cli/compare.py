@@ -17,6 +17,7 @@ from sim.cli.common import (
     positive_int,
     uncertainty_lines,
 )
+from sim.util.startup import imports_without_gc
 
 
 def register(subparsers: Any) -> None:
@@ -55,11 +56,12 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim import api
-    from sim.analysis.assess import assess
-    from sim.output.outdir import staged
-    from sim.output.report import write_comparison
-    from sim.util import limits
+    with imports_without_gc():
+        from sim import api
+        from sim.analysis.assess import assess
+        from sim.output.outdir import staged
+        from sim.output.report import write_comparison
+        from sim.util import limits
 
     designs = [d.strip() for d in args.designs.split(",") if d.strip()] if args.designs else None
     items = args.scenarios or api.default_scenarios()

@@ -21,6 +21,7 @@ from sim.cli.common import (
     positive_int,
     uncertainty_lines,
 )
+from sim.util.startup import imports_without_gc
 
 
 def register(subparsers: Any) -> None:
@@ -101,16 +102,17 @@ def _recorded_posterior(path: Path, record: dict[str, Any]) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
-    if args.scenario and not args.from_manifest:
-        from sim.scenario.loader import load_resolved
+    with imports_without_gc():
+        if args.scenario and not args.from_manifest:
+            from sim.scenario.loader import load_resolved
 
-        load_resolved(args.scenario)  # a bad file stops here, before the engine is imported
-    from sim import api
-    from sim.analysis import observations
-    from sim.output.outdir import staged
-    from sim.output.report import write_run
-    from sim.util import limits
-    from sim.util.version import project_version
+            load_resolved(args.scenario)  # a bad file stops here, before the engine is imported
+        from sim import api
+        from sim.analysis import observations
+        from sim.output.outdir import staged
+        from sim.output.report import write_run
+        from sim.util import limits
+        from sim.util.version import project_version
 
     if args.from_manifest:
         if args.scenario or args.overrides or args.replicates or args.seed is not None:

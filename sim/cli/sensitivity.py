@@ -14,6 +14,7 @@ from sim.cli.sweep import (
     run_with_errors,
     written_files,
 )
+from sim.util.startup import imports_without_gc
 
 
 def register(subparsers: Any) -> None:
@@ -40,9 +41,10 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim.analysis.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, index_notes, run_sensitivity
-    from sim.analysis.sweep import SensitivitySpec
-    from sim.output.outdir import sweep_folder
+    with imports_without_gc():
+        from sim.analysis.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, index_notes, run_sensitivity
+        from sim.analysis.sweep import SensitivitySpec
+        from sim.output.outdir import sweep_folder
 
     spec, out = prepare(args, SensitivitySpec, "sensitivity", "sensitivity")
     d = len(spec.parameters)

@@ -16,6 +16,7 @@ from sim.cli.common import (
     load_posterior,
     positive_int,
 )
+from sim.util.startup import imports_without_gc
 
 
 def add_execution_options(p: argparse.ArgumentParser) -> None:
@@ -180,8 +181,9 @@ def run_with_errors(fn: Any, *a: Any, **kw: Any) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from sim.analysis.sweep import SweepSpec, run_sweep, sweep_design
-    from sim.output.outdir import sweep_folder
+    with imports_without_gc():
+        from sim.analysis.sweep import SweepSpec, run_sweep, sweep_design
+        from sim.output.outdir import sweep_folder
 
     spec, out = prepare(args, SweepSpec, "sweep", "sweeps")
     posterior = load_posterior(args.posterior)
