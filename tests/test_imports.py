@@ -73,3 +73,19 @@ def test_imports_run_without_the_garbage_collector_and_are_frozen(tmp_path, monk
         gc.unfreeze()
         gc.enable()
         sys.modules.pop("fresh_module_for_the_gc_test", None)
+
+
+@pytest.mark.parametrize(("given", "numpy_first", "expected"), [
+    (None, False, "1"), ("3", False, "3"), (None, True, "None")])
+def test_the_command_line_asks_for_one_blas_thread_unless_told(given, numpy_first, expected):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = ("import numpy\n" if numpy_first else "") + (
+        "import os\nfrom sim.util.startup import one_blas_thread\none_blas_thread()\n"
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout
+    assert out.strip() == expected

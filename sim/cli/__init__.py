@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from sim.cli.common import EXIT_BAD_INPUT, EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, BadInput, error
-from sim.util.startup import imports_without_gc
+from sim.util.startup import imports_without_gc, one_blas_thread
 from sim.util.version import project_version
 
 _NOT_COMMANDS = {"common", "__main__"}
@@ -72,6 +72,7 @@ def build_parser(debug: bool = False) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns (and, as a script, exits with) 0, 1 or 2."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    one_blas_thread()
     debug = "--debug" in argv
     parser = build_parser(debug=debug)
     try:
