@@ -304,3 +304,30 @@ def test_mu_sigma_labels_never_overlap() -> None:
     ax = fig.axes[0]
     assert text_overlaps(fig) == []
     assert ax.get_xlim()[1] >= float((mor.mu_star + mor.mu_star_conf).max())
+
+
+@pytest.mark.parametrize("transparent", [False, True], ids=["opaque", "transparent"])
+def test_a_laid_out_figure_is_written_with_the_pixels_savefig_writes(tmp_path, transparent):
+    """save_figure(tight=False) draws and encodes the PNG itself (sim.output.io.write_png):
+    the same pixels and resolution as savefig, RGB when opaque, RGBA when not."""
+    from PIL import Image
+
+    from sim.output import figures as fg
+    from sim.output.io import save_figure
+
+    fig, ax = fg.subplots(figsize=(4, 3))
+    ax.plot([0, 1, 2], [1, 0, 2], label="a line")
+    ax.fill_between([0, 1, 2], [0, 0, 1], [2, 1, 3], alpha=0.2)
+    ax.set_title("Title with text")
+    ax.legend()
+    if transparent:
+        fig.patch.set_alpha(0.0)
+    fig.tight_layout()
+    fig.savefig(tmp_path / "reference.png", dpi=fg.DPI)
+    [path] = save_figure(fig, tmp_path / "direct", ("png",), dpi=fg.DPI, tight=False)
+    ref, direct = Image.open(tmp_path / "reference.png"), Image.open(path)
+    assert direct.mode == ("RGBA" if transparent else "RGB")
+    assert direct.size == ref.size == (4 * fg.DPI, 3 * fg.DPI)
+    assert direct.info["dpi"] == pytest.approx(ref.info["dpi"])
+    assert np.array_equal(np.asarray(direct.convert("RGBA")), np.asarray(ref.convert("RGBA")))
+    assert fig.dpi != fg.DPI  # the figure keeps the resolution it is shown at

@@ -148,19 +148,47 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", 
                 dpi: int = 150, tight: bool = True) -> list[Path]:
     """``fig`` as ``stem.png`` and ``stem.svg`` (no creation dates embedded), atomically.
     ``tight=False`` for a figure already laid out (``tight_layout``): it skips the second
-    layout pass of ``bbox_inches="tight"``."""
+    layout pass of ``bbox_inches="tight"``, and its PNG is drawn and encoded directly
+    (:func:`write_png`)."""
     import matplotlib
 
     stem = Path(stem)
     out = []
     for fmt in formats:
         path = stem.with_suffix(f".{fmt}")
+        if fmt == "png" and not tight:
+            with atomic_path(path) as tmp:
+                write_png(fig, tmp, dpi)
+            out.append(path)
+            continue
         meta: dict[str, Any] = {"Date": None} if fmt in ("svg", "pdf") else {"Software": None}
         with atomic_path(path) as tmp, matplotlib.rc_context({"svg.hashsalt": "coalition-sim"}):
             fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight" if tight else None,
                         metadata=meta)
         out.append(path)
     return out
+
+
+def write_png(fig: Figure, path: str | Path, dpi: int = 150) -> None:
+    """``fig`` drawn at ``dpi`` on an Agg canvas and written as PNG: the pixels
+    ``savefig(dpi=dpi)`` writes (no ``bbox_inches``, no layout engine), without its detours,
+    and as RGB when the figure is opaque (a quarter less to compress; about 0.03 s less per
+    figure than ``savefig``). No text chunks (no "Software"), the resolution in ``pHYs``."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    shown = fig.dpi
+    fig.dpi = dpi
+    try:
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba())
+        opaque = bool((rgba[..., 3] == 255).all())
+        image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba.copy())
+    finally:
+        fig.dpi = shown
+    image.save(path, format="png", dpi=(dpi, dpi))
 
 
 DEPENDENCIES = ("numpy", "pandas", "pyarrow", "mesa", "matplotlib", "pydantic", "pyyaml")
