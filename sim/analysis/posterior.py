@@ -255,8 +255,9 @@ def uncertainty_table(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[
     outcome's rows together, groups in order), the groups found once for all outcomes. A
     group with no value of an outcome has no row for it.
 
-    Each statistic is a one-column grouped reduction (pandas' compensated sums: a reduction
-    over several columns at once sums differently in the last bit)."""
+    Each grouped reduction is of one column (pandas' compensated sums: a reduction over
+    several columns at once sums differently in the last bit); the arithmetic after them is
+    one array operation over every outcome and group."""
     keys, cols = list(by), list(dict.fromkeys(outcomes))
     df = runs[[*keys, "seed", *cols]].copy()
     df["_pair"] = df["seed"].to_numpy() // 2
@@ -264,25 +265,28 @@ def uncertainty_table(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[
         df["_all"] = 0
         keys = ["_all"]
     groups, pairs = df.groupby(keys), df.groupby([*keys, "_pair"])
-    frames = []
-    for c in cols:
+    index = groups.size().index
+    count, mean, var_total, var_runs, n_pairs = (np.empty((len(cols), len(index)))
+                                                 for _ in range(5))
+    for i, c in enumerate(cols):
         g, p = groups[c], pairs[c]
-        table = pd.DataFrame({"mean": g.mean(), "var_total": g.var(ddof=1)})[g.count() > 0]
+        count[i], mean[i], var_total[i] = g.count(), g.mean(), g.var(ddof=1)
         complete = p.count() == 2
         half_sq = ((p.max() - p.min())[complete] ** 2 / 2).groupby(level=keys)
-        table["var_runs"] = half_sq.mean()
-        table["pairs"] = half_sq.size()
-        table["pairs"] = table["pairs"].fillna(0).astype(int)
-        vt, vr = table["var_total"], table["var_runs"]
-        ok = (vt > 0) & vr.notna()
-        table["share_parameters"] = np.where(ok, np.clip(1 - vr / vt.where(ok, 1.0), 0, 1),
-                                             np.nan)
-        table["sd_total"] = vt ** 0.5
-        table["sd_runs"] = vr ** 0.5
-        table.insert(0, "outcome", c)
-        frames.append(table)
-    table = pd.concat(frames).reset_index()
-    return table[[*list(by), "outcome", *SPLIT]]
+        var_runs[i] = half_sq.mean().reindex(index)
+        n_pairs[i] = half_sq.size().reindex(index).fillna(0)
+    ok = (var_total > 0) & ~np.isnan(var_runs)
+    with np.errstate(invalid="ignore"):
+        share = np.where(ok, np.clip(1 - var_runs / np.where(ok, var_total, 1.0), 0, 1), np.nan)
+    keep = (count > 0).ravel()
+    groups_of = np.tile(np.arange(len(index)), len(cols))[keep]
+    table = index.to_frame(index=False).iloc[groups_of].reset_index(drop=True)
+    table = table[list(by)].assign(outcome=np.repeat(np.array(cols, dtype=object), len(index))[keep])
+    for name, values in (("mean", mean), ("sd_total", var_total ** 0.5),
+                         ("sd_runs", var_runs ** 0.5), ("share_parameters", share),
+                         ("pairs", n_pairs.astype(int))):
+        table[name] = values.ravel()[keep]
+    return table
 
 
 def uncertainty(summary: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
