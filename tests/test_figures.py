@@ -331,3 +331,23 @@ def test_a_laid_out_figure_is_written_with_the_pixels_savefig_writes(tmp_path, t
     assert direct.info["dpi"] == pytest.approx(ref.info["dpi"])
     assert np.array_equal(np.asarray(direct.convert("RGBA")), np.asarray(ref.convert("RGBA")))
     assert fig.dpi != fg.DPI  # the figure keeps the resolution it is shown at
+
+
+def test_a_closed_figure_is_freed_once_unreferenced():
+    import gc
+    import weakref
+
+    from sim.output import figures as fg
+
+    def draw_and_close():
+        fig, ax = fg.subplots()
+        ax.plot([1, 2])
+        fig.suptitle("title")
+        fig.canvas.draw()
+        refs = weakref.ref(fig), weakref.ref(fig.canvas.get_renderer())
+        fg.close(fig)
+        return refs
+
+    refs = draw_and_close()
+    gc.collect()
+    assert all(r() is None for r in refs)

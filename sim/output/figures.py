@@ -418,5 +418,9 @@ def width_px(fig: Figure, dpi: int = DPI) -> float:
 
 
 def close(fig: Figure) -> None:
-    """Release a figure's memory."""
-    fig.clear()
+    """Let a figure go: its drawing canvas is detached (a bare one replaces it); the figure,
+    its artists and the renderer holding its pixels are freed by the next collection once
+    unreferenced. Cheaper than ``Figure.clear``, which resets every axes (7 ms each) first."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    FigureCanvasBase(fig)
