@@ -5,10 +5,11 @@ the same run.
     .venv/bin/python bench/bench_cli.py                 # all commands (calibration included)
     .venv/bin/python bench/bench_cli.py --skip calibrate --skip demo
 
-Each command runs in a fresh interpreter (``--child``) that wraps the functions of each part
-with CPU timers (outermost call only, so nothing is counted twice) and the import machinery
-with a timer, then calls ``sim.cli.main``. The parent reports wall time and the CPU and peak
-memory of the child and any workers it started (getrusage of the children). "other" is the
+Each command runs in a fresh interpreter (``--child``) that wraps the import machinery with a
+timer and calls ``sim.cli.main``; when the command imports a part's module, the part's
+functions get CPU timers (outermost call only, so nothing is counted twice). The parent
+reports wall time and the CPU and peak memory of the child and any workers it started
+(getrusage of the children). "other" is the
 CPU none of the parts took (argument parsing, scenario loading, data frames, the command's own
 code). The README's and docs/performance.md's timings come from this script's output.
 """
@@ -58,49 +59,69 @@ outputs: [pledged_troops, holds, ceasefire_agreed, pledging_states, deterrence]
 
 
 def child(argv: list[str]) -> None:
-    """Run ``coalition-sim argv`` in this process with the parts timed; print the split."""
+    """Run ``coalition-sim argv`` in this process with the parts timed; print the split.
+
+    The timers are put on a part's functions when the command itself imports their module
+    (checked after every import): nothing is imported ahead of the command, which would
+    load modules it never uses and import them outside its own start-up
+    (``sim.util.startup``)."""
     import builtins
-    import importlib
 
     spent = dict.fromkeys([*PARTS, "imports"], 0.0)
     active: list[str] = []
     runs = [0]
     real_import = builtins.__import__
+    pending: dict[str, list[tuple[str, str]]] = {}
+    for part, names in PARTS.items():
+        for name in names:
+            mod_name, fn_name = name.split(":")
+            pending.setdefault(mod_name, []).append((fn_name, part))
+
+    def wrap(module: object, fn_name: str, part: str) -> None:
+        fn = getattr(module, fn_name)
+
+        def wrapped(*a, _fn=fn, _part=part, **k):
+            if active:
+                return _fn(*a, **k)
+            active.append(_part)
+            t = time.process_time()
+            try:
+                out = _fn(*a, **k)
+                if _part == "engine":
+                    runs[0] += len(out.seeds)
+                return out
+            finally:
+                spent[_part] += time.process_time() - t
+                active.pop()
+
+        setattr(module, fn_name, wrapped)
+
+    def ready(mod_name: str) -> bool:  # imported, and done executing
+        module = sys.modules.get(mod_name)
+        return module is not None and not getattr(module.__spec__, "_initializing", False)
+
+    def wrap_new() -> None:
+        for mod_name in [m for m in pending if ready(m)]:
+            for fn_name, part in pending.pop(mod_name):
+                wrap(sys.modules[mod_name], fn_name, part)
 
     def timed_import(*a, **k):
         if active:
-            return real_import(*a, **k)
+            try:
+                return real_import(*a, **k)
+            finally:
+                if pending:
+                    wrap_new()
         active.append("imports")
         t = time.process_time()
         try:
             return real_import(*a, **k)
         finally:
+            if pending:
+                wrap_new()
             spent["imports"] += time.process_time() - t
             active.pop()
 
-    t0 = time.process_time()
-    for part, names in PARTS.items():
-        for name in names:
-            mod_name, fn_name = name.split(":")
-            module = importlib.import_module(mod_name)
-            fn = getattr(module, fn_name)
-
-            def wrapped(*a, _fn=fn, _part=part, **k):
-                if active:
-                    return _fn(*a, **k)
-                active.append(_part)
-                t = time.process_time()
-                try:
-                    out = _fn(*a, **k)
-                    if _part == "engine":
-                        runs[0] += len(out.seeds)
-                    return out
-                finally:
-                    spent[_part] += time.process_time() - t
-                    active.pop()
-
-            setattr(module, fn_name, wrapped)
-    spent["imports"] += time.process_time() - t0  # the modules the timers wrap
     builtins.__import__ = timed_import
     from sim.cli import main
 
