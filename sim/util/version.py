@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import metadata
-
 UNKNOWN = "0+unknown"
 """The version of a source tree that is not installed."""
 
 
 def project_version() -> str:
     """The installed coalition-sim version (``0+unknown`` for an uninstalled source tree)."""
+    from importlib import metadata  # 20-60 ms of imports (email, zipfile, inspect ...)
+
     try:
         return metadata.version("coalition-sim")
     except metadata.PackageNotFoundError:
