@@ -89,3 +89,18 @@ def test_the_command_line_asks_for_one_blas_thread_unless_told(given, numpy_firs
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env).stdout
     assert out.strip() == expected
+
+
+def test_a_command_imports_only_its_own_command_module():
+    """`coalition-sim run ...` builds the parser of sim/cli/run.py alone; a command whose
+    module has another name (`list`, in listing.py) or none gets every command."""
+    probe = ("from sim.cli import _parser_for\n"
+             "p = _parser_for(['--debug', 'run', 'x.yaml', '--out', 'o'], False)\n"
+             "assert p.commands == {'run'}, p.commands\n"
+             "assert p.parse_args(['run', 'x.yaml']).scenario == 'x.yaml'\n"
+             "assert 'list' in _parser_for(['list'], False).commands")
+    loaded = loaded_after(probe.split("\nassert 'list'")[0])
+    others = sorted(m for m in loaded if m.startswith("sim.cli.")
+                    and m not in ("sim.cli.run", "sim.cli.common"))
+    assert others == []
+    loaded_after(probe)  # the assertions hold

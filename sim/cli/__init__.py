@@ -54,8 +54,9 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def build_parser(debug: bool = False) -> argparse.ArgumentParser:
-    """The top-level parser with every discovered command."""
+def build_parser(debug: bool = False, only: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser with every discovered command (``only``: the commands of that
+    one module)."""
     parser = argparse.ArgumentParser(
         prog="coalition-sim", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,7 +65,7 @@ def build_parser(debug: bool = False) -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true",
                         help="show a full traceback when something fails")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in command_modules():
+    for name in [only] if only else command_modules():
         try:
             module = importlib.import_module(f"sim.cli.{name}")
         except Exception as exc:  # a broken command must not take the others down
@@ -76,7 +77,20 @@ def build_parser(debug: bool = False) -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if callable(register):
             register(subparsers)
+    parser.commands = set(subparsers.choices)  # type: ignore[attr-defined]
     return parser
+
+
+def _parser_for(argv: list[str], debug: bool) -> argparse.ArgumentParser:
+    """The parser ``argv`` needs: when it names a command whose module has the command's name
+    (``run`` in sim/cli/run.py), a parser of that module's commands alone (the other modules
+    are not imported: 10-40 ms); otherwise (``--help``, ``list``, a typo) every command."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first and first in command_modules():
+        parser = build_parser(debug=debug, only=first)
+        if first in parser.commands:  # type: ignore[attr-defined]
+            return parser
+    return build_parser(debug=debug)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -84,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     one_blas_thread()
     debug = "--debug" in argv
-    parser = build_parser(debug=debug)
+    parser = _parser_for(argv, debug)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help / --version exit 0, usage errors exit 2
