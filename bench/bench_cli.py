@@ -193,7 +193,8 @@ def main() -> None:
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--skip", action="append", default=[],
-                    choices=["help", "run", "compare2", "demo", "sweep", "calibrate", "large"],
+                    choices=["help", "run", "posterior", "compare2", "demo", "sweep", "calibrate",
+                             "large"],
                     help="leave out a command (repeatable)")
     args = ap.parse_args()
     print("machine:", json.dumps(machine()))
@@ -208,6 +209,8 @@ def main() -> None:
               "(target <= 0.3 s CPU)")
     commands = {
         "run": ("run sep-2025-paris (200 runs)", ["run", "sep-2025-paris", "--out", "o-run"]),
+        "posterior": ("run --posterior default",
+                      ["run", "sep-2025-paris", "--posterior", "default", "--out", "o-post"]),
         "compare2": ("compare of two scenarios", ["compare", "feb-2025-summit",
                                                   "us-full-backstop", "--out", "o-cmp"]),
         "demo": ("demo: compare --designs all", ["compare", "--designs", "all", "--out",
