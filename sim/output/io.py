@@ -169,6 +169,11 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", 
     return out
 
 
+PNG_COMPRESSION = 3
+"""zlib level of the PNGs :func:`write_png` writes: encoding about a quarter faster than at
+the default 6, files about an eighth larger (as large as savefig's RGBA files at level 6)."""
+
+
 def write_png(fig: Figure, path: str | Path, dpi: int = 150) -> None:
     """``fig`` drawn at ``dpi`` on an Agg canvas and written as PNG: the pixels
     ``savefig(dpi=dpi)`` writes (no ``bbox_inches``, no layout engine), without its detours,
@@ -188,7 +193,7 @@ def write_png(fig: Figure, path: str | Path, dpi: int = 150) -> None:
         image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba.copy())
     finally:
         fig.dpi = shown
-    image.save(path, format="png", dpi=(dpi, dpi))
+    image.save(path, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESSION)
 
 
 DEPENDENCIES = ("numpy", "pandas", "pyarrow", "mesa", "matplotlib", "pydantic", "pyyaml")
