@@ -196,6 +196,25 @@ def _check(priors: Priors, lines: dict | None, file: str) -> None:
         raise ScenarioError(issues)
 
 
+FAMILIES = ("lognormal", "beta", "triangular", "uniform")
+"""The families a prior may take."""
+
+
+def _located(exc: ValidationError, lines: dict | None, file: str) -> list[Issue]:
+    """The spec loaders' issues, without pydantic's family tag in the key (``priors.P.sigma``,
+    not ``priors.P.lognormal.sigma``) and at the line of the key."""
+    out = []
+    for issue in _issues(exc, lines, file):
+        parts = (issue.key or "").split(".")
+        if len(parts) > 3 and parts[0] == "priors" and parts[-2] in FAMILIES:
+            name = ".".join(parts[1:-2])
+            loc = ("priors", name, parts[-1])
+            issue = Issue(**{**issue.__dict__, "key": ".".join(loc),
+                             "line": _line_of(lines, loc)})
+        out.append(issue)
+    return out
+
+
 def load(path: str | Path | None = None) -> Priors:
     """The validated priors of ``path`` (None: seeds/priors.yaml); ScenarioError naming file,
     line and key otherwise (a missing or unreadable file, an unknown key, parameter or family,
@@ -208,7 +227,7 @@ def load(path: str | Path | None = None) -> Priors:
     try:
         priors = Priors.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError(_issues(exc, doc.lines, file)) from None
+        raise ScenarioError(_located(exc, doc.lines, file)) from None
     _check(priors, doc.lines, file)
     priors._file = path
     priors._sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
