@@ -15,6 +15,7 @@ from sim.cli.common import (
     info,
     load_posterior,
     positive_int,
+    posterior_wanted,
 )
 
 
@@ -184,7 +185,7 @@ def handle(args: argparse.Namespace) -> int:
     from sim.output.outdir import sweep_folder
 
     spec, out = prepare(args, SweepSpec, "sweep", "sweeps")
-    posterior = load_posterior(args.posterior)
+    posterior = load_posterior(posterior_wanted(args))
     design = sweep_design(spec, args.chunk_size, posterior)
     info(f"sweep {spec.name}: {design.n_points:,} points × {design.replicates} replicates = "
          f"{design.n_runs:,} runs of {design.scenario.name} ({design.scenario.horizon} months) "
