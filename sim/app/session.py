@@ -235,10 +235,9 @@ class AppModel(CoalitionModel):
         if design != spec.design:
             values = {**load_design(design).values(), **values}
         values.update(_scaled_thresholds(spec, float(threshold_scale)))
-        if pinned(scenario_name):
-            posterior = None
         super().__init__(scenario=spec, rng=None if rng is None else int(rng),
-                         posterior=posterior, **values)
+                         posterior=None if pinned(scenario_name) else posterior, **values)
+        self.posterior = posterior  # shown on the page (a classroom world drew nothing)
         self.scenario_name = scenario_name
         self.threshold_scale = float(threshold_scale)
         self.names = dict(zip(self.world.codes, self.world.names, strict=True))
