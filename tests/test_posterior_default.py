@@ -123,3 +123,23 @@ def test_the_python_api_stays_fixed_by_default() -> None:
         assert inspect.signature(fn).parameters["posterior"].default is None, fn
     assert "particle" not in api.run("sep-2025-paris", replicates=2,
                                      record_steps=False).summary.columns
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flag", [[], ["--fixed-parameters"]])
+def test_a_sweep_draws_by_default(tmp_path: Path, flag: list[str]) -> None:
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text("name: tiny\nscenario: sep-2025-paris\nreplicates: 2\nseed: 40\naxes:\n"
+                    "  - param: us.backstop_scale\n    values: [0.5, 1.5]\n"
+                    "outputs: [pledged_troops]\n")
+    out = tmp_path / "sw"
+    assert main(["sweep", str(spec), "--no-figures", "-q", "--out", str(out), *flag]) == 0
+    m = _manifest(out)
+    results = pd.read_parquet(out / "results.parquet")
+    if flag:
+        assert m["parameter_source"] == "fixed" and "posterior" not in m
+        assert "particle" not in results.columns
+    else:
+        assert m["parameter_source"] == "posterior" and m["posterior"]["literature"]
+        np.testing.assert_array_equal(results["particle"],
+                                      load_posterior("default").draw(results["seed"]))

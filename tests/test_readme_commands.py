@@ -89,9 +89,7 @@ def test_readme_calibration_section_runs_in_order(tmp_path: Path) -> None:
         if argv[1] != "calibrate":  # drawn by default, fixed only when asked
             fixed = "--fixed-parameters" in argv
             recorded = json.loads((out / "manifest.json").read_text())
-            source = recorded.get("parameter_source") or recorded.get("design", {}).get(
-                "parameter_source")
-            assert source == ("fixed" if fixed else "posterior"), command
+            assert recorded["parameter_source"] == ("fixed" if fixed else "posterior"), command
     assert (tmp_path / "out" / "calibration" / "posterior.parquet").is_file()
     assert (tmp_path / "out" / "record-post" / "uncertainty.csv").is_file()
     sweep = pd.read_parquet(tmp_path / "out" / "sweeps" / "bs-post" / "results.parquet")
