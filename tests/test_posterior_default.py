@@ -143,3 +143,22 @@ def test_a_sweep_draws_by_default(tmp_path: Path, flag: list[str]) -> None:
         assert m["parameter_source"] == "posterior" and m["posterior"]["literature"]
         np.testing.assert_array_equal(results["particle"],
                                       load_posterior("default").draw(results["seed"]))
+
+
+def test_p_best_resamples_parameter_draws_whatever_the_seed_parity() -> None:
+    """The verdict's resampling clusters are the parameter draws (seed pairs), also for an odd
+    base seed (scenarios/base.yaml's 2025), and scenarios of both parities rank together."""
+    from sim.analysis import verdict
+
+    odd = api.load("sep-2025-paris")
+    assert odd.seed % 2 == 1
+    even = api.with_overrides(api.load("us-full-backstop"), {"seed": 40})
+    cmp = api.compare([odd, even], replicates=6, designs=["rear-reassurance-30k", "tripwire"],
+                      posterior="default")
+    for r in cmp.results.values():
+        s = r.summary
+        per_cluster = s.groupby(verdict._clusters(s))["particle"].nunique()
+        assert (per_cluster == 1).all()  # a cluster is one draw
+    table = verdict.rank(cmp, resamples=200)
+    for _, rows in table.groupby("scenario"):
+        assert rows["p_best"].sum() == pytest.approx(1.0)
