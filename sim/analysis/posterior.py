@@ -300,12 +300,24 @@ def uncertainty_by(runs: pd.DataFrame, by: Sequence[str], outcome: str) -> pd.Da
 
 def uncertainty(summary: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
     """Per outcome: mean, total sd over runs, the sd of runs alone (within seed pairs that
-    share a parameter draw) and the share of the variance due to the parameters.
+    share a parameter draw) and the share of the variance due to the parameters: what
+    :func:`uncertainty_by` gives with no groups, for every outcome in one pass (a comparison
+    asks it for each of its cells, so it must be cheap).
 
     ``summary`` has ``seed`` and the outcomes (a run's summary table with a posterior)."""
-    rows = [uncertainty_by(summary, [], k).assign(outcome=k) for k in outcomes]
-    table = pd.concat(rows, ignore_index=True)
-    return table[["outcome", "mean", "sd_total", "sd_runs", "share_parameters", "pairs"]]
+    names = list(outcomes)
+    x = summary[names].astype(float)
+    pairs = x.groupby(summary["seed"].to_numpy() // 2)
+    complete = pairs.count() == 2
+    half_sq = ((pairs.max() - pairs.min()) ** 2 / 2).where(complete)
+    var_total, var_runs = x.var(ddof=1), half_sq.mean()
+    ok = (var_total > 0) & var_runs.notna()
+    share = np.where(ok, np.clip(1 - var_runs / var_total.where(ok, 1.0), 0, 1), np.nan)
+    return pd.DataFrame({"outcome": names, "mean": x.mean().to_numpy(),
+                         "sd_total": (var_total ** 0.5).to_numpy(),
+                         "sd_runs": (var_runs ** 0.5).to_numpy(),
+                         "share_parameters": share.astype(float),
+                         "pairs": complete.sum().to_numpy().astype(int)})
 
 
 def fingerprint(posterior: Posterior | None) -> str | None:
