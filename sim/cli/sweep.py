@@ -192,7 +192,10 @@ def handle(args: argparse.Namespace) -> int:
          f"in {design.n_chunks} chunk{'s' if design.n_chunks != 1 else ''} -> {out}", args.quiet)
     if posterior is not None:
         drawn = design.drawn()
-        info(f"each run draws {len(drawn)} calibrated parameter{'s' if len(drawn) != 1 else ''} "
+        literature = sum(1 for n in drawn if n in posterior.literature)
+        kinds = (f" ({len(drawn) - literature} calibrated, {literature} from literature priors)"
+                 if literature else "")
+        info(f"each run draws {len(drawn)} parameter{'s' if len(drawn) != 1 else ''}{kinds} "
              f"from the posterior {posterior.label} "
              f"({', '.join(drawn) if drawn else 'none: the sweep or the scenario sets them all'});"
              " points.csv splits each point's spread into parameters and runs", args.quiet)

@@ -110,11 +110,12 @@ UNCERTAINTY_COLUMNS: tuple[tuple[str, str], ...] = tuple(
 the format of their sd."""
 
 
-def uncertainty_section(cmp: Comparison, out: Path, written: list[Path]
-                        ) -> tuple[list[str], dict | None]:
+def uncertainty_section(cmp: Comparison, out: Path, written: list[Path],
+                        scenario: str | None = None) -> tuple[list[str], dict | None]:
     """With a posterior: uncertainty.{csv,parquet} (every compared outcome, per scenario),
     a report section splitting key outcomes' spread into parameters and runs, and the
-    manifest's record of the posterior. Without one: nothing."""
+    manifest's record of the posterior. Without one: nothing. With designs the section's table
+    shows the designs in ``scenario`` (the reference scenario); the file has every cell."""
     results = {n: r for n, r in cmp.results.items() if r.posterior is not None}
     if not results:
         return [], None
@@ -148,7 +149,12 @@ def uncertainty_section(cmp: Comparison, out: Path, written: list[Path]
         "| " + " | ".join(head) + " |",
         "|" + "|".join(["---"] + ["--:"] * len(UNCERTAINTY_COLUMNS)) + "|",
     ]
-    for name in results:
+    shown = [n for n in results if not cmp.cells or scenario is None
+             or cmp.cells.get(n, (None,))[0] == scenario] or list(results)
+    if len(shown) < len(results):
+        lines[2] += (f" The table shows the designs in `{scenario}`; `uncertainty.csv` has "
+                     "every scenario.")
+    for name in shown:
         rows = table[table.scenario == name].set_index("outcome")
         cells = [f"`{name}`"]
         for key, kind in UNCERTAINTY_COLUMNS:
@@ -215,7 +221,8 @@ def write_comparison(cmp: Comparison, out: Path, found: Assessment,
     for h, where_used in where.items():
         used = list(dict.fromkeys(where_used))
         assumed.append(f"{h} (in {names(used) if len(used) <= 3 else f'{len(used)} scenarios'})")
-    uncertain, posterior_entry = uncertainty_section(cmp, out, written)
+    uncertain, posterior_entry = uncertainty_section(cmp, out, written,
+                                                     found.reference_scenario)
     command = reproduce_command(argv)
     body = [
         ("# Which force design deters best, and what the US backstop changes" if cmp.cells
