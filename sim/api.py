@@ -108,7 +108,9 @@ def run(scenario_or_name: str | Path | Scenario, replicates: int | None = None,
             ``"default"`` for the shipped one, or a ``sim.analysis.posterior.Posterior``): each run
             draws the calibrated parameters from it by its seed (seeds 2k and 2k+1 share a
             draw); the summary gets a ``particle`` column and ``RunResult.uncertainty()``
-            separates parameters from runs.
+            separates parameters from runs. Default None: fixed parameters (the command
+            line draws from the shipped posterior unless ``--fixed-parameters``; code asks
+            explicitly).
 
     Returns:
         A :class:`RunResult` whose DataFrames are documented on the class (and in
@@ -203,7 +205,8 @@ def compare(names_or_scenarios: Sequence[str | Path | Scenario] | None = None,
         seed: base seed for every scenario (default: each scenario's).
         designs: force designs to cross with every scenario (see below).
         posterior: a calibrated posterior every run draws its parameters from (see
-            :func:`run`); the same seeds draw the same particles in every scenario.
+            :func:`run`; default None: fixed); the same seeds draw the same particles in every
+            scenario.
 
     Returns:
         A :class:`Comparison` (its tables are documented on the class).

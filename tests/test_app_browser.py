@@ -56,10 +56,11 @@ def _need_browser() -> None:
 
 @pytest.fixture(scope="module")
 def server():
-    """``coalition-sim app --port 0`` (its own process, stopped by its PID at the end)."""
+    """``coalition-sim app --port 0 --fixed-parameters`` (its own process, stopped by its PID
+    at the end); the posterior, on by default, has its own test below."""
     _need_browser()
     try:
-        proc, url = start_process("--port", "0", cwd=ROOT)
+        proc, url = start_process("--port", "0", "--fixed-parameters", cwd=ROOT)
     except RuntimeError as exc:
         pytest.fail(str(exc))
     try:
@@ -561,7 +562,7 @@ def test_with_a_posterior_the_page_says_which_draw_each_seed_runs(browser):
                 _button(page, "Reset").click()
             draw = int(post.draw([s])[0]) + 1
             expect(line).to_contain_text(
-                "Parameters drawn from the calibrated posterior (seeds/posterior), draw "
+                "Parameters drawn from the posterior (seeds/posterior), draw "
                 f"{draw:,} of 2,000: each seed is one plausible world")
             assert line.get_attribute("title").startswith(line.inner_text().strip())
         assert post.draw([seed])[0] != post.draw([seed + 1])[0]

@@ -89,7 +89,7 @@ def test_a_moved_slider_keeps_its_value_and_the_rest_is_drawn(post):
     for name in post.names:
         if name != "russia.pain_span":
             assert _used(m, name) == pytest.approx(values[name])
-    assert "Your sliders set 1 of the 10." in posterior_text(m)
+    assert "Your sliders set 1 of the 20." in posterior_text(m)
 
 
 def _with_columns(tmp_path: Path, columns: dict[str, np.ndarray]) -> Posterior:
@@ -130,7 +130,7 @@ def test_a_scenario_that_writes_some_calibrated_parameters_keeps_them(post, tmp_
     for name in post.names:
         expected = values[name] if name in m.drawn else base[name]
         assert _used(m, name) == pytest.approx(expected)
-    assert "This scenario pins 2 of the 10." in posterior_text(m)
+    assert "This scenario pins 2 of the 20." in posterior_text(m)
 
 
 def test_classroom_five_pins_every_calibrated_parameter_and_draws_nothing(post):
@@ -147,7 +147,7 @@ def test_classroom_five_pins_every_calibrated_parameter_and_draws_nothing(post):
     assert m.committed_modes() == plain.committed_modes()
     assert m.outcome("deterrence") == plain.outcome("deterrence")
     text = posterior_text(m)
-    assert text.startswith("This scenario pins every calibrated parameter")
+    assert text.startswith("This classroom world pins every parameter")
     assert "(seeds/posterior) draws nothing" in text
     assert posterior_html(m) in status_html(m)
 
@@ -155,9 +155,9 @@ def test_classroom_five_pins_every_calibrated_parameter_and_draws_nothing(post):
 def test_the_posterior_line_reads_for_a_class(post):
     m = AppModel("sep-2025-paris", rng=7, posterior=post)
     text = posterior_text(m)
-    assert text == (f"Parameters drawn from the calibrated posterior (seeds/posterior), draw "
+    assert text == (f"Parameters drawn from the posterior (seeds/posterior), draw "
                     f"{m.particle + 1:,} of 2,000: each seed is one plausible world "
-                    "(10 parameters drawn).")
+                    "(20 parameters drawn: 10 calibrated, 10 from literature priors).")
     line = posterior_html(m)
     assert 'class="posterior-line"' in line and line in status_html(m)
     assert f"particle {m.particle}" in line and "coalition.ground_threshold = " in line

@@ -122,7 +122,8 @@ def test_the_shipped_posterior_is_still_valid() -> None:
     from sim.analysis.posterior import load
 
     post = load("default")
-    assert len(post.names) == 10 and np.isclose(post.weights.sum(), 1.0)
+    assert len(post.calibrated) == 10 and np.isclose(post.weights.sum(), 1.0)
+    assert len(post.literature) == 10  # seeds/priors.yaml, joined
 
 
 # --------------------------------------------------------------------------- item 2

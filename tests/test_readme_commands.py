@@ -4,6 +4,7 @@ folders)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -69,8 +70,8 @@ def test_readme_sweep_section_runs_in_order(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_readme_calibration_section_runs_in_order(tmp_path: Path) -> None:
-    """Calibrate, then run, compare and sweep drawing from a posterior (the shipped one or the
-    new one), as the README writes them."""
+    """Calibrate, then run, compare and sweep drawing from a posterior (the shipped one by
+    default, or the new one) or at fixed values, as the README writes them."""
     for name in ("scenarios", "seeds"):
         (tmp_path / name).symlink_to(ROOT / name, target_is_directory=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -85,8 +86,10 @@ def test_readme_calibration_section_runs_in_order(tmp_path: Path) -> None:
         assert r.returncode == 0, f"{command}\n{r.stderr}"
         out = tmp_path / argv[argv.index("--out") + 1]
         assert (out / "manifest.json").is_file(), command
-        if argv[1] != "calibrate":
-            assert "--posterior" in argv and "posterior" in (r.stdout + r.stderr), command
+        if argv[1] != "calibrate":  # drawn by default, fixed only when asked
+            fixed = "--fixed-parameters" in argv
+            recorded = json.loads((out / "manifest.json").read_text())
+            assert recorded["parameter_source"] == ("fixed" if fixed else "posterior"), command
     assert (tmp_path / "out" / "calibration" / "posterior.parquet").is_file()
     assert (tmp_path / "out" / "record-post" / "uncertainty.csv").is_file()
     sweep = pd.read_parquet(tmp_path / "out" / "sweeps" / "bs-post" / "results.parquet")

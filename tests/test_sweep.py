@@ -312,5 +312,5 @@ def test_cli_sweep_posterior(spec_file: Path, tmp_path: Path) -> None:
     r = cli("sweep", str(spec_file), "--out", str(tmp_path / "ok"), "--no-figures",
             "--posterior", "default")
     assert r.returncode == 0, r.stderr
-    assert "draws 10 calibrated parameters" in r.stderr
+    assert "draws 20 parameters (10 calibrated, 10 from literature priors)" in r.stderr
     assert "particle" in read(tmp_path / "ok" / "results.parquet").columns

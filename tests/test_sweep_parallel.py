@@ -83,7 +83,7 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path) -> None:
     spec = make_spec(tmp_path, horizon=12, replicates=50, n=40, chunk=20)
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out),
-           "--no-figures", "--quiet"]
+           "--no-figures", "--quiet", "--fixed-parameters"]  # compared with run_sweep's default
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     chunks = tmp_path / ".killed.partial" / "chunks"  # work in progress, beside --out
     deadline = time.monotonic() + 120

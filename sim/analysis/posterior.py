@@ -7,6 +7,11 @@ and 2k+1 share the draw of seed pair k, so the spread between the two runs of a 
 randomness of runs alone and the rest of the spread is the uncertainty of the parameters
 (:func:`uncertainty`, the law of total variance).
 
+The shipped posterior holds two kinds of parameters: those the calibration fitted to the
+2025 record and, joined to each particle, independent draws from literature priors for those
+the record cannot inform (seeds/priors.yaml, ``sim.analysis.calibration.priors``); its
+manifest says which are which (``calibrated``, ``literature_priors``).
+
 A parameter the scenario's files write (even at its default value), that a scenario built in
 code sets away from its default, or that an override sets, keeps that value: a what-if stays a
 what-if, with the other calibrated parameters drawn.
@@ -45,10 +50,20 @@ class Posterior:
     folder: Path
     particles: pd.DataFrame  # one column per parameter path
     weights: np.ndarray  # normalised
+    literature: tuple[str, ...] = ()  # the columns drawn from literature priors
 
     @property
     def names(self) -> list[str]:
         return list(self.particles.columns)
+
+    @property
+    def calibrated(self) -> list[str]:
+        """The parameters fitted to the record (the rest come from literature priors)."""
+        return [n for n in self.names if n not in self.literature]
+
+    def source(self, name: str) -> str:
+        """``calibrated`` or ``literature prior``: where a parameter's draws come from."""
+        return "literature prior" if name in self.literature else "calibrated"
 
     @property
     def label(self) -> str:
@@ -75,10 +90,16 @@ class Posterior:
     def record(self, drawn: object) -> dict:
         """What a manifest records of this posterior (``drawn``: the parameters the runs
         drew): enough to draw again (``run --from-manifest``) and to refuse a changed one."""
+        recorded = manifest(self.folder)
+        literature = recorded.get("literature_priors") or {}
         return {"folder": self.label, "path": str(self.folder.resolve()),
                 "fingerprint": fingerprint(self), "particles": len(self.particles),
-                "calibration": manifest(self.folder).get("spec", {}).get("name"),
+                "calibration": recorded.get("spec", {}).get("name"),
                 "rule": "runs with seeds 2k and 2k+1 share one weighted draw (seed pair k)",
+                "calibrated": self.calibrated, "literature": list(self.literature),
+                **({"literature_priors": {"file": literature.get("file"),
+                                          "sha256": literature.get("sha256")}}
+                   if self.literature else {}),
                 "drawn": drawn}
 
     def drawn_names(self, scenario: object) -> list[str]:
@@ -131,26 +152,42 @@ def load(folder: str | Path | None = None) -> Posterior:
         raise PosteriorError(f"{path}: not a readable Parquet table ({exc})") from None
     try:
         free = free_parameters(folder)
+        literature = literature_parameters(folder)
     except (OSError, ValueError) as exc:
         raise PosteriorError(f"{folder / 'manifest.json'}: not a readable manifest ({exc})"
                              ) from None
-    names, weights = check(df, path, free)
-    return Posterior(folder, df[names].astype(float).reset_index(drop=True), weights)
+    names, weights = check(df, path, None if free is None else [*free, *literature])
+    return Posterior(folder, df[names].astype(float).reset_index(drop=True), weights,
+                     tuple(n for n in names if n in literature))
 
 
-def free_parameters(folder: Path) -> list[str] | None:
-    """The free parameters the calibration of ``folder`` fitted (its manifest's priors), or
-    None if the folder has no calibration manifest."""
+def _recorded(folder: Path) -> dict | None:
     path = folder / "manifest.json"
     if not path.is_file():
         return None
     from sim.output.manifest import read_manifest
 
     recorded = read_manifest(path)
-    priors = recorded.get("priors") if isinstance(recorded, dict) else None
+    return recorded if isinstance(recorded, dict) else None
+
+
+def free_parameters(folder: Path) -> list[str] | None:
+    """The free parameters the calibration of ``folder`` fitted (its manifest's priors), or
+    None if the folder has no calibration manifest."""
+    recorded = _recorded(folder)
+    priors = recorded.get("priors") if recorded is not None else None
     if not isinstance(priors, dict):
         return None
     return [str(n) for n in priors]
+
+
+def literature_parameters(folder: Path) -> list[str]:
+    """The parameters of ``folder``'s posterior drawn from literature priors (its manifest's
+    ``literature_priors``; none if it has no such record)."""
+    recorded = _recorded(folder)
+    joined = recorded.get("literature_priors") if recorded is not None else None
+    params = joined.get("parameters") if isinstance(joined, dict) else None
+    return [str(n) for n in params] if isinstance(params, dict) else []
 
 
 def check(df: pd.DataFrame, path: Path, free: Sequence[str] | None = None
@@ -183,10 +220,11 @@ def check(df: pd.DataFrame, path: Path, free: Sequence[str] | None = None
         extra = [n for n in names if n not in free]
         if missing:
             raise PosteriorError(f"{path}: no column for the free parameter(s) "
-                                 f"{', '.join(missing)} of its calibration (manifest.json)")
+                                 f"{', '.join(missing)} of its calibration or literature priors "
+                                 "(manifest.json)")
         if extra:
             raise PosteriorError(f"{path}: column(s) {', '.join(extra)} are not free "
-                                 "parameters of its calibration (manifest.json)")
+                                 "parameters of its calibration nor literature priors (manifest.json)")
     for n in names:
         if df[n].dtype.kind not in "iuf":
             raise PosteriorError(f"{path}: column {n}: expected numbers, found "
@@ -291,7 +329,9 @@ def uncertainty_table(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[
 
 def uncertainty(summary: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFrame:
     """Per outcome: mean, total sd over runs, the sd of runs alone (within seed pairs that
-    share a parameter draw) and the share of the variance due to the parameters.
+    share a parameter draw) and the share of the variance due to the parameters: what
+    :func:`uncertainty_by` gives with no groups, for every outcome in one pass (a comparison
+    asks it for each of its cells, so it must be cheap).
 
     ``summary`` has ``seed`` and the outcomes (a run's summary table with a posterior)."""
     return uncertainty_table(summary, [], outcomes)

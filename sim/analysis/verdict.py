@@ -14,8 +14,11 @@ scenarios (each scenario weighted equally),
 
 A resample draws replicates with replacement, the same replicates for every design and
 scenario (all designs of a scenario run on the same seeds, so the comparison stays paired).
-With a posterior, runs 2k and 2k+1 share a parameter draw, so the pair is resampled as one
-cluster and the resamples carry the parameters' uncertainty as well as the runs'. Outcomes:
+With a posterior, runs with seeds 2k and 2k+1 share a parameter draw, so the pair is
+resampled as one cluster (by seed: a base seed may be odd) and the resamples carry the
+parameters' uncertainty as well as the runs'; P(best) and regret are then over parameter
+draws. Scenarios whose seeds group differently (odd and even base seeds) are resampled each
+on its own. Outcomes:
 P(ceasefire agreed) (the agreement stage), P(holds at the horizon) and P(holds | agreed) (the
 deterrence stage, a ratio of sums).
 
@@ -51,10 +54,12 @@ September 2025, withdrawal."""
 
 
 def _clusters(summary: pd.DataFrame) -> np.ndarray:
-    """Cluster of each run: its parameter draw with a posterior (runs 2k and 2k+1), else
+    """Cluster of each run: its parameter draw with a posterior (the seed pair 2k, 2k+1 that
+    shares a draw: by seed, not by run index, since a scenario's base seed may be odd), else
     itself."""
-    run = summary["run"].to_numpy()
-    return run // 2 if "particle" in summary.columns else run
+    if "particle" in summary.columns:
+        return summary["seed"].to_numpy() // 2
+    return summary["run"].to_numpy()
 
 
 def _values(cmp: Comparison, scenario: str, design: str, outcome: str) -> tuple[np.ndarray,
@@ -80,9 +85,22 @@ def rank(cmp: Comparison, outcome: str = "holds", threshold: float = SATISFICE_H
     designs = list(dict.fromkeys(d for _, d in cmp.cells.values()))
     first = cmp.results[next(iter(cmp.cells))].summary
     clusters = _clusters(first)
-    ids, inverse = np.unique(clusters, return_inverse=True)
+    # each scenario's runs grouped into its clusters (designs of a scenario share its seeds);
+    # one resample draw for all scenarios when their grouping is the same (always without a
+    # posterior), else one per scenario (base seeds of both parities under a posterior)
+    inverses = {}
+    for sc in scenarios:
+        label = next(k for k, v in cmp.cells.items() if v[0] == sc)
+        inverses[sc] = np.unique(_clusters(cmp.results[label].summary), return_inverse=True)[1]
     rng = np.random.default_rng(stats.BOOTSTRAP_SEED)
-    draw = rng.integers(0, len(ids), size=(resamples, len(ids)))
+    shared = all(len(v) == len(clusters) and np.array_equal(v, inverses[scenarios[0]])
+                 for v in inverses.values())
+    groups = [scenarios] if shared else [[sc] for sc in scenarios]
+    draws = []
+    for group in groups:
+        inv = inverses[group[0]]
+        n_ids = int(inv.max()) + 1 if len(inv) else 0
+        draws.append((group, inv, n_ids, rng.integers(0, n_ids, size=(resamples, n_ids))))
     data = {}
     point = np.empty((len(scenarios), len(designs)))
     for i, sc in enumerate(scenarios):
@@ -95,14 +113,17 @@ def rank(cmp: Comparison, outcome: str = "holds", threshold: float = SATISFICE_H
             point[i, j] = num.sum() / den.sum() if den.sum() > 0 else np.nan
     means = np.empty((len(scenarios), len(designs), resamples))
     block = max(1, 2_000_000 // max(len(clusters), 1))  # weights of at most ~16 MB at once
-    for lo in range(0, resamples, block):
-        rows_b = draw[lo:lo + block]
-        # how many times each run is drawn in each resample (the runs of a cluster together)
-        counts = np.stack([np.bincount(r, minlength=len(ids)) for r in rows_b])
-        weight = counts[:, inverse].astype(float)
-        for (i, j), (num, den) in data.items():
-            with np.errstate(invalid="ignore", divide="ignore"):
-                means[i, j, lo:lo + block] = (weight @ num) / (weight @ den)
+    for group, inverse, n_ids, draw in draws:
+        for lo in range(0, resamples, block):
+            rows_b = draw[lo:lo + block]
+            # how many times each run is drawn in each resample (the runs of a cluster together)
+            counts = np.stack([np.bincount(r, minlength=n_ids) for r in rows_b])
+            weight = counts[:, inverse].astype(float)
+            for (i, j), (num, den) in data.items():
+                if scenarios[i] not in group:
+                    continue
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    means[i, j, lo:lo + block] = (weight @ num) / (weight @ den)
     rows = []
 
     def add(label: str, m: np.ndarray, p: np.ndarray) -> None:

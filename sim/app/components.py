@@ -207,23 +207,31 @@ def _count(n: int, noun: str) -> str:
 
 
 def posterior_text(model: AppModel) -> str:
-    """One plain sentence: where the run's calibrated parameters come from ('' without a
-    posterior)."""
+    """One plain sentence: where the run's uncertain parameters come from (calibrated, and
+    literature priors), or that a classroom world is pinned ('' without a posterior)."""
+    from sim.app.session import pinned
+
     post = model.posterior
     if post is None:
         return ""
     label = post.label
+    if pinned(model.scenario_name):
+        return (f"This classroom world pins every parameter, so the posterior ({label}) draws "
+                "nothing: every seed runs with the same parameter values.")
     by_scenario = len(post.names) - len(post.drawn_names(model.coalition_scenario))
     by_you = len(post.names) - by_scenario - len(model.drawn)
     who = {(True, False): "This scenario pins", (False, True): "Your sliders set",
            (True, True): "This scenario and your sliders set"}.get((by_scenario > 0, by_you > 0))
     if not model.drawn:
-        return (f"{who} every calibrated parameter, so the calibrated posterior ({label}) "
-                "draws nothing: every seed runs with the same parameter values.")
+        return (f"{who} every uncertain parameter, so the posterior ({label}) draws nothing: "
+                "every seed runs with the same parameter values.")
     kept = f" {who} {by_scenario + by_you} of the {len(post.names)}." if who else ""
-    return (f"Parameters drawn from the calibrated posterior ({label}), draw "
+    literature = sum(1 for n in model.drawn if n in post.literature)
+    kinds = (f": {len(model.drawn) - literature} calibrated, {literature} from literature priors"
+             if literature else "")
+    return (f"Parameters drawn from the posterior ({label}), draw "
             f"{model.particle + 1:,} of {len(post.particles):,}: each seed is one plausible "
-            f"world ({_count(len(model.drawn), 'parameter')} drawn).{kept}")
+            f"world ({_count(len(model.drawn), 'parameter')} drawn{kinds}).{kept}")
 
 
 def posterior_html(model: AppModel) -> str:

@@ -5,10 +5,11 @@ its unit and has a one-line explanation), the force designs a class can put on t
 the settings ``coalition-sim app`` passes to the page through the environment:
 
 - ``COALITION_SIM_SCENARIO``: the scenario the app starts with (``coalition-sim app SCENARIO``);
-- ``COALITION_SIM_POSTERIOR``: the calibrated posterior every run draws its parameters from
-  (``--posterior DIR``: a folder, or ``default`` for seeds/posterior; unset: none). Each seed
-  draws one particle (``sim.analysis.posterior``); a slider the user moved is an override and keeps
-  its value.
+- ``COALITION_SIM_POSTERIOR``: the posterior every run draws its uncertain parameters from
+  (``coalition-sim app`` sets ``default``, seeds/posterior, unless ``--fixed-parameters``;
+  ``--posterior DIR``: a folder; unset: none). Each seed draws one particle
+  (``sim.analysis.posterior``); a slider the user moved is an override and keeps its value.
+  The classroom worlds (:data:`CLASSROOM_WORLDS`) never draw: a lesson's world is pinned.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ ENV_SCENARIO = "COALITION_SIM_SCENARIO"
 ENV_POSTERIOR = "COALITION_SIM_POSTERIOR"
 """Environment variable naming the posterior folder (or ``default``) runs draw from."""
 CLASSROOM = "classroom-five"
+CLASSROOM_WORLDS: tuple[str, ...] = ("classroom-five", "classroom-five-tipped")
+"""The classroom worlds: pinned (no parameter drawn from a posterior), as the lessons expect."""
 THRESHOLD_SCALES: tuple[str, ...] = tuple(f"coalition.{m}_threshold_scale" for m in MODES)
 
 SLIDERS: dict[str, tuple[str, float]] = {
@@ -202,6 +205,11 @@ def _scaled_thresholds(spec: Scenario, scale: float) -> dict[str, float]:
             for key in THRESHOLD_SCALES}
 
 
+def pinned(scenario_name: str) -> bool:
+    """Whether ``scenario_name`` is a classroom world, whose runs never draw parameters."""
+    return scenario_name in CLASSROOM_WORLDS
+
+
 class AppModel(CoalitionModel):
     """A CoalitionModel for the app, built from the app's controls.
 
@@ -209,9 +217,10 @@ class AppModel(CoalitionModel):
     ``design`` names the force design on the table (default: the scenario's own; another one
     replaces every ``design.*`` value); other dotted keyword arguments override parameters.
     With a ``posterior`` the calibrated parameters no override sets are drawn for the seed
-    (``CoalitionModel``); the thresholds' scales are overrides only when ``threshold_scale``
-    is not 1. ``scenario`` is ignored: Mesa's Reset passes its own (empty) scenario object
-    there, so the coalition scenario comes in ``scenario_name``.
+    (``CoalitionModel``), except in a classroom world (:func:`pinned`); the thresholds'
+    scales are overrides only when ``threshold_scale`` is not 1. ``scenario`` is ignored:
+    Mesa's Reset passes its own (empty) scenario object there, so the coalition scenario
+    comes in ``scenario_name``.
     """
 
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, rng: int | None = None,
@@ -227,7 +236,8 @@ class AppModel(CoalitionModel):
             values = {**load_design(design).values(), **values}
         values.update(_scaled_thresholds(spec, float(threshold_scale)))
         super().__init__(scenario=spec, rng=None if rng is None else int(rng),
-                         posterior=posterior, **values)
+                         posterior=None if pinned(scenario_name) else posterior, **values)
+        self.posterior = posterior  # shown on the page (a classroom world drew nothing)
         self.scenario_name = scenario_name
         self.threshold_scale = float(threshold_scale)
         self.names = dict(zip(self.world.codes, self.world.names, strict=True))

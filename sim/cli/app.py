@@ -26,7 +26,15 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import add_command, add_posterior_option, fail, info, load_posterior, warn
+from sim.cli.common import (
+    add_command,
+    add_posterior_option,
+    fail,
+    info,
+    load_posterior,
+    posterior_wanted,
+    warn,
+)
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -48,13 +56,15 @@ def register(subparsers: Any) -> None:
         package. Pick a scenario, press Step or Play; move a slider (US backstop, sanctions,
         peer influence, thresholds, seed) or pick a force design and press Reset to start
         again with it.
-        With --posterior each run draws the calibrated parameters from a posterior by its
-        seed (the page says which draw); a slider you move keeps its value.
+        Each run of a real-world scenario draws the parameters the 2025 record leaves
+        uncertain from the shipped posterior (or --posterior DIR) by its seed (the page says
+        which draw); a slider you move keeps its value. --fixed-parameters draws nothing.
+        The classroom worlds (classroom-five*) never draw: they are pinned.
         Stop it with Ctrl+C. A port that is taken is an error (exit 2).""",
         examples=["coalition-sim app", "coalition-sim app classroom-five",
                   "coalition-sim app hague-2025-intel-only --port 8800 --no-open",
                   "coalition-sim app classroom-five --port 0   # any free port",
-                  "coalition-sim app sep-2025-paris --posterior default",
+                  "coalition-sim app sep-2025-paris --fixed-parameters",
                   "coalition-sim app my-scenarios/what-if.yaml"])
     p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
                    help="scenario name (in scenarios/) or YAML file to open with "
@@ -232,9 +242,10 @@ def handle(args: argparse.Namespace) -> int:
     load_scenario(scenario)  # a bad scenario stops here with its file, line and key (exit 2)
     if Path(scenario).suffix:
         scenario = str(Path(scenario).resolve())
-    posterior = load_posterior(args.posterior)  # a bad folder stops here (exit 2)
+    wanted = posterior_wanted(args)
+    posterior = load_posterior(wanted)  # a bad folder stops here (exit 2)
     where = None if posterior is None else (
-        "default" if args.posterior == "default" else str(posterior.folder.resolve()))
+        "default" if wanted == "default" else str(posterior.folder.resolve()))
     sock = open_socket(args.port)  # a taken port stops here (exit 2), before any address
     port = sock.getsockname()[1]
     url = f"http://{HOST}:{port}/"
@@ -242,7 +253,11 @@ def handle(args: argparse.Namespace) -> int:
     if not cdn.is_dir():
         warn(f"{cdn} is missing: without the solara-assets package the page needs internet")
     configure_solara(scenario, where)
-    drawing = "" if where is None else f"; parameters drawn from {where}"
+    from sim.app.session import pinned
+
+    drawing = ("; fixed parameters" if where is None else
+               "; a classroom world: parameters pinned" if pinned(scenario) else
+               f"; parameters drawn from {where}")
 
     def started() -> None:
         print(f"Classroom app: {url}  (scenario {args.scenario or DEFAULT_SCENARIO}"

@@ -160,14 +160,35 @@ def cap_jobs(jobs: int, quiet: bool = False) -> int:
     return jobs
 
 
+FIXED = "none"
+"""``--posterior none``: run at the fixed parameter values (the same as ``--fixed-parameters``)."""
+
+
 def add_posterior_option(parser: argparse.ArgumentParser,
                          then: str = "intervals then cover parameters and runs") -> None:
-    """``--posterior DIR``: draw the calibrated parameters of every run from a posterior
-    (``then``: what that means for the command's output)."""
+    """``--posterior DIR`` (default: the shipped posterior) and ``--fixed-parameters``: draw
+    the calibrated and literature parameters of every run from a posterior, or fix them at
+    their defaults (``then``: what drawing means for the command's output)."""
     parser.add_argument("--posterior", metavar="DIR", default=None,
-                        help="draw each run's calibrated parameters from the posterior in DIR "
-                             "(the output of `coalition-sim calibrate`; 'default': the shipped "
-                             f"seeds/posterior); {then}")
+                        help="draw each run's uncertain parameters (calibrated, and those with "
+                             "literature priors) from the posterior in DIR (the output of "
+                             "`coalition-sim calibrate`; 'default': the shipped seeds/posterior, "
+                             f"'none': fixed); {then} (default: 'default')")
+    parser.add_argument("--fixed-parameters", action="store_true",
+                        help="run at the scenario's parameter values, drawing nothing from a "
+                             "posterior (the same as --posterior none)")
+
+
+def posterior_wanted(args: argparse.Namespace) -> str | None:
+    """The posterior ``--posterior``/``--fixed-parameters`` ask for: a folder, ``default``, or
+    None for fixed parameters. Both at once is bad input (exit 2)."""
+    value = getattr(args, "posterior", None)
+    fixed = getattr(args, "fixed_parameters", False)
+    if fixed and value not in (None, FIXED):
+        fail(f"--fixed-parameters runs at fixed values: give no --posterior {value} with it")
+    if fixed or value == FIXED:
+        return None
+    return "default" if value is None else value
 
 
 def add_svg_option(parser: argparse.ArgumentParser) -> None:
@@ -182,8 +203,9 @@ def figure_formats(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def load_posterior(value: str | None) -> Any:
-    """The posterior named by ``--posterior`` (None if not given); bad input exits 2."""
-    if value is None:
+    """The posterior named by ``value`` (a folder or ``default``; None or ``none``: None, fixed
+    parameters); bad input exits 2. Commands pass :func:`posterior_wanted`."""
+    if value is None or value == FIXED:
         return None
     from sim.analysis.posterior import PosteriorError, load
 

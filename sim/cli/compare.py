@@ -15,6 +15,7 @@ from sim.cli.common import (
     load_posterior,
     nonnegative_int,
     positive_int,
+    posterior_wanted,
     uncertainty_lines,
 )
 from sim.util.startup import imports_without_gc
@@ -26,12 +27,17 @@ def register(subparsers: Any) -> None:
         description="""
         Run each scenario and compare them: a table of reassurance-force outcomes (mean and
         90% interval over replicates), figures (trajectories with bands, a state x scenario
-        commitment matrix) and report.md, which says in plain words what differs and why.""",
+        commitment matrix) and report.md, which says in plain words what differs and why.
+        Every run draws the parameters the 2025 record leaves uncertain from the shipped
+        posterior (--fixed-parameters: none), so intervals, P(best) and regret cover
+        parameters and runs; designs and scenarios run on the same seeds, and the same seed
+        draws the same parameters everywhere (paired).""",
         examples=["coalition-sim compare --out out/compare",
                   "coalition-sim compare feb-2025-summit sep-2025-paris us-full-backstop",
                   "coalition-sim compare --replicates 20 --out /tmp/quick",
                   "coalition-sim compare sep-2025-paris us-full-backstop --designs all",
-                  "coalition-sim compare --designs rear-reassurance-30k,sustain-ukraine"])
+                  "coalition-sim compare --designs rear-reassurance-30k,sustain-ukraine",
+                  "coalition-sim compare --designs all --fixed-parameters --out out/fixed"])
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help="scenario names or .yaml files (default: the seed scenarios)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: out/compare)")
@@ -73,7 +79,7 @@ def handle(args: argparse.Namespace) -> int:
     cells = max(1, len(api.resolve_designs(designs)))
     limits.check_compare([(sc.name, sc.replicates * cells, sc.horizon, len(sc.states()))
                           for sc in scenarios])
-    posterior = load_posterior(getattr(args, "posterior", None))
+    posterior = load_posterior(posterior_wanted(args))
     out = Path(args.out if args.out is not None else Path("out") / "compare")
     with staged(out, "compare") as tmp:  # checks and locks --out before running
         cmp = api.compare(scenarios, progress=args.progress, designs=designs,
@@ -92,10 +98,12 @@ def handle(args: argparse.Namespace) -> int:
               f"deployed {t.loc[name, ('deployed_troops', 'mean')]:>7,.0f}   "
               f"deterrence {t.loc[name, ('deterrence', 'mean')]:.2f}   "
               f"P(ceasefire agreed) {t.loc[name, ('ceasefire_agreed', 'mean')]:4.0%}")
-    if posterior is not None:
+    if posterior is None:
+        print("parameters fixed at each scenario's values (no posterior)")
+    else:
         print(f"parameters drawn from the posterior {posterior.label}; "
               "uncertainty.csv separates parameters from runs")
-        for name, r in cmp.results.items():
+        for name, r in ([] if cmp.cells else cmp.results.items()):  # designs: uncertainty.csv
             print(f"{name}:")
             print("\n".join(uncertainty_lines(r.uncertainty(["pledged_troops",
                                                                "ceasefire_agreed"]))))

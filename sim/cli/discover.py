@@ -31,7 +31,8 @@ def register(subparsers: Any) -> None:
         and density (share of the box that is of interest), each with a 90% Wilson interval
         (coverage_lo/hi, density_lo/hi), and picks the box of highest
         coverage with density >= --min-density. Writes OUT/trajectory.{parquet,csv},
-        OUT/box.{parquet,csv}, OUT/discovery.json and OUT/figures/{tradeoff,box}.{png,svg}.""",
+        OUT/box.{parquet,csv}, OUT/discovery.json and OUT/figures/{tradeoff,box}.{png,svg}.
+        It reads the runs it is given and draws nothing from a posterior.""",
         examples=[
             'coalition-sim discover out/sweeps/backstop-sanctions '
             '--outcome "troops >= 30000 and holds == 1"',

@@ -16,7 +16,8 @@ def register(subparsers: Any) -> None:
         Show a scenario after inheritance and events: the extends chain, the stated
         positions, the timeline, and every parameter with its value (and its value after
         each event), unit, the file and line that set it, and the fact ids and article files
-        it rests on.""",
+        it rests on. The values are the scenario's own: explain draws nothing from a
+        posterior (run, compare, sweep and app do, by default).""",
         examples=["coalition-sim explain sep-2025-paris",
                   "coalition-sim explain us-backstop-erodes --changed",
                   "coalition-sim explain my.yaml --only us. --json",

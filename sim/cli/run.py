@@ -19,6 +19,7 @@ from sim.cli.common import (
     nonnegative_int,
     parse_overrides,
     positive_int,
+    posterior_wanted,
     uncertainty_lines,
 )
 from sim.util.startup import imports_without_gc
@@ -31,10 +32,15 @@ def register(subparsers: Any) -> None:
         Run the replicates of a scenario (replicate i uses seed + i) and write to --out:
         summary, steps, states and events tables (Parquet and CSV), figures (PNG and SVG)
         and manifest.json (version, scenario content hash, resolved parameters, seeds,
-        dependency versions, timings). --from-manifest repeats a run exactly.""",
+        dependency versions, timings). Each run draws the parameters the 2025 record leaves
+        uncertain from the shipped posterior (calibrated ones, and literature priors for the
+        ceasefire-breakdown, deterrence and hostility parameters) unless --fixed-parameters;
+        the manifest says which (parameter_source). --from-manifest repeats a run exactly,
+        drawn or fixed as it was.""",
         examples=["coalition-sim run sep-2025-paris --out out/sep",
                   "coalition-sim run us-withdrawal --replicates 50 --seed 7 --out out/w",
                   "coalition-sim run my-scenario.yaml --set us.backstop_scale=1.5 --out out/my",
+                  "coalition-sim run sep-2025-paris --fixed-parameters --out out/sep-fixed",
                   "coalition-sim run --from-manifest out/sep/manifest.json --out out/sep-again"])
     p.add_argument("scenario", nargs="?", help="scenario name (see `list`) or .yaml file")
     p.add_argument("--out", type=Path, default=None,
@@ -136,9 +142,12 @@ def handle(args: argparse.Namespace) -> int:
             **({"replicates": args.replicates} if args.replicates is not None else {}),
             **({"seed": args.seed} if args.seed is not None else {})})
         record_steps = not args.summary_only
-    posterior = load_posterior(getattr(args, "posterior", None))
-    if args.from_manifest and posterior is None and manifest.get("posterior"):
-        posterior = _recorded_posterior(args.from_manifest, manifest["posterior"])
+    if args.from_manifest and args.posterior is None and not args.fixed_parameters:
+        # drawn or fixed as recorded (a manifest without a posterior ran at fixed values)
+        posterior = (_recorded_posterior(args.from_manifest, manifest["posterior"])
+                     if isinstance(manifest.get("posterior"), dict) else None)
+    else:
+        posterior = load_posterior(posterior_wanted(args))
     if record_steps:
         limits.check_run(scenario.replicates, scenario.horizon, len(scenario.states()))
     stream_states = limits.streams_states(scenario.replicates, len(scenario.states()),
@@ -162,8 +171,11 @@ def handle(args: argparse.Namespace) -> int:
           f"{s['ceasefire_agreed'].mean():.0%} of runs, holding in {s['holds'].mean():.0%}")
     if posterior is not None:
         print(f"  parameters drawn from the posterior {posterior.label} "
-              f"({len(posterior.particles)} particles)")
+              f"({len(posterior.particles)} particles; --fixed-parameters runs at fixed "
+              "values)")
         print("\n".join(uncertainty_lines(result.uncertainty())))
+    else:
+        print("  parameters fixed at the scenario's values (no posterior)")
     print(f"wrote {len(paths)} files to {out}/ (manifest.json records how to repeat it)")
     if args.from_manifest:
         recorded = manifest.get("outputs", {})

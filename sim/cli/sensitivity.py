@@ -28,7 +28,8 @@ def register(subparsers: Any) -> None:
         `replicates` times (seed + r) and the outputs averaged. Writes
         OUT/indices.{parquet,csv}, OUT/sample.parquet, OUT/results.parquet (every run),
         OUT/figures/bar-<output>, tornado-<output> and, for Morris, mustar-sigma-<output>
-        (PNG and SVG), and OUT/manifest.json.""",
+        (PNG and SVG), and OUT/manifest.json. Parameters not in the spec stay at the
+        scenario's values: sensitivity draws nothing from a posterior.""",
         examples=[
             "coalition-sim sensitivity scenarios/sweeps/sobol-paris.yaml",
             "coalition-sim sensitivity scenarios/sweeps/morris-paris.yaml --jobs 2 "

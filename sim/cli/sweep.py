@@ -15,6 +15,7 @@ from sim.cli.common import (
     info,
     load_posterior,
     positive_int,
+    posterior_wanted,
 )
 from sim.util.startup import imports_without_gc
 
@@ -186,14 +187,17 @@ def handle(args: argparse.Namespace) -> int:
         from sim.output.outdir import sweep_folder
 
     spec, out = prepare(args, SweepSpec, "sweep", "sweeps")
-    posterior = load_posterior(args.posterior)
+    posterior = load_posterior(posterior_wanted(args))
     design = sweep_design(spec, args.chunk_size, posterior)
     info(f"sweep {spec.name}: {design.n_points:,} points × {design.replicates} replicates = "
          f"{design.n_runs:,} runs of {design.scenario.name} ({design.scenario.horizon} months) "
          f"in {design.n_chunks} chunk{'s' if design.n_chunks != 1 else ''} -> {out}", args.quiet)
     if posterior is not None:
         drawn = design.drawn()
-        info(f"each run draws {len(drawn)} calibrated parameter{'s' if len(drawn) != 1 else ''} "
+        literature = sum(1 for n in drawn if n in posterior.literature)
+        kinds = (f" ({len(drawn) - literature} calibrated, {literature} from literature priors)"
+                 if literature else "")
+        info(f"each run draws {len(drawn)} parameter{'s' if len(drawn) != 1 else ''}{kinds} "
              f"from the posterior {posterior.label} "
              f"({', '.join(drawn) if drawn else 'none: the sweep or the scenario sets them all'});"
              " points.csv splits each point's spread into parameters and runs", args.quiet)

@@ -17,7 +17,8 @@ def register(subparsers: Any) -> None:
         Check scenario files (and the scenarios they extend): safe YAML, known keys and
         state codes, values in range, events within the horizon, cited fact ids. Every
         problem is reported with file, line, dotted key, what was expected and what was
-        found. Exit code 0 when all are valid, 2 otherwise.""",
+        found. Exit code 0 when all are valid, 2 otherwise. Nothing runs, so no parameter
+        is drawn from a posterior.""",
         examples=["coalition-sim validate scenarios/*.yaml",
                   "coalition-sim validate my-scenario.yaml",
                   "coalition-sim validate --all"])

@@ -296,8 +296,9 @@ ID_COLUMNS: tuple[tuple[str, str], ...] = (
     ("seed", "Seed of the replicate (base seed + run)."),
     ("month", "Month after the scenario's start (1-based; monthly tables only)."),
     ("date", "Calendar month YYYY-MM (monthly tables only)."),
-    ("particle", "Row of the posterior the run drew its calibrated parameters from (only with "
-                 "--posterior; summary tables and a sweep's results)."),
+    ("particle", "Row of the posterior the run drew its calibrated and literature-prior "
+                 "parameters from (run, compare and sweep by default; none with "
+                 "--fixed-parameters; summary tables and a sweep's results)."),
 )
 """Identifier columns of ``steps`` and ``summary`` tables."""
 

@@ -100,8 +100,8 @@ def answer_section(cmp: Comparison, found: Assessment, out: Path,
         sure = f"**How sure.** {reps} paired runs per scenario; intervals are 90%"
     sure += (f"; every run drew its parameters from the posterior `{post.label}`, so both "
              "cover parameter uncertainty." if post is not None else
-             ". They cover the randomness of runs, not parameter uncertainty (add "
-             "`--posterior default`).")
+             ". They cover the randomness of runs, not parameter uncertainty (the "
+             "parameters were fixed; drop `--fixed-parameters` to draw them from the posterior).")
     lines += [sure, ""]
     flip = _flip_sentence(found)
     if flip:

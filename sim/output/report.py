@@ -93,6 +93,7 @@ def write_run(result: RunResult, out: Path, figures: bool = True,
                   "first": int(result.seeds[0]), "last": int(result.seeds[-1])},
         "timings_s": {**result.timings, "write_s": round(time.perf_counter() - t0, 4)},
         "outputs": mf.table_hashes(written),
+        "parameter_source": "fixed" if result.posterior is None else "posterior",
         **({"posterior": result.posterior.record(result.posterior.drawn_names(sc))}
            if result.posterior is not None else {}),
     }
@@ -109,11 +110,12 @@ UNCERTAINTY_COLUMNS: tuple[tuple[str, str], ...] = tuple(
 the format of their sd."""
 
 
-def uncertainty_section(cmp: Comparison, out: Path, written: list[Path]
-                        ) -> tuple[list[str], dict | None]:
+def uncertainty_section(cmp: Comparison, out: Path, written: list[Path],
+                        scenario: str | None = None) -> tuple[list[str], dict | None]:
     """With a posterior: uncertainty.{csv,parquet} (every compared outcome, per scenario),
     a report section splitting key outcomes' spread into parameters and runs, and the
-    manifest's record of the posterior. Without one: nothing."""
+    manifest's record of the posterior. Without one: nothing. With designs the section's table
+    shows the designs in ``scenario`` (the reference scenario); the file has every cell."""
     results = {n: r for n, r in cmp.results.items() if r.posterior is not None}
     if not results:
         return [], None
@@ -122,13 +124,20 @@ def uncertainty_section(cmp: Comparison, out: Path, written: list[Path]
                       ignore_index=True)
     written += io.write_table(table[["scenario", *table.columns[:-1]]], out / "uncertainty")
     drawn = {n: post.drawn_names(r.scenario) for n, r in results.items()}
-    counts = sorted({len(d) for d in drawn.values()})
-    how_many = (f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}")
+
+    def how_many(names: set[str]) -> str:
+        counts = sorted({len(set(d) & names) for d in drawn.values()})
+        return f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
+
+    literature = set(post.literature)
+    kinds = (f"{how_many(set(post.calibrated))} calibrated parameters"
+             + (f" and {how_many(literature)} with literature priors (seeds/priors.yaml: "
+                "ceasefire breakdown, deterrence, hostility)" if literature else ""))
     head = ["Scenario", *(outcomes.per_run(k).label for k, _ in UNCERTAINTY_COLUMNS)]
     lines = [
         "## Parameter uncertainty (calibrated posterior)",
         "",
-        f"Every run drew {how_many} calibrated parameters from the posterior `{post.label}` "
+        f"Every run drew {kinds} from the posterior `{post.label}` "
         f"({len(post.particles):,} weighted particles; docs/calibration.md) by its seed — runs "
         "with seeds 2k and 2k+1 share a draw — and kept the values its scenario file or an "
         "override sets. So every interval in this report covers what the 2025 record leaves "
@@ -140,7 +149,12 @@ def uncertainty_section(cmp: Comparison, out: Path, written: list[Path]
         "| " + " | ".join(head) + " |",
         "|" + "|".join(["---"] + ["--:"] * len(UNCERTAINTY_COLUMNS)) + "|",
     ]
-    for name in results:
+    shown = [n for n in results if not cmp.cells or scenario is None
+             or cmp.cells.get(n, (None,))[0] == scenario] or list(results)
+    if len(shown) < len(results):
+        lines[2] += (f" The table shows the designs in `{scenario}`; `uncertainty.csv` has "
+                     "every scenario.")
+    for name in shown:
         rows = table[table.scenario == name].set_index("outcome")
         cells = [f"`{name}`"]
         for key, kind in UNCERTAINTY_COLUMNS:
@@ -207,7 +221,8 @@ def write_comparison(cmp: Comparison, out: Path, found: Assessment,
     for h, where_used in where.items():
         used = list(dict.fromkeys(where_used))
         assumed.append(f"{h} (in {names(used) if len(used) <= 3 else f'{len(used)} scenarios'})")
-    uncertain, posterior_entry = uncertainty_section(cmp, out, written)
+    uncertain, posterior_entry = uncertainty_section(cmp, out, written,
+                                                     found.reference_scenario)
     command = reproduce_command(argv)
     body = [
         ("# Which force design deters best, and what the US backstop changes" if cmp.cells
@@ -250,6 +265,7 @@ def write_comparison(cmp: Comparison, out: Path, found: Assessment,
         "timings_s": {**{n: r.timings for n, r in cmp.results.items()},
                       "report_s": round(time.perf_counter() - t0, 4)},
         "outputs": mf.table_hashes(written),
+        "parameter_source": "posterior" if posterior_entry else "fixed",
         **({"posterior": posterior_entry} if posterior_entry else {}),
     }
     mf.write(out, manifest)

@@ -365,6 +365,7 @@ def run_design(design: SweepPlan, out_dir: str | Path, *, jobs: int = 1, schedul
         "points_hash": _array_hash(design.points),
         "n_points": design.n_points, "replicates": design.replicates, "seed": design.seed,
         "fixed": design.fixed, "runs": design.n_runs, "chunk_size": design.chunk_size,
+        "parameter_source": "fixed" if design.posterior is None else "posterior",
         **({"posterior": design.posterior.record(list(design.drawn()))}
            if design.posterior is not None else {}),
         "chunks": design.n_chunks, "horizon": design.scenario.horizon,
