@@ -242,28 +242,31 @@ def test_observations_table_of_a_posterior_run_checks_those_runs():
     assert not np.isclose(plain.loc["growth_2025_q2", "simulated"], growth)
 
 
+GROWTH = ["growth_2025_q1", "growth_2025_q2", "growth_2025_q3"]
+
+
 def _fit_with_sd_scale(tmp_path: Path, scale: float) -> pd.DataFrame:
-    spec = CalibrationSpec(name="sds", sd_scale=scale)
+    spec = CalibrationSpec(name="sds", sd_scale=scale, observations=GROWTH)
     sc = spec.load_scenario()
     obs = spec.select_observations(sc)
-    priors = {"coalition.ground_threshold": (0.0, 1.5), "russia.adjust_months": (1.0, 24.0)}
-    sim = RecordSimulator(sc, obs, list(priors), reps=4, seed=11, sd_scale=scale)
-    fit = abc.calibrate(sim, priors, tmp_path / f"abc{scale}.db", population_size=300,
+    priors = {"russia.adjust_months": (1.0, 24.0), "russia.neutral_rate": (0.04, 0.12)}
+    sim = RecordSimulator(sc, obs, list(priors), reps=8, seed=11, sd_scale=scale)
+    fit = abc.calibrate(sim, priors, tmp_path / f"abc{scale}.db", population_size=200,
                         populations=30, seed=4)
     assert fit.thresholds["epsilon"].iloc[-1] == 1.0  # tempered down to the noise model
     return fit.summary().set_index("parameter")
 
 
-@pytest.mark.slow
 def test_the_stated_sds_reach_the_posterior(tmp_path: Path):
     """The noise model uses each observation's sd: with every sd divided by 10 the posterior
-    of the parameters the record identifies is narrower (under the old distance threshold the
-    adaptive epsilon absorbed any scale and the intervals stayed the same)."""
+    is narrower (under the old distance threshold the adaptive epsilon absorbed any scale and
+    the intervals stayed the same). Growth in 2025, whose run noise over 8 runs is well below
+    a tenth of its sd, against the two parameters that set it."""
     wide = _fit_with_sd_scale(tmp_path, 1.0)
     narrow = _fit_with_sd_scale(tmp_path, 0.1)
     width = lambda s, n: s.loc[n, "hi90"] - s.loc[n, "lo90"]  # noqa: E731
-    for n in ("coalition.ground_threshold", "russia.adjust_months"):
-        assert width(narrow, n) < 0.6 * width(wide, n), (n, width(narrow, n), width(wide, n))
+    for n in ("russia.adjust_months", "russia.neutral_rate"):
+        assert width(narrow, n) < 0.5 * width(wide, n), (n, width(narrow, n), width(wide, n))
 
 
 def test_stances_written_in_as_inputs_are_not_calibration_targets(tmp_path: Path):

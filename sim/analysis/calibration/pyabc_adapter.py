@@ -158,15 +158,19 @@ def log_densities(stats: np.ndarray, observed: np.ndarray, var: np.ndarray) -> n
     return -0.5 * (log_2_pi + squares)
 
 
-def chi_square_norm(kernel_val: float, observations: int) -> float:
-    """The stochastic acceptor's normalising log density ``c``: the kernel's maximum less half
-    the number of observations, the log density of a particle whose standardised misfit is what
-    the noise model expects (sum of z² = K). Acceptance is min(1, exp((log density - c) / T));
-    a particle above ``c`` is accepted and weighted by the excess (pyabc's rejection-control
-    importance weights), so ``c`` trades acceptance for weight spread and the posterior stays
-    exact. A constant, unlike pyabc's default (the largest density found so far), so a resumed
-    calibration uses the same ``c`` as an uninterrupted one."""
-    return float(kernel_val) - 0.5 * observations
+def best_density(get_weighted_distances: Callable[[], pd.DataFrame], stored: dict[str, Any]
+                 ) -> float:
+    """The stochastic acceptor's normalising log density ``c`` for the next generation: the
+    highest log density of the last generation (of the prior sample at first). Acceptance is
+    min(1, exp((log density - c) / T)); a particle above ``c`` is accepted and weighted by the
+    excess (pyabc's rejection-control importance weights), so ``c`` trades acceptance for
+    weight spread and the posterior stays exact (Schälte & Hasenauer 2020). Unlike pyabc's
+    ``pdf_norm_max_found`` it depends on the last generation alone, which the store keeps: the
+    first generation after a resume reads it from there (``stored``), so a resumed calibration
+    uses the same ``c`` as an uninterrupted one."""
+    h = stored.pop("resume_history", None)
+    df = h.get_weighted_distances(t=h.max_t) if h is not None else get_weighted_distances()
+    return float(np.max(df["distance"].to_numpy(dtype=float)))
 
 
 def next_temperature(log_density: np.ndarray, weights: np.ndarray, previous: float,
@@ -391,11 +395,11 @@ def abc_smc(simulator: RecordSimulator, priors: dict[str, tuple[float, float]], 
         raise ValueError(f"acceptance must be 'noise' or 'threshold' (found {acceptance!r})")
     stored: dict[str, Any] = {}
     if acceptance == "noise":
-        k = len(ids)
         distance = pyabc.IndependentNormalKernel(var=list(np.asarray(simulator.sd) ** 2),
                                                  keys=ids)
         acceptor = pyabc.StochasticAcceptor(
-            pdf_norm_method=lambda kernel_val, **_: chi_square_norm(kernel_val, k))
+            pdf_norm_method=lambda get_weighted_distances, **_: best_density(
+                get_weighted_distances, stored))
         eps = tempering_class()(ess_target, stored)
         min_epsilon = 1.0
     else:
@@ -429,6 +433,7 @@ def abc_smc(simulator: RecordSimulator, priors: dict[str, tuple[float, float]], 
     if resume and Path(db).exists():
         history = abc.load(url, 1, observed)
         stored["history"] = history
+        stored["resume_history"] = history
         done_before = history.n_populations
     else:
         history = abc.new(url, observed)
