@@ -89,7 +89,7 @@ def test_until_keeps_the_observations_up_to_a_month():
     spec = CalibrationSpec(name="x", until="2025-09")
     chosen = spec.select_observations(spec.load_scenario())
     assert chosen and all(o.date <= "2025-09" for o in chosen)
-    assert "presence_dec_2025" not in {o.id for o in chosen}
+    assert "assistance_dec_2025" not in {o.id for o in chosen}
 
 
 def test_runs_draw_from_the_posterior_deterministically_by_seed_pairs():
@@ -240,3 +240,53 @@ def test_observations_table_of_a_posterior_run_checks_those_runs():
     assert np.isclose(table.loc["growth_2025_q2", "simulated"], growth)
     plain = observations.check(res.scenario, replicates=30).set_index("id")
     assert not np.isclose(plain.loc["growth_2025_q2", "simulated"], growth)
+
+
+GROWTH = ["growth_2025_q1", "growth_2025_q2", "growth_2025_q3"]
+
+
+def _fit_with_sd_scale(tmp_path: Path, scale: float) -> pd.DataFrame:
+    spec = CalibrationSpec(name="sds", sd_scale=scale, observations=GROWTH)
+    sc = spec.load_scenario()
+    obs = spec.select_observations(sc)
+    priors = {"russia.adjust_months": (1.0, 24.0), "russia.neutral_rate": (0.04, 0.12)}
+    sim = RecordSimulator(sc, obs, list(priors), reps=8, seed=11, sd_scale=scale)
+    fit = abc.calibrate(sim, priors, tmp_path / f"abc{scale}.db", population_size=200,
+                        populations=30, seed=4)
+    assert fit.thresholds["epsilon"].iloc[-1] == 1.0  # tempered down to the noise model
+    return fit.summary().set_index("parameter")
+
+
+def test_the_stated_sds_reach_the_posterior(tmp_path: Path):
+    """The noise model uses each observation's sd: with every sd divided by 10 the posterior
+    is narrower (under the old distance threshold the adaptive epsilon absorbed any scale and
+    the intervals stayed the same). Growth in 2025, whose run noise over 8 runs is well below
+    a tenth of its sd, against the two parameters that set it."""
+    wide = _fit_with_sd_scale(tmp_path, 1.0)
+    narrow = _fit_with_sd_scale(tmp_path, 0.1)
+    width = lambda s, n: s.loc[n, "hi90"] - s.loc[n, "lo90"]  # noqa: E731
+    for n in ("russia.adjust_months", "russia.neutral_rate"):
+        assert width(narrow, n) < 0.5 * width(wide, n), (n, width(narrow, n), width(wide, n))
+
+
+def test_stances_written_in_as_inputs_are_not_calibration_targets(tmp_path: Path):
+    """A stance the scenarios take as a position (GB's troops, the refusals of PL, DE, IT and
+    ES) is a consistency check: never fitted, and naming it in a spec is refused."""
+    spec = CalibrationSpec(name="x")
+    chosen = {o.id for o in spec.select_observations(spec.load_scenario())}
+    inputs = {o.id for o in for_scenario(load_scenario("record-2025")) if o.role != "target"}
+    assert inputs == {"uk_ground_feb_2025", "pl_no_troops_2025", "de_no_troops_sep_2025",
+                      "it_no_troops_sep_2025", "es_no_troops_sep_2025"}
+    assert not chosen & inputs and "presence_sep_2025" in chosen
+    path = tmp_path / "spec.yaml"
+    path.write_text("name: x\nobservations: [presence_sep_2025, pl_no_troops_2025]\n")
+    with pytest.raises(ScenarioError) as err:
+        load_spec(path).select_observations(spec.load_scenario())
+    assert "consistency check" in str(err.value) and "pl_no_troops_2025" in str(err.value)
+
+
+def test_the_december_count_is_of_states_pledging_anything():
+    """26 states said they would provide equipment and assistance after a truce: compared with
+    the states pledging any contribution, not with those pledging a presence."""
+    dec = {o.id: o for o in for_scenario(load_scenario("record-2025"))}["assistance_dec_2025"]
+    assert dec.outcome == "pledging_states" and dec.value == 26

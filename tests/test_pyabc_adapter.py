@@ -54,8 +54,13 @@ def generations(fit: abc.Fit) -> list[pd.DataFrame]:
     return out
 
 
-def test_batch_sampler_accepts_the_particles_of_pyabcs_own_sampler(tmp_path: Path) -> None:
-    kw = dict(population_size=25, populations=3, seed=SEED)
+@pytest.mark.parametrize("acceptance", ["noise", "threshold"])
+def test_batch_sampler_accepts_the_particles_of_pyabcs_own_sampler(tmp_path: Path,
+                                                                   acceptance: str) -> None:
+    """Both ways of accepting: pyabc's StochasticAcceptor (the noise model; the batch sampler
+    draws each particle's acceptance uniform right after its proposal, as pyabc's own sampler
+    does) and its UniformAcceptor with a shrinking threshold."""
+    kw = dict(population_size=25, populations=3, seed=SEED, acceptance=acceptance)
     sim = simulator()
     batch = abc.calibrate(sim, PRIORS, tmp_path / "batch.db", **kw)
     sim = simulator()
@@ -89,11 +94,44 @@ def test_numpy_global_generator_is_never_seeded() -> None:
         assert "np.random.set_state(" not in text, path
 
 
-def test_a_resumed_calibration_equals_an_uninterrupted_one(tmp_path: Path) -> None:
-    kw = dict(population_size=25, seed=SEED)
+@pytest.mark.parametrize("acceptance", ["noise", "threshold"])
+def test_a_resumed_calibration_equals_an_uninterrupted_one(tmp_path: Path,
+                                                           acceptance: str) -> None:
+    kw = dict(population_size=25, seed=SEED, acceptance=acceptance)
     whole = abc.calibrate(simulator(), PRIORS, tmp_path / "whole.db", populations=3, **kw)
     abc.calibrate(simulator(), PRIORS, tmp_path / "cut.db", populations=1, **kw)
     resumed = abc.calibrate(simulator(), PRIORS, tmp_path / "cut.db", populations=3,
                             resume=True, **kw)
     pd.testing.assert_frame_equal(resumed.posterior, whole.posterior)
     pd.testing.assert_frame_equal(resumed.thresholds, whole.thresholds)
+
+
+def test_tempering_keeps_the_target_effective_sample_size() -> None:
+    """The next temperature reweights the population to the target conditional ESS, and is 1
+    once the population can reach it without falling below the target."""
+    rng = np.random.default_rng(0)
+    ld = -0.5 * rng.chisquare(6, 2000) * 20  # a sharp likelihood: far from temperature 1
+    w = np.ones(2000)
+    temp = pyabc_adapter.next_temperature(ld, w, np.inf, 0.5)
+    assert 1 < temp < np.inf
+    g = np.exp((ld - ld.max()) / temp)
+    assert abs((g.sum() ** 2 / (g * g).sum()) / len(g) - 0.5) < 1e-6
+    assert pyabc_adapter.next_temperature(ld / 1000, w, np.inf, 0.5) == 1.0
+    # a population already at a temperature moves on from there, never back up
+    later = pyabc_adapter.next_temperature(ld, w, temp, 0.5)
+    assert 1 <= later < temp
+
+
+def test_noise_kernel_is_pyabcs_arithmetic() -> None:
+    """The vectorised log densities equal pyabc's IndependentNormalKernel particle by particle."""
+    rng = np.random.default_rng(1)
+    ids = ["a", "b", "c"]
+    var = np.array([0.25, 4.0, 1e-2])
+    y = rng.normal(size=3)
+    x = rng.normal(size=(50, 3))
+    kernel = pyabc.IndependentNormalKernel(var=list(var), keys=ids)
+    kernel.initialize(0, None, dict(zip(ids, y, strict=True)), 0)
+    mine = pyabc_adapter.log_densities(x, y, var)
+    theirs = [kernel(dict(zip(ids, r, strict=True)), dict(zip(ids, y, strict=True)))
+              for r in x]
+    np.testing.assert_allclose(mine, theirs, rtol=1e-13)

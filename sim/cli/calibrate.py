@@ -14,9 +14,11 @@ def register(subparsers: Any) -> None:
     p = add_command(
         subparsers, "calibrate", help="fit free parameters to the 2025 record (ABC-SMC)",
         description="""
-        Fit the free parameters named by a calibration spec (default: the ten influential
+        Fit the free parameters named by a calibration spec (default: the influential
         'assumption' parameters, uniform priors on their ranges) to the dated observations
-        of seeds/observations.yaml by ABC-SMC (pyabc, fed by the batch engine). Writes to
+        of seeds/observations.yaml by ABC-SMC (pyabc, fed by the batch engine): by default
+        each observation is the simulated statistic plus a normal error with the
+        observation's sd, tempered until the posterior is exact for that noise model. Writes to
         --out: posterior.parquet (weighted particles), abc.db (pyabc's SQLite history: a
         stopped calibration resumes with --resume), thresholds.csv (one row per generation),
         parameters.csv (medians and 90% credible intervals), marginals.png, pairs.png,
@@ -74,12 +76,14 @@ def handle(args: argparse.Namespace) -> int:
              f"generations, {spec.reps} runs per particle", args.quiet)
 
         def progress(g: abc.Generation) -> None:
-            info(f"  generation {g.t}: epsilon {g.epsilon:.3f}, accepted {g.accepted} of "
+            what = "temperature" if spec.acceptance == "noise" else "epsilon"
+            info(f"  generation {g.t}: {what} {g.epsilon:.3f}, accepted {g.accepted} of "
                  f"{g.evaluations} ({g.acceptance_rate:.0%}), {g.runs:,} runs in "
                  f"{g.seconds:.1f} s ({g.runs / max(g.seconds, 1e-9):,.0f} runs/s)", args.quiet)
 
         sim = RecordSimulator(scenario, obs, list(priors), reps=spec.reps,
-                              seed=spec.seed * 1_000_003 % (2**40), fixed=spec.fixed)
+                              seed=spec.seed * 1_000_003 % (2**40), fixed=spec.fixed,
+                              sd_scale=spec.sd_scale)
         try:
             fit = abc.calibrate(sim, priors, work / STORE, population_size=b.population_size,
                                 populations=b.populations, min_epsilon=b.min_epsilon,
@@ -87,7 +91,8 @@ def handle(args: argparse.Namespace) -> int:
                                 max_simulations=b.max_simulations,
                                 min_acceptance_rate=b.min_acceptance_rate,
                                 epsilon_quantile=spec.epsilon_quantile, seed=spec.seed,
-                                resume=args.resume, on_generation=progress)
+                                resume=args.resume, acceptance=spec.acceptance,
+                                ess_target=spec.ess_target, on_generation=progress)
         except Exception as exc:
             raise store_error(exc, work / STORE) from None
         table = outputs.predictive(spec, fit.posterior, fit.posterior["weight"].to_numpy(),
@@ -95,13 +100,18 @@ def handle(args: argparse.Namespace) -> int:
         outputs.write(fit, spec, work, table, resumed=args.resume)
         files = sum(1 for p in work.rglob("*") if p.is_file())
     s = fit.summary()
-    print(f"{spec.name}: {len(fit.thresholds)} generations, final epsilon "
-          f"{fit.thresholds['epsilon'].iloc[-1]:.3f}, {sim.runs:,} runs in {fit.seconds:.1f} s")
+    rule = outputs.stopping_rule(spec, fit)
+    print(f"{spec.name}: {len(fit.thresholds)} generations, final "
+          f"{'temperature' if spec.acceptance == 'noise' else 'epsilon'} "
+          f"{fit.thresholds['epsilon'].iloc[-1]:.3f}, {sim.runs:,} runs in {fit.seconds:.1f} s; "
+          f"stopping rule {'met' if rule['met'] else 'NOT met'} ({rule['rule']})")
     for r in s.itertuples():
         print(f"  {r.parameter:32s} median {r.median:10.4g}   90% [{r.lo90:.4g}, {r.hi90:.4g}]")
-    print(f"  predictive check: {int(table['covered'].sum())} of {len(table)} observations "
-          f"covered" + ("" if table["covered"].all() else
-                        f" (not: {', '.join(table.loc[~table['covered'], 'id'])})"))
+    far = table.loc[table["p_value"] < 0.05]
+    print(f"  predictive check: {len(table) - len(far)} of {len(table)} observations within "
+          "|z| < 1.96 of their predictive distribution"
+          + ("" if far.empty else " (not: " + ", ".join(
+              f"{r.id} z = {r.z:+.2f}" for r in far.itertuples()) + ")"))
     print(f"wrote {files} files to {args.out}/ (manifest.json lists them)")
     return 0
 

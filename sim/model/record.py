@@ -38,6 +38,10 @@ class Observation(BaseModel):
     sd: float = Field(gt=0)
     facts: list[str] = Field(min_length=1)
     note: str = ""
+    role: Literal["target", "consistency"] = "target"
+    """``target``: a calibration target and a test of the model; ``consistency``: what it
+    observes is also an input (a stance written into the scenarios as a position), so meeting
+    it is a consistency check, reported apart, never fitted nor counted as a prediction."""
 
     @model_validator(mode="after")
     def _what(self) -> Observation:

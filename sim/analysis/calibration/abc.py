@@ -54,20 +54,23 @@ def calibrate(simulator: RecordSimulator, priors: dict[str, tuple[float, float]]
               population_size: int = 1000, populations: int = 8, min_epsilon: float = 0.0,
               max_walltime_s: float | None = None, max_simulations: int | None = None,
               min_acceptance_rate: float = 0.0, epsilon_quantile: float = 0.5, seed: int = 1,
-              resume: bool = False,
+              resume: bool = False, acceptance: str = "noise", ess_target: float = 0.5,
               on_generation: Callable[[Generation], None] | None = None,
               sampler: Any = None) -> Fit:
     """Fit ``priors`` (uniform) to the simulator's observations by ABC-SMC into ``db``.
 
     ``resume`` continues the run stored in ``db`` (same spec) with the remaining budget.
+    ``acceptance``: ``"noise"`` (the observations' sds as a normal noise model, tempered to
+    temperature 1) or ``"threshold"`` (a shrinking distance threshold); see
+    :func:`~sim.analysis.calibration.pyabc_adapter.abc_smc`.
     ``sampler``: a pyabc sampler instead of the batch sampler (tests)."""
     t0 = time.perf_counter()
     out = pyabc_adapter.abc_smc(
         simulator, priors, db, population_size=population_size, populations=populations,
         min_epsilon=min_epsilon, max_walltime_s=max_walltime_s,
         max_simulations=max_simulations, min_acceptance_rate=min_acceptance_rate,
-        epsilon_quantile=epsilon_quantile, seed=seed, resume=resume,
-        on_generation=on_generation, sampler=sampler)
+        epsilon_quantile=epsilon_quantile, seed=seed, resume=resume, acceptance=acceptance,
+        ess_target=ess_target, on_generation=on_generation, sampler=sampler)
     seconds = time.perf_counter() - t0
     post = out.particles
     post.insert(0, "particle", np.arange(len(post)))

@@ -3,6 +3,7 @@ predictive check and the manifest."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,12 @@ def predictive(spec: CalibrationSpec, particles: pd.DataFrame, weights: np.ndarr
                runs: int = 400, seed: int = 10**9,
                observations: tuple[Observation, ...] | None = None) -> pd.DataFrame:
     """Posterior predictive check: ``runs`` runs, each with a particle drawn by weight, against
-    every observation of the scenario (fitted or held out). One row per observation: observed
-    value and 90% interval, predictive mean and 90% band, ``covered`` and ``fitted``."""
+    every observation of the scenario (fitted, held out or a consistency check). One row per
+    observation: ``role`` (fitted / held out / consistency), observed value and 90% interval,
+    predictive mean and 90% band, ``covered`` (the band meets the interval), and the
+    predictive ``z`` = (observed - predictive mean) / sqrt(observation sd² + predictive
+    variance) with its two-sided ``p_value``: how far the observation lies in the distribution
+    of one run plus the observation's own error."""
     sc = spec.load_scenario()
     obs = observations or for_scenario(sc)
     names = [c for c in particles.columns if c in PARAM_INFO]
@@ -44,12 +49,45 @@ def predictive(spec: CalibrationSpec, particles: pd.DataFrame, weights: np.ndarr
             mean = float(np.mean(x[:, k]))
             lo, hi = stats.spread(x[:, k])
         olo, ohi = o.interval()
-        rows.append({"id": o.id, "date": o.date, "what": o.label, "fitted": o.id in fitted,
-                     "observed": o.value, "observed_lo": olo, "observed_hi": ohi,
+        z = (o.value - mean) / math.sqrt(o.sd ** 2 + float(np.var(x[:, k], ddof=1)))
+        role = ("consistency" if o.role == "consistency" else
+                "fitted" if o.id in fitted else "held out")
+        rows.append({"id": o.id, "date": o.date, "what": o.label, "role": role,
+                     "fitted": o.id in fitted, "observed": o.value, "sd": o.sd,
+                     "observed_lo": olo, "observed_hi": ohi,
                      "predicted": mean, "predicted_lo": lo, "predicted_hi": hi,
-                     "covered": bool(hi >= olo and lo <= ohi),
-                     "z": (mean - o.value) / o.sd})
+                     "covered": bool(hi >= olo and lo <= ohi), "z": z,
+                     "p_value": math.erfc(abs(z) / math.sqrt(2.0))})
     return pd.DataFrame(rows)
+
+
+ESS_SHARE = 0.2
+"""A noise-model calibration's final population must keep this share of its particles as
+effective sample size."""
+
+
+def stopping_rule(spec: CalibrationSpec, fit: Fit) -> dict[str, Any]:
+    """The calibration's stopping rule and whether the fit met it. ``noise``: the temperature
+    reached 1 (the posterior is exact for the noise model, up to Monte Carlo error) with an
+    effective sample size of at least ESS_SHARE of the particles. ``threshold``: the threshold
+    fell by less than 2% per generation in each of the last two generations, or the
+    acceptance rate fell below 2%."""
+    th = fit.thresholds
+    w = fit.posterior["weight"].to_numpy()
+    ess = float(1 / np.sum((w / w.sum()) ** 2))
+    if spec.acceptance == "noise":
+        final = float(th["epsilon"].iloc[-1])
+        met = bool(final <= 1.0 and ess >= ESS_SHARE * len(w))
+        return {"rule": f"temperature reaches 1 with an effective sample size of at least "
+                        f"{ESS_SHARE:.0%} of the particles", "met": met,
+                "final_temperature": final, "effective_sample_size": ess}
+    eps = th["epsilon"].to_numpy(dtype=float)
+    drops = 1 - eps[1:] / eps[:-1]
+    flat = len(drops) >= 2 and bool((drops[-2:] < 0.02).all())
+    low = bool(th["acceptance_rate"].iloc[-1] < 0.02)
+    return {"rule": "threshold falls by less than 2% per generation for two generations, or "
+                    "acceptance falls below 2%", "met": flat or low,
+            "final_epsilon": float(eps[-1]), "effective_sample_size": ess}
 
 
 def _plt() -> Any:
@@ -143,6 +181,20 @@ def predictive_figure(table: pd.DataFrame, title: str) -> Any:
     return fig
 
 
+def _acceptance(spec: CalibrationSpec) -> dict[str, str]:
+    """How particles were accepted, as the manifest states it."""
+    if spec.acceptance == "noise":
+        return {"acceptance": "StochasticAcceptor: each observation = statistic + normal error "
+                              f"with the observation's sd x {spec.sd_scale:g} "
+                              "(IndependentNormalKernel); normalising log density = the "
+                              "kernel's maximum - K/2",
+                "temperature": f"adaptive tempering keeping {spec.ess_target:g} of the "
+                               "effective sample size, down to 1"}
+    return {"distance": "Euclidean on (statistic - observed) / sd",
+            "epsilon": f"weighted {spec.epsilon_quantile} quantile of the last generation's "
+                       "distances"}
+
+
 def write(fit: Fit, spec: CalibrationSpec, out: Path, predictive_table: pd.DataFrame,
           resumed: bool = False, argv: list[str] | None = None) -> list[Path]:
     """Every output of a calibration in ``out`` (the pyabc store abc.db is already there)."""
@@ -168,12 +220,11 @@ def write(fit: Fit, spec: CalibrationSpec, out: Path, predictive_table: pd.DataF
         "spec": spec.model_dump(mode="json"),
         "scenario": spec.scenario,
         "method": {"library": "pyabc", "algorithm": "ABC-SMC", "sampler": "BatchSampler "
-                   "(sim/analysis/calibration/abc.py: whole batches through the batch engine)",
-                   "distance": "Euclidean on (statistic - observed) / sd",
-                   "epsilon": f"weighted {spec.epsilon_quantile} quantile of the last "
-                              "generation's distances",
+                   "(sim/analysis/calibration/pyabc_adapter.py: whole batches through the "
+                   "batch engine)", **_acceptance(spec),
                    "statistics": f"per observation, the mean over {spec.reps} runs of a "
                                  "particle", "store": "abc.db (pyabc SQLite history)"},
+        "stopping_rule": stopping_rule(spec, fit),
         "priors": {n: {"distribution": "uniform", "lo": lo, "hi": hi}
                    for n, (lo, hi) in fit.priors.items()},
         "observations": {o.id: {"date": o.date, "value": o.value, "sd": o.sd}
@@ -186,7 +237,10 @@ def write(fit: Fit, spec: CalibrationSpec, out: Path, predictive_table: pd.DataF
         "predictive": {"covered": int(predictive_table["covered"].sum()),
                        "of": int(len(predictive_table)),
                        "not_covered": list(predictive_table.loc[~predictive_table["covered"],
-                                                                "id"])},
+                                                                "id"]),
+                       "z": {r.id: round(float(r.z), 3) for r in predictive_table.itertuples()},
+                       "p_below_0.05": list(predictive_table.loc[
+                           predictive_table["p_value"] < 0.05, "id"])},
         "runs_simulated": int(sim.runs),
         "timings_s": {"calibration": round(fit.seconds, 2), "engine": round(sim.seconds, 2)},
         "runs_per_second": round(sim.runs / max(fit.seconds, 1e-9), 1),

@@ -108,12 +108,19 @@ class Proposals:
             _, s, v = np.linalg.svd(np.asarray(transition.cov, dtype=float))
             self.factor = np.sqrt(s)[:, None] * v
 
-    def draw(self, size: int) -> np.ndarray:
-        """``size`` proposals inside the prior, (size, P) in the order of ``names``."""
+    def draw(self, size: int, thresholds: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """``size`` proposals inside the prior, (size, P) in the order of ``names``, and (with
+        ``thresholds``) each one's acceptance threshold: the uniform pyabc's stochastic
+        acceptor draws right after the particle's proposal (NaN without ``thresholds``)."""
         p = len(self.order)
+        extra = int(thresholds)
+        thr = np.full(size, np.nan)
         if self.transition is None:
-            out = self.rng.random_sample(size * p).reshape(size, p) * self.scale + self.loc
-            return out[:, self.to_names]
+            raw = self.rng.random_sample(size * (p + extra)).reshape(size, p + extra)
+            out = raw[:, :p] * self.scale + self.loc
+            if thresholds:
+                thr = raw[:, p].copy()
+            return out[:, self.to_names], thr
         out = np.empty((size, p))
         for i in range(size):
             for _ in range(100_000):
@@ -124,10 +131,12 @@ class Proposals:
                 std = (x - self.loc) / self.scale
                 if ((std >= 0) & (std <= 1)).all():
                     out[i] = x
+                    if thresholds:
+                        thr[i] = self.rng.random_sample()
                     break
             else:
                 raise RuntimeError("the transition proposes almost nothing inside the prior")
-        return out[:, self.to_names]
+        return out[:, self.to_names], thr
 
     def prior_density(self) -> float:
         """The uniform prior's density, multiplied in the order pyabc multiplies it."""
@@ -138,6 +147,56 @@ def distances(stats: np.ndarray, observed: np.ndarray, weights: np.ndarray) -> n
     """pyabc's weighted Euclidean distance (``PNormDistance(p=2)``) per row, its arithmetic."""
     d = np.abs(weights[None, :] * (stats - observed[None, :]))
     return (d ** 2).sum(axis=1) ** (1 / 2)
+
+
+def log_densities(stats: np.ndarray, observed: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """pyabc's ``IndependentNormalKernel`` per row, its arithmetic: the log density of the
+    observations given a particle's statistics under independent normal errors of variance
+    ``var`` (each observation's sd squared)."""
+    log_2_pi = np.sum(np.log(2) + np.log(np.pi) + np.log(var))
+    squares = np.sum((stats - observed[None, :]) ** 2 / var[None, :], axis=1)
+    return -0.5 * (log_2_pi + squares)
+
+
+def best_density(get_weighted_distances: Callable[[], pd.DataFrame], stored: dict[str, Any]
+                 ) -> float:
+    """The stochastic acceptor's normalising log density ``c`` for the next generation: the
+    highest log density of the last generation (of the prior sample at first). Acceptance is
+    min(1, exp((log density - c) / T)); a particle above ``c`` is accepted and weighted by the
+    excess (pyabc's rejection-control importance weights), so ``c`` trades acceptance for
+    weight spread and the posterior stays exact (Schälte & Hasenauer 2020). Unlike pyabc's
+    ``pdf_norm_max_found`` it depends on the last generation alone, which the store keeps: the
+    first generation after a resume reads it from there (``stored``), so a resumed calibration
+    uses the same ``c`` as an uninterrupted one."""
+    h = stored.pop("resume_history", None)
+    df = h.get_weighted_distances(t=h.max_t) if h is not None else get_weighted_distances()
+    return float(np.max(df["distance"].to_numpy(dtype=float)))
+
+
+def next_temperature(log_density: np.ndarray, weights: np.ndarray, previous: float,
+                     target: float) -> float:
+    """Adaptive tempering (Jasra et al. 2011; Zhou, Johansen & Aston 2016): the lowest
+    temperature T ≥ 1 to which the weighted population at temperature ``previous`` can be
+    reweighted, by exp(log_density × (1/T - 1/previous)), keeping a conditional effective
+    sample size of at least ``target`` (a share of the population). ``previous`` = inf: the
+    prior sample."""
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    ld = np.asarray(log_density, dtype=float)
+    ld = ld - np.max(ld)
+    b0 = 0.0 if not np.isfinite(previous) else 1.0 / previous
+
+    def cess(b: float) -> float:
+        g = np.exp(ld * (b - b0))
+        return float((w @ g) ** 2 / (w @ (g * g)))
+
+    if cess(1.0) >= target:
+        return 1.0
+    lo, hi = b0, 1.0
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if cess(mid) >= target else (lo, mid)
+    return float(1.0 / lo) if lo > 0 else float(1.0 / hi)
 
 
 def batch_sampler_class() -> type:
@@ -174,21 +233,38 @@ def batch_sampler_class() -> type:
             transition = kw["transitions"][0] if not from_prior and t > 0 else None
             proposals = Proposals(generation_random(self.seed, t), self.names, self.priors,
                                   transition)
+            stochastic = not from_prior and isinstance(kw.get("acceptor"),
+                                                       pyabc.StochasticAcceptor)
             if not from_prior:
                 observed = np.array([kw["x_0"][i] for i in ids])
                 eps = float(kw["eps"](t))
+            if stochastic:
+                pdf_norm = float(kw["acceptor"].pdf_norms[t])
+                var = np.asarray(kw["distance_function"].var, dtype=float)
             sample = self._create_empty_sample()
             evaluations = accepted = 0
             rate = 1.0
             while accepted < n and evaluations < max_eval:
                 want = int(np.ceil((n - accepted) / max(rate, 1e-3) * 1.2)) + 16
                 size = int(min(max(want, 64), MAX_BATCH))
-                theta = proposals.draw(size)
+                theta, u = proposals.draw(size, thresholds=stochastic)
                 stats = self.simulator.stats(theta)
                 if from_prior:
                     d = np.full(size, np.inf)
                     ok = np.ones(size, dtype=bool)
                     w = np.ones(size)
+                elif stochastic:  # pyabc's StochasticAcceptor, its arithmetic
+                    d = log_densities(stats, observed, var)
+                    acc = np.exp((d - pdf_norm) * (1 / eps))
+                    ok = acc >= u
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        aw = np.where(acc == 0.0, 0.0, acc / np.minimum(1.0, acc))
+                    prior_pd = proposals.prior_density()
+                    w = np.zeros(size)
+                    if ok.any():
+                        trans = prior_pd if transition is None else np.atleast_1d(
+                            transition.pdf(pd.DataFrame(theta[ok], columns=cols)))
+                        w[ok] = aw[ok] * prior_pd / trans
                 else:
                     d = distances(stats, observed, self.weights)
                     ok = d <= eps
@@ -228,6 +304,57 @@ def batch_sampler_class() -> type:
     return BatchSampler
 
 
+def tempering_class() -> type:
+    """The temperature schedule of a noise-model calibration (a class built on first use)."""
+    pyabc = import_pyabc()
+
+    class Tempering(pyabc.epsilon.TemperatureBase):
+        """pyabc's temperature for its ``StochasticAcceptor``, lowered by adaptive tempering
+        (:func:`next_temperature`) from the last generation's log densities and weights alone,
+        so a resumed calibration (which reads them from the store) continues exactly as an
+        uninterrupted one would. The calibration ends at temperature 1: the exact posterior
+        of the noise model."""
+
+        def __init__(self, target: float, stored: dict[str, Any]):
+            super().__init__()
+            self.target = float(target)
+            self.stored = stored
+            self.temperatures: dict[int, float] = {}
+
+        def requires_calibration(self) -> bool:
+            return True
+
+        def is_adaptive(self) -> bool:
+            return True
+
+        def initialize(self, t, get_weighted_distances, get_all_records, max_nr_populations,
+                       acceptor_config):
+            h = self.stored.get("history")
+            if h is not None and t > 0:  # resumed: the last stored generation
+                df = h.get_weighted_distances(t=h.max_t)
+                pops = h.get_all_populations()
+                self.temperatures[t - 1] = float(pops.loc[pops["t"] == h.max_t,
+                                                          "epsilon"].iloc[0])
+                self._next(t, df, acceptor_config)
+            else:
+                self._next(t, get_weighted_distances(), acceptor_config)
+
+        def update(self, t, get_weighted_distances, get_all_records, acceptance_rate,
+                   acceptor_config):
+            self._next(t, get_weighted_distances(), acceptor_config)
+
+        def _next(self, t: int, df: pd.DataFrame, acceptor_config: dict) -> None:
+            prev = self.temperatures.get(t - 1, np.inf)
+            d = df["distance"].to_numpy(dtype=float) - float(acceptor_config["pdf_norm"])
+            temp = next_temperature(d, df["w"].to_numpy(dtype=float), prev, self.target)
+            self.temperatures[t] = min(temp, prev)
+
+        def __call__(self, t: int) -> float:
+            return self.temperatures[t]
+
+    return Tempering
+
+
 @dataclass
 class Outcome:
     """What an ABC-SMC run left: the last generation's particles and every generation's
@@ -243,11 +370,20 @@ def abc_smc(simulator: RecordSimulator, priors: dict[str, tuple[float, float]], 
             population_size: int, populations: int, min_epsilon: float,
             max_walltime_s: float | None, max_simulations: int | None,
             min_acceptance_rate: float, epsilon_quantile: float, seed: int, resume: bool,
+            acceptance: str = "noise", ess_target: float = 0.5,
             on_generation: Callable[[Generation], None] | None = None,
             sampler: Any = None) -> Outcome:
     """Run (or, with ``resume``, continue) ABC-SMC with uniform ``priors`` into the SQLite
     store ``db``. ``sampler``: another pyabc sampler (tests compare pyabc's own with the
-    batch sampler, the default)."""
+    batch sampler, the default).
+
+    ``acceptance``: ``"noise"`` — the observations are the simulated statistics plus
+    independent normal errors with each observation's sd (pyabc's ``StochasticAcceptor`` with
+    an ``IndependentNormalKernel``; Wilkinson 2013, Schälte & Hasenauer 2020), the temperature
+    lowered by adaptive tempering (``ess_target``) until it reaches 1, where the posterior is
+    exact for that noise model; ``"threshold"`` — accept within a Euclidean distance of the
+    standardised statistics, the threshold a weighted quantile (``epsilon_quantile``) of the
+    last generation's distances, stopped by ``min_epsilon`` or the budget."""
     pyabc = import_pyabc()
     logging.getLogger("ABC").setLevel(logging.WARNING)
     logging.getLogger("Sampler").setLevel(logging.WARNING)
@@ -255,16 +391,27 @@ def abc_smc(simulator: RecordSimulator, priors: dict[str, tuple[float, float]], 
     prior = pyabc.Distribution(**{key(n): pyabc.RV("uniform", lo, hi - lo)
                                   for n, (lo, hi) in priors.items()})
     ids = simulator.ids
-    distance = pyabc.PNormDistance(p=2, fixed_weights={i: 1.0 / s for i, s in
-                                                        zip(ids, simulator.sd, strict=True)})
+    if acceptance not in ("noise", "threshold"):
+        raise ValueError(f"acceptance must be 'noise' or 'threshold' (found {acceptance!r})")
+    stored: dict[str, Any] = {}
+    if acceptance == "noise":
+        distance = pyabc.IndependentNormalKernel(var=list(np.asarray(simulator.sd) ** 2),
+                                                 keys=ids)
+        acceptor = pyabc.StochasticAcceptor(
+            pdf_norm_method=lambda get_weighted_distances, **_: best_density(
+                get_weighted_distances, stored))
+        eps = tempering_class()(ess_target, stored)
+        min_epsilon = 1.0
+    else:
+        distance = pyabc.PNormDistance(p=2, fixed_weights={i: 1.0 / s for i, s in
+                                                            zip(ids, simulator.sd, strict=True)})
+        acceptor = pyabc.UniformAcceptor()
     if sampler is None:
         sampler = batch_sampler_class()(simulator, priors, seed, on_generation)
 
     def model(par: dict[str, float]) -> dict[str, float]:  # one particle (pyabc's samplers)
         theta = np.array([[par[key(n)] for n in names]])
         return dict(zip(ids, simulator.stats(theta)[0], strict=True))
-
-    stored: dict[str, Any] = {}
 
     class StoredQuantileEpsilon(pyabc.QuantileEpsilon):
         """On resume, the next threshold comes from the distances in the store (the store
@@ -276,14 +423,17 @@ def abc_smc(simulator: RecordSimulator, priors: dict[str, tuple[float, float]], 
                 get_weighted_distances = lambda: h.get_weighted_distances(t=h.max_t)  # noqa: E731
             return super().initialize(t, get_weighted_distances, *args, **kwargs)
 
+    if acceptance == "threshold":
+        eps = StoredQuantileEpsilon(alpha=epsilon_quantile)
     abc = pyabc.ABCSMC(model, prior, distance, population_size=population_size,
-                       sampler=sampler, eps=StoredQuantileEpsilon(alpha=epsilon_quantile))
+                       sampler=sampler, eps=eps, acceptor=acceptor)
     url = "sqlite:///" + str(Path(db).absolute())
     observed = dict(zip(ids, simulator.observed.tolist(), strict=True))
     done_before = 0
     if resume and Path(db).exists():
         history = abc.load(url, 1, observed)
         stored["history"] = history
+        stored["resume_history"] = history
         done_before = history.n_populations
     else:
         history = abc.new(url, observed)

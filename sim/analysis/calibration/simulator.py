@@ -5,7 +5,8 @@ particle ``reps`` times (different seeds) in one call of the batch engine and re
 particle, the mean over its runs of each observation's simulated value: the count or level at
 the observation's month, "happened by then" for a ``window: by`` observation, or the share of
 runs in which a state pledges the mode. The distance between a particle and the record is the
-Euclidean distance of the statistics standardised by each observation's own sd.
+Euclidean distance of the statistics standardised by each observation's own sd (times
+``sd_scale``, 1 unless a study of the noise model scales them).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class RecordSimulator:
 
     def __init__(self, scenario: Scenario, observations: Sequence[Observation],
                  names: Sequence[str], reps: int = 4, seed: int = 0,
-                 fixed: dict[str, float] | None = None):
+                 fixed: dict[str, float] | None = None, sd_scale: float = 1.0):
         self.scenario = scenario
         self.observations = tuple(observations)
         self.names = tuple(names)
@@ -45,7 +46,7 @@ class RecordSimulator:
                                                          strict=True) if o.state})
         self.horizon = max(self.months)  # nothing after the last observation is needed
         self.observed = np.array([o.value for o in self.observations])
-        self.sd = np.array([o.sd for o in self.observations])
+        self.sd = np.array([o.sd for o in self.observations]) * float(sd_scale)
         self.next_seed = int(seed)
         self.runs = 0  # runs simulated so far
         self.seconds = 0.0  # time spent in the engine
