@@ -142,11 +142,23 @@ def test_a_parameter_the_scenario_file_writes_is_never_drawn(tmp_path: Path):
             and "russia.pain_span" not in post.drawn_names(res.scenario))
 
 
-def test_shipped_posterior_is_valid_and_covers_the_record():
+def test_shipped_posterior_is_valid_and_meets_its_stopping_rule():
+    """The shipped posterior was tempered down to temperature 1 (exact for the noise model)
+    with enough effective sample size, fitted only targets, and carries the literature priors
+    for what the record cannot inform; its predictive check reports z-scores."""
+    import json
+
     post = posterior.load("default")
     assert len(post.particles) >= 500 and np.isclose(post.weights.sum(), 1)
+    manifest = json.loads((posterior.DEFAULT_DIR / "manifest.json").read_text())
+    rule = manifest["stopping_rule"]
+    assert rule["met"] and rule["final_temperature"] == 1.0, rule
+    assert manifest["spec"]["acceptance"] == "noise"
+    assert post.literature and not set(post.literature) & set(post.calibrated)
     pred = pd.read_csv(posterior.DEFAULT_DIR / "predictive.csv")
-    assert pred["covered"].all()
+    assert set(pred["role"]) == {"fitted", "consistency"}
+    assert pred["z"].notna().all() and pred["p_value"].between(0, 1).all()
+    assert not set(pred.loc[pred["role"] == "consistency", "id"]) & set(manifest["observations"])
 
 
 @pytest.mark.slow
@@ -290,3 +302,12 @@ def test_the_december_count_is_of_states_pledging_anything():
     the states pledging any contribution, not with those pledging a presence."""
     dec = {o.id: o for o in for_scenario(load_scenario("record-2025"))}["assistance_dec_2025"]
     assert dec.outcome == "pledging_states" and dec.value == 26
+
+
+def test_a_bad_literature_priors_file_is_refused_before_calibrating(tmp_path: Path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("name: x\nliterature_priors: no/such/priors.yaml\n")
+    r = subprocess.run([sys.executable, "-m", "sim.cli", "calibrate", str(path), "--out",
+                        str(tmp_path / "out")], capture_output=True, text=True)
+    assert r.returncode == 2 and "priors.yaml" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists()

@@ -114,7 +114,8 @@ def table(observations: tuple[Observation, ...], values: list[np.ndarray | None]
         olo, ohi = obs.interval()
         spread = float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
         z = (obs.value - mean) / math.sqrt(obs.sd ** 2 + spread ** 2)
-        rows.append({"id": obs.id, "date": obs.date, "what": obs.label, "observed": obs.value,
+        rows.append({"id": obs.id, "date": obs.date, "what": obs.label, "role": obs.role,
+                     "observed": obs.value,
                      "observed_lo": olo, "observed_hi": ohi, "simulated": mean,
                      "simulated_lo": lo, "simulated_hi": hi,
                      "covered": bool(hi >= olo and lo <= ohi), "z": z,

@@ -57,6 +57,12 @@ def handle(args: argparse.Namespace) -> int:
     scenario = spec.load_scenario()
     obs = spec.select_observations(scenario)
     priors = spec.priors()
+    literature_priors = None
+    if spec.literature_priors:  # checked before hours of calibrating, not after
+        from sim.analysis.calibration import priors as literature
+
+        literature_priors = literature.load(
+            None if spec.literature_priors == "default" else spec.literature_priors)
     if not priors:
         fail(f"{args.spec}: every parameter named is also fixed: nothing left to fit")
     out = check_target(args.out)
@@ -98,6 +104,10 @@ def handle(args: argparse.Namespace) -> int:
         table = outputs.predictive(spec, fit.posterior, fit.posterior["weight"].to_numpy(),
                                    runs=args.predictive_runs)
         outputs.write(fit, spec, work, table, resumed=args.resume)
+        if literature_priors is not None:
+            joined = literature.join_folder(work, literature_priors, seed=spec.seed)
+            info(f"joined draws from literature priors for {len(joined)} parameters the record "
+                 "cannot inform", args.quiet)
         files = sum(1 for p in work.rglob("*") if p.is_file())
     s = fit.summary()
     rule = outputs.stopping_rule(spec, fit)

@@ -38,9 +38,10 @@ DEFAULT_FREE: tuple[str, ...] = (
 """The free parameters when a spec says ``parameters: default``: the ten ``assumption``
 parameters (three now graded ``calibrated``) that move the standardised statistics of the
 record most over their prior ranges (a screening of 4,000 prior draws of all 66,
-docs/calibration.md), and the financing threshold, which the December 2025 count of states
-pledging anything measures (issue 22 mapped that observation to it); leaving out the scenario knobs (``*_scale``, ``sanctions.scale``)
-whose default 1 means "as in the scenario"."""
+docs/calibration.md), and the financing threshold, which the December 2025 count of
+states pledging anything measures (issue 22 mapped that observation to it); leaving out
+the scenario knobs (``*_scale``, ``sanctions.scale``) whose default 1 means "as in the
+scenario"."""
 
 
 class _Strict(BaseModel):
@@ -102,6 +103,10 @@ class CalibrationSpec(_Strict):
     epsilon_quantile: float = Field(0.5, gt=0, lt=1,
                                     description="'threshold': next threshold, this weighted "
                                                 "quantile of the last generation's distances.")
+    literature_priors: str | None = Field(
+        None, description="Join draws from literature priors for what the record cannot "
+                          "inform into the posterior: 'default' (seeds/priors.yaml) or a "
+                          "priors file; none if absent.")
     budget: Budget = Field(default_factory=Budget)
     seed: int = Field(1, ge=0, le=2**31 - 1)
     _file: Path | None = PrivateAttr(None)
