@@ -135,3 +135,20 @@ def test_noise_kernel_is_pyabcs_arithmetic() -> None:
     theirs = [kernel(dict(zip(ids, r, strict=True)), dict(zip(ids, y, strict=True)))
               for r in x]
     np.testing.assert_allclose(mine, theirs, rtol=1e-13)
+
+
+def test_generations_at_temperature_one_continue_until_enough_effective_particles(
+        tmp_path: Path, monkeypatch) -> None:
+    """The stopping rule: at temperature 1 with too few effective particles, one more
+    generation at 1 at a time (here never enough: until the budget), set up from the store,
+    so a resumed calibration still equals an uninterrupted one."""
+    monkeypatch.setattr(pyabc_adapter, "MIN_ESS_SHARE", 0.999)
+    kw = dict(population_size=25, seed=SEED, acceptance="noise")
+    whole = abc.calibrate(simulator(), PRIORS, tmp_path / "whole.db", populations=6, **kw)
+    temps = list(whole.thresholds["epsilon"])
+    assert len(temps) == 6 and temps[-2:] == [1.0, 1.0]
+    abc.calibrate(simulator(), PRIORS, tmp_path / "cut.db", populations=5, **kw)
+    resumed = abc.calibrate(simulator(), PRIORS, tmp_path / "cut.db", populations=6,
+                            resume=True, **kw)
+    pd.testing.assert_frame_equal(resumed.posterior, whole.posterior)
+    pd.testing.assert_frame_equal(resumed.thresholds, whole.thresholds)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.analysis import stats
 from sim.analysis.calibration.abc import Fit
+from sim.analysis.calibration.pyabc_adapter import MIN_ESS_SHARE
 from sim.analysis.calibration.simulator import RecordSimulator
 from sim.analysis.calibration.spec import CalibrationSpec
 from sim.model import outcomes
@@ -61,15 +62,13 @@ def predictive(spec: CalibrationSpec, particles: pd.DataFrame, weights: np.ndarr
     return pd.DataFrame(rows)
 
 
-ESS_SHARE = 0.2
-"""A noise-model calibration's final population must keep this share of its particles as
-effective sample size."""
 
 
 def stopping_rule(spec: CalibrationSpec, fit: Fit) -> dict[str, Any]:
     """The calibration's stopping rule and whether the fit met it. ``noise``: the temperature
     reached 1 (the posterior is exact for the noise model, up to Monte Carlo error) with an
-    effective sample size of at least ESS_SHARE of the particles. ``threshold``: the threshold
+    effective sample size of at least MIN_ESS_SHARE of the particles (more generations at
+    temperature 1 until it does). ``threshold``: the threshold
     fell by less than 2% per generation in each of the last two generations, or the
     acceptance rate fell below 2%."""
     th = fit.thresholds
@@ -77,9 +76,9 @@ def stopping_rule(spec: CalibrationSpec, fit: Fit) -> dict[str, Any]:
     ess = float(1 / np.sum((w / w.sum()) ** 2))
     if spec.acceptance == "noise":
         final = float(th["epsilon"].iloc[-1])
-        met = bool(final <= 1.0 and ess >= ESS_SHARE * len(w))
+        met = bool(final <= 1.0 and ess >= MIN_ESS_SHARE * len(w))
         return {"rule": f"temperature reaches 1 with an effective sample size of at least "
-                        f"{ESS_SHARE:.0%} of the particles", "met": met,
+                        f"{MIN_ESS_SHARE:.0%} of the particles", "met": met,
                 "final_temperature": final, "effective_sample_size": ess}
     eps = th["epsilon"].to_numpy(dtype=float)
     drops = 1 - eps[1:] / eps[:-1]

@@ -39,6 +39,10 @@ PYABC_VERSIONS = ">=0.12,<0.14"
 """The pyabc releases this adapter is written for (as in pyproject.toml)."""
 MAX_BATCH = 20_000
 """Particles proposed at once at most."""
+MIN_ESS_SHARE = 0.2
+"""A noise-model calibration at temperature 1 goes on, one generation at a time, until its
+last generation's effective sample size is at least this share of the particles (or the
+budget ends): the stopping rule."""
 SEED_STRIDE = 2**40
 """Run seeds of generation t start at the simulator's first seed + (t + 1) * SEED_STRIDE."""
 
@@ -304,6 +308,19 @@ def batch_sampler_class() -> type:
     return BatchSampler
 
 
+def effective_sample_size(history: Any) -> float:
+    """Kish's effective sample size of the last stored generation's weights."""
+    _, w = history.get_distribution(m=0, t=history.max_t)
+    w = np.asarray(w, dtype=float)
+    w = w / w.sum()
+    return float(1.0 / np.sum(w ** 2))
+
+
+def _last_epsilon(history: Any) -> float:
+    pops = history.get_all_populations()
+    return float(pops.loc[pops["t"] == history.max_t, "epsilon"].iloc[0])
+
+
 def tempering_class() -> type:
     """The temperature schedule of a noise-model calibration (a class built on first use)."""
     pyabc = import_pyabc()
@@ -442,12 +459,25 @@ def abc_smc(simulator: RecordSimulator, priors: dict[str, tuple[float, float]], 
     # rows) and the predictive check recomputes them anyway.
     history.stores_sum_stats = False
     left = populations - done_before
+    started = time.monotonic()
+
+    def budget() -> dict[str, Any]:
+        spent = time.monotonic() - started
+        return {"min_acceptance_rate": min_acceptance_rate,
+                "max_total_nr_simulations": max_simulations or np.inf,
+                "max_walltime": (timedelta(seconds=max(max_walltime_s - spent, 1e-3))
+                                 if max_walltime_s else None)}
+
     if left > 0:
-        history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=left,
-                          min_acceptance_rate=min_acceptance_rate,
-                          max_total_nr_simulations=max_simulations or np.inf,
-                          max_walltime=(timedelta(seconds=max_walltime_s)
-                                        if max_walltime_s else None))
+        history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=left, **budget())
+    while (acceptance == "noise" and history.n_populations < populations
+           and _last_epsilon(history) <= 1.0
+           and effective_sample_size(history) < MIN_ESS_SHARE * population_size
+           and not (max_walltime_s and time.monotonic() - started >= max_walltime_s)):
+        # at temperature 1 with too few effective particles: one more generation at 1, set
+        # up from the store exactly as a resumed calibration would be
+        stored["history"] = stored["resume_history"] = history
+        history = abc.run(minimum_epsilon=1.0, max_nr_populations=1, **budget())
     df, w = history.get_distribution(m=0, t=history.max_t)
     post = pd.DataFrame({n: df[key(n)].to_numpy(dtype=float) for n in names})
     post["weight"] = np.asarray(w, dtype=float) / np.sum(w)
