@@ -39,6 +39,11 @@ PYABC_VERSIONS = ">=0.12,<0.14"
 """The pyabc releases this adapter is written for (as in pyproject.toml)."""
 MAX_BATCH = 20_000
 """Particles proposed at once at most."""
+NOISE_KERNEL_SCALING = 2.0
+"""A noise-model calibration perturbs particles with pyabc's multivariate normal transition at
+twice Silverman's bandwidth: at temperature 1 the posterior has long tails against the prior's
+bounds (growth adjustment), which the default bandwidth undersamples, so a few accepted
+particles in the tails carried most of the importance weight."""
 MIN_ESS_SHARE = 0.2
 """A noise-model calibration at temperature 1 goes on, one generation at a time, until its
 last generation's effective sample size is at least this share of the particles (or the
@@ -442,8 +447,10 @@ def abc_smc(simulator: RecordSimulator, priors: dict[str, tuple[float, float]], 
 
     if acceptance == "threshold":
         eps = StoredQuantileEpsilon(alpha=epsilon_quantile)
+    transitions = (pyabc.MultivariateNormalTransition(scaling=NOISE_KERNEL_SCALING)
+                   if acceptance == "noise" else None)
     abc = pyabc.ABCSMC(model, prior, distance, population_size=population_size,
-                       sampler=sampler, eps=eps, acceptor=acceptor)
+                       sampler=sampler, eps=eps, acceptor=acceptor, transitions=transitions)
     url = "sqlite:///" + str(Path(db).absolute())
     observed = dict(zip(ids, simulator.observed.tolist(), strict=True))
     done_before = 0
