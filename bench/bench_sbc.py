@@ -92,14 +92,16 @@ def main() -> None:
                 inside.append(bool(q_lo <= truth[j] <= q_hi))
             cover[level] = inside
         final = float(fit.thresholds["epsilon"].iloc[-1])
+        ess = float(1 / np.sum((w / w.sum()) ** 2))
         for j, n in enumerate(names):
             rows.append({"truth_index": i, "parameter": n, "truth": truth[j], "rank": int(r[j]),
                          "in50": cover[0.5][j], "in90": cover[0.9][j],
-                         "final_temperature": final, "generations": len(fit.thresholds),
+                         "final_temperature": final, "ess": ess,
+                         "generations": len(fit.thresholds),
                          "runs": sim.runs})
         print(f"truth {i + 1}/{args.truths}: {len(fit.thresholds)} generations, final "
-              f"temperature {final:.3g}, {sim.runs:,} runs, {time.perf_counter() - t0:.0f} s",
-              flush=True)
+              f"temperature {final:.3g}, effective sample size {ess:.0f}, {sim.runs:,} runs, "
+              f"{time.perf_counter() - t0:.0f} s", flush=True)
     df = pd.DataFrame(rows)
     edges = np.linspace(0, args.draws + 1, args.bins + 1)
     print(f"\nSBC: {args.truths} truths, {args.draws} posterior draws each, {args.bins} bins; "
@@ -115,6 +117,10 @@ def main() -> None:
         print(f"{n:34s} {p:7.3f} {sel['in50'].mean():8.2f} {sel['in90'].mean():8.2f}  "
               f"{' '.join(map(str, counts))}")
     print(f"all p > 0.01: {all(s['chi2_p'] > 0.01 for s in summary)}")
+    met = df.groupby("truth_index").first()
+    ok = (met["final_temperature"] <= 1.0) & (met["ess"] >= 0.2 * args.particles)
+    print(f"stopping rule met in {int(ok.sum())} of {len(met)} calibrations (median effective "
+          f"sample size {met['ess'].median():.0f} of {args.particles})")
     args.out.mkdir(parents=True, exist_ok=True)
     df.to_csv(args.out / "sbc-ranks.csv", index=False)
     pd.DataFrame(summary).to_csv(args.out / "sbc.csv", index=False)

@@ -188,7 +188,8 @@ def test_compare_report_splits_uncertainty_with_a_posterior(tmp_path: Path):
     cmp = api.compare(scenarios, posterior="default")
     report = write_comparison(cmp, tmp_path / "post", assess(cmp, screen=False)).read_text()
     assert "## Parameter uncertainty (calibrated posterior)" in report
-    assert "`seeds/posterior` (2,000 weighted particles" in report
+    shipped = len(posterior.load("default").particles)
+    assert f"`seeds/posterior` ({shipped:,} weighted particles" in report
     table = pd.read_csv(tmp_path / "post" / "uncertainty.csv")
     assert set(table.scenario) == set(names)
     growth = table[(table.scenario == "sep-2025-paris") & (table.outcome == "growth")].iloc[0]
