@@ -563,7 +563,7 @@ def test_with_a_posterior_the_page_says_which_draw_each_seed_runs(browser):
             draw = int(post.draw([s])[0]) + 1
             expect(line).to_contain_text(
                 "Parameters drawn from the posterior (seeds/posterior), draw "
-                f"{draw:,} of 2,000: each seed is one plausible world")
+                f"{draw:,} of {len(post.particles):,}: each seed is one plausible world")
             assert line.get_attribute("title").startswith(line.inner_text().strip())
         assert post.draw([seed])[0] != post.draw([seed + 1])[0]
         expect(page.locator(".drawn-mark")).to_have_count(0)  # no slider is a drawn parameter

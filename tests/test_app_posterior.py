@@ -73,8 +73,9 @@ def test_each_seed_pair_draws_its_own_world_and_the_same_seed_the_same(post):
         a.step()
         b.step()
     assert a.events == b.events and a.timeline == b.timeline
-    assert f"draw {a.particle + 1:,} of 2,000" in posterior_text(a)
-    assert f"draw {other.particle + 1:,} of 2,000" in posterior_text(other)
+    n = len(post.particles)
+    assert f"draw {a.particle + 1:,} of {n:,}" in posterior_text(a)
+    assert f"draw {other.particle + 1:,} of {n:,}" in posterior_text(other)
 
 
 def test_a_moved_slider_keeps_its_value_and_the_rest_is_drawn(post):
@@ -89,7 +90,7 @@ def test_a_moved_slider_keeps_its_value_and_the_rest_is_drawn(post):
     for name in post.names:
         if name != "russia.pain_span":
             assert _used(m, name) == pytest.approx(values[name])
-    assert "Your sliders set 1 of the 20." in posterior_text(m)
+    assert f"Your sliders set 1 of the {len(post.names)}." in posterior_text(m)
 
 
 def _with_columns(tmp_path: Path, columns: dict[str, np.ndarray]) -> Posterior:
@@ -130,7 +131,7 @@ def test_a_scenario_that_writes_some_calibrated_parameters_keeps_them(post, tmp_
     for name in post.names:
         expected = values[name] if name in m.drawn else base[name]
         assert _used(m, name) == pytest.approx(expected)
-    assert "This scenario pins 2 of the 20." in posterior_text(m)
+    assert f"This scenario pins 2 of the {len(post.names)}." in posterior_text(m)
 
 
 def test_classroom_five_pins_every_calibrated_parameter_and_draws_nothing(post):
@@ -156,8 +157,9 @@ def test_the_posterior_line_reads_for_a_class(post):
     m = AppModel("sep-2025-paris", rng=7, posterior=post)
     text = posterior_text(m)
     assert text == (f"Parameters drawn from the posterior (seeds/posterior), draw "
-                    f"{m.particle + 1:,} of 2,000: each seed is one plausible world "
-                    "(20 parameters drawn: 10 calibrated, 10 from literature priors).")
+                    f"{m.particle + 1:,} of {len(post.particles):,}: each seed is one plausible "
+                    f"world ({len(post.names)} parameters drawn: {len(post.calibrated)} "
+                    f"calibrated, {len(post.literature)} from literature priors).")
     line = posterior_html(m)
     assert 'class="posterior-line"' in line and line in status_html(m)
     assert f"particle {m.particle}" in line and "coalition.ground_threshold = " in line
