@@ -130,12 +130,20 @@ def test_run_from_manifest_repeats_exactly(tmp_path: Path):
 def test_compare_writes_report_that_opens_with_the_figure(tmp_path: Path):
     out = tmp_path / "cmp"
     proc = cli("compare", "feb-2025-summit", "us-full-backstop", "us-backstop-erodes",
-               "--replicates", "5", "--svg", "--out", out)
+               "--replicates", "5", "--svg", "--fixed-parameters", "--out", out)
     assert proc.returncode == 0, proc.stderr
     report = (out / "report.md").read_text()
     first = [line for line in report.splitlines() if line.strip()][:3]
     assert first[0].startswith("# ") and first[1] == "## The answer"
     assert first[2].startswith("**A ceasefire holds most often in `")
+    # drawn from the posterior, 5 runs may agree no ceasefire anywhere: the answer says so
+    drawn = cli("compare", "feb-2025-summit", "us-full-backstop", "--replicates", "5",
+                "--out", tmp_path / "drawn")
+    assert drawn.returncode == 0, drawn.stderr
+    first = [line for line in (tmp_path / "drawn" / "report.md").read_text().splitlines()
+             if line.strip()][:3]
+    assert first[2].startswith(("**A ceasefire holds most often in `",
+                                "**No scenario stands out:**"))
     assert report.index("## The answer") < report.index("## Effects against `feb-2025-summit`")
     assert report.index("## Effects against") < report.index("![")
     appendix = (out / "appendix.md").read_text()

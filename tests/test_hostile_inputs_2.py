@@ -122,7 +122,9 @@ def test_the_shipped_posterior_is_still_valid() -> None:
     from sim.analysis.posterior import load
 
     post = load("default")
-    assert len(post.calibrated) == 10 and np.isclose(post.weights.sum(), 1.0)
+    from sim.analysis.calibration.spec import DEFAULT_FREE
+
+    assert len(post.calibrated) == len(DEFAULT_FREE) and np.isclose(post.weights.sum(), 1.0)
     assert len(post.literature) == 10  # seeds/priors.yaml, joined
 
 

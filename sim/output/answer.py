@@ -89,6 +89,11 @@ def answer_section(cmp: Comparison, found: Assessment, out: Path,
                       f"{fmt(agreed[top], 'pct')}) **and least often in `{low}`** "
                       f"({fmt(holds[low], 'pct')}; agreed in {fmt(agreed[low], 'pct')}). "
                       "Paired effects against the reference follow.", ""]
+        else:
+            lines += [f"**No scenario stands out:** a ceasefire holds at the horizon in "
+                      f"{fmt(holds[top], 'pct')} of runs in every scenario (agreed in "
+                      f"{fmt(agreed.min(), 'pct')} to {fmt(agreed.max(), 'pct')}). "
+                      "Paired effects against the reference follow.", ""]
         lines += _backstop_sentence(found)
         reps = len(next(iter(cmp.results.values())).seeds)
     post = next((r.posterior for r in cmp.results.values() if r.posterior is not None), None)
