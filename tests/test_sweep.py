@@ -312,5 +312,9 @@ def test_cli_sweep_posterior(spec_file: Path, tmp_path: Path) -> None:
     r = cli("sweep", str(spec_file), "--out", str(tmp_path / "ok"), "--no-figures",
             "--posterior", "default")
     assert r.returncode == 0, r.stderr
-    assert "draws 20 parameters (10 calibrated, 10 from literature priors)" in r.stderr
+    from sim.analysis.posterior import load
+
+    post = load("default")
+    assert (f"draws {len(post.names)} parameters ({len(post.calibrated)} calibrated, "
+            f"{len(post.literature)} from literature priors)") in r.stderr
     assert "particle" in read(tmp_path / "ok" / "results.parquet").columns
