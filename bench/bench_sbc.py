@@ -50,8 +50,17 @@ def main() -> None:
     ap.add_argument("--populations", type=int, default=30)
     ap.add_argument("--seed", type=int, default=2018)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "calibration")
+    ap.add_argument("--ranks", type=Path, default=None,
+                    help="analyse the ranks of an earlier run (its sbc-ranks.csv) again")
     args = ap.parse_args()
-    from scipy import stats
+    if (args.draws + 1) % args.bins:
+        ap.error(f"--bins must divide the {args.draws + 1} possible ranks (0..{args.draws}) "
+                 "evenly, or the bins' expected counts differ")
+    if args.ranks is not None:
+        df = pd.read_csv(args.ranks)
+        args.truths = int(df["truth_index"].nunique())
+        summarise(df, list(dict.fromkeys(df["parameter"])), args, 0.0)
+        return
 
     spec = load_spec(SPEC_DIR / "record-2025.yaml")
     sc = spec.load_scenario()
@@ -102,10 +111,17 @@ def main() -> None:
         print(f"truth {i + 1}/{args.truths}: {len(fit.thresholds)} generations, final "
               f"temperature {final:.3g}, effective sample size {ess:.0f}, {sim.runs:,} runs, "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
-    df = pd.DataFrame(rows)
+    summarise(pd.DataFrame(rows), names, args, time.perf_counter() - t_all)
+
+
+def summarise(df: pd.DataFrame, names: list[str], args: argparse.Namespace,
+              seconds: float) -> None:
+    """Print the χ² test and coverage per parameter; write sbc-ranks.csv, sbc.csv, sbc.png."""
+    from scipy import stats
+
     edges = np.linspace(0, args.draws + 1, args.bins + 1)
     print(f"\nSBC: {args.truths} truths, {args.draws} posterior draws each, {args.bins} bins; "
-          f"{time.perf_counter() - t_all:.0f} s")
+          f"{seconds:.0f} s")
     print(f"{'parameter':34s} {'chi2 p':>7s} {'50% cov':>8s} {'90% cov':>8s}  histogram")
     summary = []
     for n in names:
