@@ -5,8 +5,6 @@ workers end with their parent; memory limits refused up front."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import signal
 import subprocess
@@ -15,23 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+from folder_checks import consistent, small_tmpfs
 
 from sim.cli import main
 from sim.output import outdir
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "sim.cli"]
-
-
-def consistent(folder: Path) -> dict:
-    """The manifest of ``folder``, checked to list exactly the files in it (with hashes)."""
-    manifest = json.loads((folder / "manifest.json").read_text())
-    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-    assert on_disk - {"manifest.json"} == set(manifest["files"]), folder
-    for rel, meta in manifest["files"].items():
-        data = (folder / rel).read_bytes()
-        assert len(data) == meta["bytes"] and hashlib.sha256(data).hexdigest() == meta["sha256"]
-    return manifest
 
 
 def siblings(folder: Path) -> list[str]:
@@ -162,20 +150,6 @@ def test_sigkill_at_random_moments_leaves_one_complete_result(tmp_path: Path) ->
 
 
 # --------------------------------------------------------------------------- full disk
-
-@contextlib.contextmanager
-def small_tmpfs(path: Path, size: str) -> object:
-    path.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 @pytest.mark.slow
