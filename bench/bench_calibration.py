@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import ShippedCalibration
 
 from sim.analysis.calibration import abc
 from sim.analysis.calibration.simulator import RecordSimulator
-from sim.analysis.calibration.spec import SPEC_DIR, load_spec
 
 ELFI_BUDGET_S = 30.0
 """Wall time ELFI gets (its adaptive SMC may not finish on bounded uniform priors)."""
@@ -33,21 +33,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shipped", action="store_true", help="also time the shipped calibration")
     args = ap.parse_args()
-    spec = load_spec(SPEC_DIR / "record-2025.yaml")
-    sc = spec.load_scenario()
-    obs = spec.select_observations(sc)
-    priors = spec.priors()
-    names = list(priors)
-    lo = np.array([p[0] for p in priors.values()])
-    hi = np.array([p[1] for p in priors.values()])
+    shipped = ShippedCalibration()
+    spec, sc, obs = shipped.spec, shipped.scenario, shipped.observations
+    priors, names = shipped.priors, shipped.names
     rng = np.random.default_rng(0)
 
     sim = RecordSimulator(sc, obs, names, reps=spec.reps, seed=1)
-    sim.per_run(lo + (hi - lo) * rng.random((500, len(names))), np.arange(500))  # warm up
+    sim.per_run(shipped.draw(rng, 500), np.arange(500))  # warm up
     sim.runs = 0
     t0 = time.perf_counter()
     for _ in range(5):
-        sim.per_run(lo + (hi - lo) * rng.random((8000, len(names))), np.arange(8000))
+        sim.per_run(shipped.draw(rng, 8000), np.arange(8000))
     engine_rate = sim.runs / (time.perf_counter() - t0)
     print(f"batch engine alone:        {engine_rate:10,.0f} runs/s")
 

@@ -17,20 +17,16 @@ histograms to docs/calibration/ (sbc.csv, sbc.png).
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import ROOT, ShippedCalibration
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT  # noqa: E402
-
-from sim.analysis.calibration import abc  # noqa: E402
-from sim.analysis.calibration.simulator import RecordSimulator  # noqa: E402
-from sim.analysis.calibration.spec import SPEC_DIR, load_spec  # noqa: E402
+from sim.analysis.calibration import abc
+from sim.analysis.calibration.simulator import RecordSimulator
 
 
 def ranks_of(truth: np.ndarray, draws: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -62,19 +58,15 @@ def main() -> None:
         summarise(df, list(dict.fromkeys(df["parameter"])), args, 0.0)
         return
 
-    spec = load_spec(SPEC_DIR / "record-2025.yaml")
-    sc = spec.load_scenario()
-    obs = spec.select_observations(sc)
-    priors = spec.priors()
-    names = list(priors)
-    lo = np.array([p[0] for p in priors.values()])
-    hi = np.array([p[1] for p in priors.values()])
+    shipped = ShippedCalibration()
+    spec, sc, obs = shipped.spec, shipped.scenario, shipped.observations
+    priors, names = shipped.priors, shipped.names
     rng = np.random.default_rng(args.seed)
     rows = []
     t_all = time.perf_counter()
     for i in range(args.truths):
         t0 = time.perf_counter()
-        truth = lo + (hi - lo) * rng.random(len(names))
+        truth = shipped.draw(rng)
         gen = RecordSimulator(sc, obs, names, reps=args.reps, seed=10**9 + i * 10**6)
         y = gen.stats(truth[None, :])[0] + rng.normal(0.0, gen.sd)
         data = tuple(o.model_copy(update={"value": float(v)}) for o, v in zip(obs, y, strict=True))

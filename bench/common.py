@@ -63,3 +63,27 @@ def peak_rss_mb(children: bool = False) -> float:
 def print_machine() -> None:
     for k, v in machine().items():
         print(f"  {k:12s} {v}")
+
+
+class ShippedCalibration:
+    """The shipped calibration (seeds/calibration/record-2025.yaml) as the calibration benches
+    use it: the spec, its record scenario, the targets it fits, the uniform priors of its free
+    parameters (names in order, bounds as arrays) and draws from them."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        from sim.analysis.calibration.spec import SPEC_DIR, load_spec
+
+        self.spec = load_spec(SPEC_DIR / "record-2025.yaml")
+        self.scenario = self.spec.load_scenario()
+        self.observations = self.spec.select_observations(self.scenario)
+        self.priors = self.spec.priors()
+        self.names = list(self.priors)
+        self.lo = np.array([p[0] for p in self.priors.values()])
+        self.hi = np.array([p[1] for p in self.priors.values()])
+
+    def draw(self, rng, n: int | None = None):
+        """``n`` prior draws (n, P), or one (P,) when ``n`` is None."""
+        u = rng.random(len(self.names)) if n is None else rng.random((n, len(self.names)))
+        return self.lo + (self.hi - self.lo) * u
