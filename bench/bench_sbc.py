@@ -27,6 +27,7 @@ from common import ROOT, ShippedCalibration
 
 from sim.analysis.calibration import abc
 from sim.analysis.calibration.simulator import RecordSimulator
+from sim.analysis.posterior import effective_sample_size
 
 
 def ranks_of(truth: np.ndarray, draws: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -93,7 +94,7 @@ def main() -> None:
                 inside.append(bool(q_lo <= truth[j] <= q_hi))
             cover[level] = inside
         final = float(fit.thresholds["epsilon"].iloc[-1])
-        ess = float(1 / np.sum((w / w.sum()) ** 2))
+        ess = effective_sample_size(w)
         for j, n in enumerate(names):
             rows.append({"truth_index": i, "parameter": n, "truth": truth[j], "rank": int(r[j]),
                          "in50": cover[0.5][j], "in90": cover[0.9][j],

@@ -126,6 +126,13 @@ def pair_uniforms(pairs: np.ndarray) -> np.ndarray:
     return first_uniforms(np.asarray(pairs, dtype=np.int64) & np.int64(2**63 - 1), SALT)
 
 
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of importance weights: (sum w)² / sum w²."""
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    return float(1.0 / np.sum(w ** 2))
+
+
 def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[float]:
     """Weighted quantiles (inverse of the weighted empirical CDF, midpoint rule)."""
     order = np.argsort(x)

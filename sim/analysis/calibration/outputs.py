@@ -15,6 +15,7 @@ from sim.analysis.calibration.abc import Fit
 from sim.analysis.calibration.pyabc_adapter import MIN_ESS_SHARE
 from sim.analysis.calibration.simulator import RecordSimulator
 from sim.analysis.calibration.spec import CalibrationSpec
+from sim.analysis.posterior import effective_sample_size
 from sim.model import outcomes
 from sim.model.parameters import PARAM_INFO
 from sim.model.record import Observation, for_scenario
@@ -73,7 +74,7 @@ def stopping_rule(spec: CalibrationSpec, fit: Fit) -> dict[str, Any]:
     acceptance rate fell below 2%."""
     th = fit.thresholds
     w = fit.posterior["weight"].to_numpy()
-    ess = float(1 / np.sum((w / w.sum()) ** 2))
+    ess = effective_sample_size(w)
     if spec.acceptance == "noise":
         final = float(th["epsilon"].iloc[-1])
         met = bool(final <= 1.0 and ess >= MIN_ESS_SHARE * len(w))
@@ -231,7 +232,7 @@ def write(fit: Fit, spec: CalibrationSpec, out: Path, predictive_table: pd.DataF
         "generations": int(len(fit.thresholds)),
         "final_epsilon": float(fit.thresholds["epsilon"].iloc[-1]),
         "particles": int(len(fit.posterior)),
-        "effective_sample_size": float(1 / np.sum(fit.posterior["weight"] ** 2)),
+        "effective_sample_size": effective_sample_size(fit.posterior["weight"]),
         "posterior": summary.to_dict(orient="records"),
         "predictive": {"covered": int(predictive_table["covered"].sum()),
                        "of": int(len(predictive_table)),

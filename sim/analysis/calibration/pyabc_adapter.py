@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.calibration.simulator import RecordSimulator
+from sim.analysis.posterior import effective_sample_size
 
 PYABC_VERSIONS = ">=0.12,<0.14"
 """The pyabc releases this adapter is written for (as in pyproject.toml)."""
@@ -313,15 +314,13 @@ def batch_sampler_class() -> type:
     return BatchSampler
 
 
-def effective_sample_size(history: Any) -> float:
-    """Kish's effective sample size of the last stored generation's weights."""
-    _, w = history.get_distribution(m=0, t=history.max_t)
-    w = np.asarray(w, dtype=float)
-    w = w / w.sum()
-    return float(1.0 / np.sum(w ** 2))
+def _last_ess(history: Any) -> float:
+    """The effective sample size of the last stored generation."""
+    return effective_sample_size(history.get_distribution(m=0, t=history.max_t)[1])
 
 
 def _last_epsilon(history: Any) -> float:
+    """The threshold (temperature) of the last stored generation."""
     pops = history.get_all_populations()
     return float(pops.loc[pops["t"] == history.max_t, "epsilon"].iloc[0])
 
@@ -353,11 +352,8 @@ def tempering_class() -> type:
                        acceptor_config):
             h = self.stored.get("history")
             if h is not None and t > 0:  # resumed: the last stored generation
-                df = h.get_weighted_distances(t=h.max_t)
-                pops = h.get_all_populations()
-                self.temperatures[t - 1] = float(pops.loc[pops["t"] == h.max_t,
-                                                          "epsilon"].iloc[0])
-                self._next(t, df, acceptor_config)
+                self.temperatures[t - 1] = _last_epsilon(h)
+                self._next(t, h.get_weighted_distances(t=h.max_t), acceptor_config)
             else:
                 self._next(t, get_weighted_distances(), acceptor_config)
 
@@ -479,7 +475,7 @@ def abc_smc(simulator: RecordSimulator, priors: dict[str, tuple[float, float]], 
         history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=left, **budget())
     while (acceptance == "noise" and history.n_populations < populations
            and _last_epsilon(history) <= 1.0
-           and effective_sample_size(history) < MIN_ESS_SHARE * population_size
+           and _last_ess(history) < MIN_ESS_SHARE * population_size
            and not (max_walltime_s and time.monotonic() - started >= max_walltime_s)):
         # at temperature 1 with too few effective particles: one more generation at 1, set
         # up from the store exactly as a resumed calibration would be
