@@ -3,7 +3,6 @@ predictive check and the manifest."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,8 @@ from sim.analysis.calibration.abc import Fit
 from sim.analysis.calibration.pyabc_adapter import MIN_ESS_SHARE
 from sim.analysis.calibration.simulator import RecordSimulator
 from sim.analysis.calibration.spec import CalibrationSpec
+from sim.analysis.observations import table as observations_table
 from sim.analysis.posterior import effective_sample_size
-from sim.model import outcomes
 from sim.model.parameters import PARAM_INFO
 from sim.model.record import Observation, for_scenario
 from sim.output import io
@@ -41,26 +40,16 @@ def predictive(spec: CalibrationSpec, particles: pd.DataFrame, weights: np.ndarr
     idx = rng.choice(len(particles), size=runs, p=weights / weights.sum())
     x = sim.per_run(particles[names].to_numpy()[idx], seed + np.arange(runs, dtype=np.int64))
     fitted = {o.id for o in spec.select_observations(sc)}
-    rows = []
-    for k, o in enumerate(obs):
-        prob = o.state is not None or bool(o.outcome and outcomes.is_probability(o.outcome,
-                                                                                 "monthly"))
-        if prob:
-            mean, lo, hi = stats.interval(x[:, k], probability=True)
-        else:
-            mean = float(np.mean(x[:, k]))
-            lo, hi = stats.spread(x[:, k])
-        olo, ohi = o.interval()
-        z = (o.value - mean) / math.sqrt(o.sd ** 2 + float(np.var(x[:, k], ddof=1)))
-        role = ("consistency" if o.role == "consistency" else
-                "fitted" if o.id in fitted else "held out")
-        rows.append({"id": o.id, "date": o.date, "what": o.label, "role": role,
-                     "fitted": o.id in fitted, "observed": o.value, "sd": o.sd,
-                     "observed_lo": olo, "observed_hi": ohi,
-                     "predicted": mean, "predicted_lo": lo, "predicted_hi": hi,
-                     "covered": bool(hi >= olo and lo <= ohi), "z": z,
-                     "p_value": math.erfc(abs(z) / math.sqrt(2.0))})
-    return pd.DataFrame(rows)
+    t = observations_table(obs, [x[:, k] for k in range(len(obs))])
+    t["role"] = ["consistency" if r == "consistency" else "fitted" if i in fitted
+                 else "held out" for i, r in zip(t["id"], t["role"], strict=True)]
+    t["fitted"] = t["id"].isin(fitted)
+    t["sd"] = [o.sd for o in obs]
+    t = t.rename(columns={"simulated": "predicted", "simulated_lo": "predicted_lo",
+                          "simulated_hi": "predicted_hi"})
+    return t[["id", "date", "what", "role", "fitted", "observed", "sd", "observed_lo",
+              "observed_hi", "predicted", "predicted_lo", "predicted_hi", "covered", "z",
+              "p_value"]]
 
 
 
