@@ -126,6 +126,23 @@ def pair_uniforms(pairs: np.ndarray) -> np.ndarray:
     return first_uniforms(np.asarray(pairs, dtype=np.int64) & np.int64(2**63 - 1), SALT)
 
 
+def parameter_summary(values: pd.DataFrame, weights: np.ndarray,
+                      bounds: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """Per parameter of ``bounds`` (its prior range): weighted median, 90% credible interval
+    and mean of ``values``, with the parameter's declared default and grade: the rows of a
+    posterior's parameters table."""
+    w = np.asarray(weights, dtype=float)
+    rows = []
+    for n, (lo, hi) in bounds.items():
+        x = values[n].to_numpy(dtype=float)
+        q5, q50, q95 = weighted_quantiles(x, w, [0.05, 0.5, 0.95])
+        rows.append({"parameter": n, "prior_lo": float(lo), "prior_hi": float(hi),
+                     "median": q50, "lo90": q5, "hi90": q95,
+                     "mean": float(np.average(x, weights=w)),
+                     "default": float(PARAM_INFO[n].default), "grade": PARAM_INFO[n].grade})
+    return pd.DataFrame(rows)
+
+
 def effective_sample_size(weights: np.ndarray) -> float:
     """Kish's effective sample size of importance weights: (sum w)² / sum w²."""
     w = np.asarray(weights, dtype=float)

@@ -21,7 +21,7 @@ import pandas as pd
 from sim.analysis.calibration import pyabc_adapter
 from sim.analysis.calibration.pyabc_adapter import Generation, key
 from sim.analysis.calibration.simulator import RecordSimulator
-from sim.analysis.posterior import weighted_quantiles
+from sim.analysis.posterior import parameter_summary
 
 
 @dataclass
@@ -38,16 +38,10 @@ class Fit:
     generations: list[Generation] = field(default_factory=list)
 
     def summary(self) -> pd.DataFrame:
-        """Per free parameter: prior range, weighted median and 90% credible interval."""
-        rows = []
-        w = self.posterior["weight"].to_numpy()
-        for n in self.names:
-            x = self.posterior[n].to_numpy()
-            q5, q50, q95 = weighted_quantiles(x, w, [0.05, 0.5, 0.95])
-            rows.append({"parameter": n, "prior_lo": self.priors[n][0],
-                         "prior_hi": self.priors[n][1], "median": q50, "lo90": q5, "hi90": q95,
-                         "mean": float(np.average(x, weights=w))})
-        return pd.DataFrame(rows)
+        """Per free parameter: prior range, weighted median, 90% credible interval, mean,
+        default and grade."""
+        return parameter_summary(self.posterior, self.posterior["weight"].to_numpy(),
+                                 {n: self.priors[n] for n in self.names})
 
 
 def calibrate(simulator: RecordSimulator, priors: dict[str, tuple[float, float]], db: Path, *,

@@ -191,8 +191,6 @@ def write(fit: Fit, spec: CalibrationSpec, out: Path, predictive_table: pd.DataF
     written += io.write_table(fit.posterior, out / "posterior")
     written += io.write_table(fit.thresholds, out / "thresholds")
     summary = fit.summary()
-    summary["default"] = [PARAM_INFO[n].default for n in summary["parameter"]]
-    summary["grade"] = [PARAM_INFO[n].grade for n in summary["parameter"]]
     written += io.write_table(summary, out / "parameters")
     written += io.write_table(predictive_table, out / "predictive")
     plt = _plt()

@@ -290,24 +290,6 @@ SUMMARY_COLUMNS = ("parameter", "prior_lo", "prior_hi", "median", "lo90", "hi90"
 """Columns of a posterior's parameters table (``source``: calibrated or literature prior)."""
 
 
-def summary_rows(priors: Priors, values: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
-    """Rows like a calibration's parameters table (prior range, weighted median, 90%
-    interval, mean, default, grade) for the literature parameters of a joined posterior."""
-    from sim.analysis.posterior import weighted_quantiles
-
-    rows = []
-    w = np.asarray(weights, dtype=float)
-    for n in priors.names:
-        x = values[n].to_numpy(dtype=float)
-        lo90, med, hi90 = weighted_quantiles(x, w, [0.05, 0.5, 0.95])
-        info = PARAM_INFO[n]
-        rows.append({"parameter": n, "prior_lo": float(info.lo), "prior_hi": float(info.hi),
-                     "median": med, "lo90": lo90, "hi90": hi90,
-                     "mean": float(np.sum(w * x) / np.sum(w)), "default": float(info.default),
-                     "grade": info.grade})
-    return pd.DataFrame(rows)
-
-
 def join_folder(folder: Path, priors: Priors, seed: int = DEFAULT_SEED) -> list[str]:
     """Join ``priors`` into the posterior in ``folder`` (posterior.parquet, the parameters
     table and manifest.json), replacing an earlier join; the columns added."""
@@ -334,7 +316,8 @@ def join_folder(folder: Path, priors: Priors, seed: int = DEFAULT_SEED) -> list[
     tmp.replace(table_path)
     manifest["calibrated"] = calibrated
     manifest["literature_priors"] = record(priors, seed)
-    rows = summary_rows(priors, joined, joined["weight"].to_numpy(dtype=float))
+    rows = post.parameter_summary(joined, joined["weight"].to_numpy(dtype=float),
+                                  {n: (PARAM_INFO[n].lo, PARAM_INFO[n].hi) for n in priors.names})
     listed = [r for r in manifest.get("posterior") or [] if r.get("parameter") not in earlier]
     for r in listed:
         r["source"] = "calibrated"
