@@ -152,3 +152,18 @@ def test_generations_at_temperature_one_continue_until_enough_effective_particle
                             resume=True, **kw)
     pd.testing.assert_frame_equal(resumed.posterior, whole.posterior)
     pd.testing.assert_frame_equal(resumed.thresholds, whole.thresholds)
+
+
+@pytest.mark.parametrize("acceptance", ["noise", "threshold"])
+def test_resuming_a_calibration_that_met_its_stopping_rule_adds_nothing(
+        tmp_path: Path, acceptance: str) -> None:
+    """A calibration that stopped by its rule before the generations budget ran out is
+    finished: resuming it (as ``calibrate --resume`` does to rewrite the outputs) runs no
+    further generation."""
+    kw = dict(population_size=25, seed=SEED, acceptance=acceptance, populations=12,
+              min_epsilon=4.0 if acceptance == "threshold" else 0.0)
+    first = abc.calibrate(simulator(), PRIORS, tmp_path / "abc.db", **kw)
+    assert len(first.thresholds) < 12  # stopped by its rule, not by the budget
+    again = abc.calibrate(simulator(), PRIORS, tmp_path / "abc.db", resume=True, **kw)
+    pd.testing.assert_frame_equal(again.thresholds, first.thresholds)
+    pd.testing.assert_frame_equal(again.posterior, first.posterior)

@@ -471,7 +471,17 @@ def abc_smc(simulator: RecordSimulator, priors: dict[str, tuple[float, float]], 
                 "max_walltime": (timedelta(seconds=max(max_walltime_s - spent, 1e-3))
                                  if max_walltime_s else None)}
 
-    if left > 0:
+    def finished() -> bool:
+        """Whether the stored calibration already met its stopping rule (a resumed finished
+        calibration runs no further generation)."""
+        if history.n_populations == 0:
+            return False
+        if acceptance == "noise":
+            return (_last_epsilon(history) <= 1.0
+                    and _last_ess(history) >= MIN_ESS_SHARE * population_size)
+        return min_epsilon > 0 and _last_epsilon(history) <= min_epsilon
+
+    if left > 0 and not finished():
         history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=left, **budget())
     while (acceptance == "noise" and history.n_populations < populations
            and _last_epsilon(history) <= 1.0
